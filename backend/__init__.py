@@ -1,0 +1,1 @@
+"""Unmute conversation backend: the realtime server between browsers and STT, LLM and TTS."""

@@ -1,0 +1,236 @@
+"""Typed events of the browser protocol (`/v1/realtime`), validated both ways.
+
+Names follow the OpenAI Realtime API where one exists, with `unmute.*` extensions.
+Existing clients reject unknown server event types, so `ServerEvent` lists exactly the
+ones they know.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+_ID_ALPHABET = string.ascii_letters + string.digits
+
+Language = Literal["en", "fr", "en/fr", "fr/en"]
+
+
+def new_event_id() -> str:
+    """An id like `event_BJhGUIswO2u7vA2Cxw3Jy` (21 random alphanumerics)."""
+    return "event_" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(21))
+
+
+# --- Instructions: which character the bot plays (an Unmute extension) ---------------
+
+
+class ConstantInstructions(BaseModel):
+    type: Literal["constant"] = "constant"
+    text: str = Field(max_length=20_000)
+    language: Language | None = None
+
+
+class SmalltalkInstructions(BaseModel):
+    type: Literal["smalltalk"] = "smalltalk"
+    language: Language | None = None
+
+
+class GuessAnimalInstructions(BaseModel):
+    type: Literal["guess_animal"] = "guess_animal"
+    language: Language | None = None
+
+
+class QuizShowInstructions(BaseModel):
+    type: Literal["quiz_show"] = "quiz_show"
+    language: Language | None = None
+
+
+class NewsInstructions(BaseModel):
+    type: Literal["news"] = "news"
+    language: Language | None = None
+
+
+class UnmuteExplanationInstructions(BaseModel):
+    type: Literal["unmute_explanation"] = "unmute_explanation"
+
+
+Instructions = Annotated[
+    ConstantInstructions
+    | SmalltalkInstructions
+    | GuessAnimalInstructions
+    | QuizShowInstructions
+    | NewsInstructions
+    | UnmuteExplanationInstructions,
+    Field(discriminator="type"),
+]
+
+
+class SessionConfig(BaseModel):
+    instructions: Instructions | None = None
+    voice: str | None = Field(default=None, max_length=500)
+    allow_recording: bool = False
+
+
+# --- Client -> server -----------------------------------------------------------------
+
+
+class _ClientEvent(BaseModel):
+    event_id: str | None = Field(default=None, max_length=200)
+
+
+class SessionUpdate(_ClientEvent):
+    type: Literal["session.update"] = "session.update"
+    session: SessionConfig
+
+
+class InputAudioBufferAppend(_ClientEvent):
+    type: Literal["input_audio_buffer.append"] = "input_audio_buffer.append"
+    audio: str
+
+
+class InputAudioBufferAppendAnonymized(_ClientEvent):
+    type: Literal["unmute.input_audio_buffer.append_anonymized"] = (
+        "unmute.input_audio_buffer.append_anonymized"
+    )
+    number_of_samples: int
+
+
+ClientEvent = Annotated[
+    SessionUpdate | InputAudioBufferAppend | InputAudioBufferAppendAnonymized,
+    Field(discriminator="type"),
+]
+client_event_adapter: TypeAdapter[ClientEvent] = TypeAdapter(ClientEvent)
+
+
+# --- Server -> client -----------------------------------------------------------------
+
+
+class _ServerEvent(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    event_id: str = Field(default_factory=new_event_id)
+
+
+class ErrorDetails(BaseModel):
+    type: Literal["fatal", "warning", "invalid_request_error"]
+    code: str | None = None
+    message: str
+    param: str | None = None
+    details: Any = None
+
+
+class Error(_ServerEvent):
+    type: Literal["error"] = "error"
+    error: ErrorDetails
+
+
+class SessionUpdated(_ServerEvent):
+    type: Literal["session.updated"] = "session.updated"
+    session: SessionConfig
+
+
+class ChatMessage(BaseModel):
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class Response(BaseModel):
+    object: Literal["realtime.response"] = "realtime.response"
+    status: Literal["in_progress", "completed", "cancelled", "failed", "incomplete"] = (
+        "in_progress"
+    )
+    voice: str
+    chat_history: list[ChatMessage] = Field(default_factory=list)
+
+
+class ResponseCreated(_ServerEvent):
+    type: Literal["response.created"] = "response.created"
+    response: Response
+
+
+class UnmuteResponseTextDeltaReady(_ServerEvent):
+    type: Literal["unmute.response.text.delta.ready"] = "unmute.response.text.delta.ready"
+    delta: str
+
+
+class ResponseTextDelta(_ServerEvent):
+    type: Literal["response.text.delta"] = "response.text.delta"
+    delta: str
+
+
+class ResponseTextDone(_ServerEvent):
+    type: Literal["response.text.done"] = "response.text.done"
+    text: str
+
+
+class ResponseAudioDelta(_ServerEvent):
+    type: Literal["response.audio.delta"] = "response.audio.delta"
+    delta: str
+
+
+class ResponseAudioDone(_ServerEvent):
+    type: Literal["response.audio.done"] = "response.audio.done"
+
+
+class InputAudioTranscriptionDelta(_ServerEvent):
+    type: Literal["conversation.item.input_audio_transcription.delta"] = (
+        "conversation.item.input_audio_transcription.delta"
+    )
+    delta: str
+    start_time: float
+
+
+class SpeechStarted(_ServerEvent):
+    type: Literal["input_audio_buffer.speech_started"] = "input_audio_buffer.speech_started"
+
+
+class SpeechStopped(_ServerEvent):
+    type: Literal["input_audio_buffer.speech_stopped"] = "input_audio_buffer.speech_stopped"
+
+
+class UnmuteInterruptedByVad(_ServerEvent):
+    type: Literal["unmute.interrupted_by_vad"] = "unmute.interrupted_by_vad"
+
+
+class AdditionalOutputsArgs(BaseModel):
+    chat_history: list[ChatMessage]
+    debug_dict: dict[str, Any] = Field(default_factory=dict)
+    debug_plot_data: list[Any] = Field(default_factory=list)
+
+
+class UnmuteAdditionalOutputs(_ServerEvent):
+    type: Literal["unmute.additional_outputs"] = "unmute.additional_outputs"
+    args: AdditionalOutputsArgs
+
+
+ServerEvent = Annotated[
+    Error
+    | SessionUpdated
+    | ResponseCreated
+    | UnmuteResponseTextDeltaReady
+    | ResponseTextDelta
+    | ResponseTextDone
+    | ResponseAudioDelta
+    | ResponseAudioDone
+    | InputAudioTranscriptionDelta
+    | SpeechStarted
+    | SpeechStopped
+    | UnmuteInterruptedByVad
+    | UnmuteAdditionalOutputs,
+    Field(discriminator="type"),
+]
+server_event_adapter: TypeAdapter[ServerEvent] = TypeAdapter(ServerEvent)
+
+
+def error_event(
+    kind: Literal["fatal", "warning", "invalid_request_error"],
+    message: str,
+    *,
+    code: str | None = None,
+    param: str | None = None,
+    details: Any = None,
+) -> Error:
+    return Error(
+        error=ErrorDetails(type=kind, code=code, message=message, param=param, details=details)
+    )

@@ -1,0 +1,78 @@
+"""The backend's configuration: one settings object, read from the environment.
+
+Every variable has an `UNMUTE_` name; Kyutai's `KYUTAI_` names are accepted as aliases
+so that existing deployments can switch over without editing their environment.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _env(name: str, kyutai_alias: str | None = None) -> AliasChoices:
+    names = [f"UNMUTE_{name}"]
+    if kyutai_alias:
+        names.append(f"KYUTAI_{kyutai_alias}")
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    """Where the speech and language services are, and how much this process may take."""
+
+    model_config = SettingsConfigDict(populate_by_name=True, extra="ignore")
+
+    stt_url: str = Field(
+        default="ws://127.0.0.1:8090",
+        validation_alias=_env("STT_URL", "STT_URL"),
+        description="STT server(s): one URL, a comma-separated list, or a DNS name "
+        "resolving to several addresses (e.g. ws://tasks.stt:8080).",
+    )
+    tts_url: str = Field(
+        default="ws://127.0.0.1:8089",
+        validation_alias=_env("TTS_URL", "TTS_URL"),
+    )
+    llm_url: str = Field(
+        default="http://127.0.0.1:8091",
+        validation_alias=_env("LLM_URL", "LLM_URL"),
+    )
+    llm_model: str | None = Field(
+        default=None,
+        validation_alias=_env("LLM_MODEL", "LLM_MODEL"),
+        description="Model name; picked automatically when the server serves exactly one.",
+    )
+    llm_api_key: str | None = Field(default=None, validation_alias=_env("LLM_API_KEY", "LLM_API_KEY"))
+    voice_cloning_url: str | None = Field(
+        default=None, validation_alias=_env("VOICE_CLONING_URL", "VOICE_CLONING_URL")
+    )
+    speech_api_key: str = Field(
+        default="public_token",
+        validation_alias=_env("SPEECH_API_KEY"),
+        description="Sent to the STT/TTS servers as the `kyutai-api-key` header.",
+    )
+    max_sessions: int = Field(default=4, ge=1, validation_alias=_env("MAX_SESSIONS"))
+    seat_wait_s: float = Field(
+        default=2.0,
+        ge=0.0,
+        le=10.0,
+        validation_alias=_env("SEAT_WAIT_S"),
+        description="How long a client beyond capacity may wait for a seat before a 503.",
+    )
+    voices_file: str | None = Field(default=None, validation_alias=_env("VOICES_FILE"))
+
+    @field_validator("llm_url", "stt_url", "tts_url")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        return ",".join(part.strip().rstrip("/") for part in value.split(",") if part.strip())
+
+    @field_validator("llm_model", "llm_api_key", "voice_cloning_url")
+    @classmethod
+    def _empty_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Simulated browser clients that measure every latency."""

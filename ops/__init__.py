@@ -1,0 +1,1 @@
+"""unmute-ops: the operator's command-line tool."""
