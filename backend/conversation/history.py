@@ -1,0 +1,101 @@
+"""Conversation history: what the user said and what the bot actually spoke."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from backend.conversation import rules
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass
+class Message:
+    role: Role
+    content: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"role": self.role, "content": self.content}
+
+
+@dataclass
+class History:
+    """The system prompt first, then user and assistant turns as heard."""
+
+    system_prompt: str = ""
+    turns: list[Message] = field(default_factory=list)
+    version: int = 0  # bumped on every change, so idle updates are sent only when needed
+
+    def set_system_prompt(self, prompt: str) -> None:
+        self.system_prompt = prompt
+        self.version += 1
+
+    def add_user_word(self, word: str) -> None:
+        last = self.turns[-1] if self.turns else None
+        if last is not None and last.role == "user" and last.content != rules.SILENCE_MARKER:
+            last.content = f"{last.content} {word}" if last.content else word
+        else:
+            self.turns.append(Message("user", word))
+        self.version += 1
+
+    def add_silence(self) -> None:
+        self.turns.append(Message("user", rules.SILENCE_MARKER))
+        self.version += 1
+
+    def start_assistant(self) -> None:
+        self.turns.append(Message("assistant", ""))
+        self.version += 1
+
+    def add_assistant_word(self, word: str) -> None:
+        last = self._assistant()
+        last.content = f"{last.content} {word}" if last.content else word
+        self.version += 1
+
+    def finish_assistant(self, spoken_text: str) -> None:
+        """The whole reply was played: it is what the user heard."""
+        self._assistant().content = spoken_text
+        self.version += 1
+
+    def interrupt_assistant(self) -> None:
+        """Cut the reply where it stopped and mark it; drop it if nothing was heard."""
+        last = self._assistant()
+        if last.content:
+            last.content = f"{last.content}{rules.INTERRUPTION_MARK}"
+        else:
+            self.turns.pop()
+        self.version += 1
+
+    def last_assistant_text(self) -> str:
+        for message in reversed(self.turns):
+            if message.role == "assistant":
+                return message.content
+        return ""
+
+    def messages(self) -> list[dict[str, str]]:
+        """Everything, system prompt included (as sent in `response.created`)."""
+        return [{"role": "system", "content": self.system_prompt}] + [
+            m.as_dict() for m in self.turns
+        ]
+
+    def without_system(self) -> list[dict[str, str]]:
+        return [m.as_dict() for m in self.turns]
+
+    def for_llm(self) -> list[dict[str, str]]:
+        """Messages strict chat templates accept: system, then alternating, user first."""
+        merged: list[dict[str, str]] = []
+        for message in self.turns:
+            if not message.content:
+                continue
+            if merged and merged[-1]["role"] == message.role:
+                merged[-1]["content"] += " " + message.content
+            else:
+                merged.append(message.as_dict())
+        if not merged or merged[0]["role"] != "user":
+            merged.insert(0, {"role": "user", "content": rules.GREETING_USER_TURN})
+        return [{"role": "system", "content": self.system_prompt}, *merged]
+
+    def _assistant(self) -> Message:
+        if not self.turns or self.turns[-1].role != "assistant":
+            raise RuntimeError("no assistant reply in progress")
+        return self.turns[-1]

@@ -1,0 +1,307 @@
+"""The conversation core: a pure state machine, inputs with timestamps in, actions out.
+
+It decides turn-taking (end of turn from the STT's pause probability, the flush trick),
+barge-in, the silence prompt, goodbye, and keeps the history of what was actually spoken.
+No sockets, no clocks, no sleeps: the session adapter feeds it and carries out its actions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import Enum
+
+from backend.conversation import rules
+from backend.conversation.history import History
+from backend.conversation.signals import (
+    Action,
+    BotWordSpoken,
+    CancelReply,
+    Close,
+    Emit,
+    EndOfReplyText,
+    FlushStt,
+    Input,
+    LlmDone,
+    LlmFailed,
+    LlmWord,
+    PlaybackFinished,
+    SessionConfigured,
+    SpeakWord,
+    StartReply,
+    SttStep,
+    SttWord,
+    Tick,
+    TtsFailed,
+    UserAudio,
+)
+from backend.realtime import events as ev
+
+
+class Phase(Enum):
+    STARTING = "starting"  # waiting for the session and for audio to flow
+    LISTENING = "listening"  # the user's turn
+    FLUSHING = "flushing"  # end of turn detected; waiting for the STT's last words
+    REPLYING = "replying"  # a bot reply is being generated and/or played
+    CLOSED = "closed"
+
+
+class Conversation:
+    def __init__(self, is_goodbye: Callable[[str], bool]) -> None:
+        self._is_goodbye = is_goodbye
+        self.phase = Phase.STARTING
+        self.history = History()
+        self.voice: str | None = None
+        self.user_samples = 0  # samples sent to the STT, flush zeros included
+        self.pause_probability = 0.0  # smoothed 2 s-horizon pause probability
+        self._configured = False
+        self._replies_started = 0
+        self._response_id = 0
+        self._reply_words: list[str] = []  # words sent to the TTS for the current reply
+        self._words_spoken = 0
+        self._llm_finished = False
+        self._user_words_this_turn = 0
+        self._flush_target = 0
+        self._flush_started_at = 0.0
+        self._listening_since = 0.0
+        self._silence_prompts = 0
+        self._idle_update_at = float("-inf")
+        self._idle_update_version = -1
+
+    # --- entry point ------------------------------------------------------------------
+
+    def handle(self, signal: Input) -> list[Action]:
+        if self.phase is Phase.CLOSED:
+            return []
+        match signal:
+            case SessionConfigured():
+                return self._on_session(signal)
+            case UserAudio():
+                self.user_samples += signal.samples
+                return self._maybe_greet(signal.t)
+            case SttStep():
+                return self._on_step(signal)
+            case SttWord():
+                return self._on_user_word(signal)
+            case LlmWord() | LlmDone() | LlmFailed() | TtsFailed() | BotWordSpoken():
+                if signal.response_id != self._response_id or self.phase is not Phase.REPLYING:
+                    return []  # about a reply that was already cancelled
+                return self._on_reply_signal(signal)
+            case PlaybackFinished():
+                if signal.response_id != self._response_id or self.phase is not Phase.REPLYING:
+                    return []
+                return self._on_playback_finished(signal.t)
+            case Tick():
+                return self._on_tick(signal.t)
+
+    @property
+    def response_id(self) -> int:
+        return self._response_id
+
+    @property
+    def flush_point(self) -> int:
+        """The STT stream position (samples) the reply waits for after the flush."""
+        return self._flush_target
+
+    # --- session and greeting ---------------------------------------------------------
+
+    def _on_session(self, signal: SessionConfigured) -> list[Action]:
+        self.history.set_system_prompt(signal.system_prompt)
+        self.voice = signal.voice
+        self._configured = True
+        return self._maybe_greet(signal.t)
+
+    def _maybe_greet(self, t: float) -> list[Action]:
+        """The bot speaks first, once it has the session and audio is flowing."""
+        if self.phase is Phase.STARTING and self._configured and self.user_samples > 0:
+            return self._start_reply(t)
+        return []
+
+    # --- the user's turn --------------------------------------------------------------
+
+    def _on_step(self, step: SttStep) -> list[Action]:
+        if step.step_idx < rules.NOISY_STEPS_AT_STREAM_START:
+            return []
+        self.pause_probability += rules.PAUSE_SMOOTHING * (
+            step.pause_probability - self.pause_probability
+        )
+        if self.phase is Phase.LISTENING:
+            if self.pause_probability < rules.BARGE_IN_PAUSE_PROBABILITY:
+                self._listening_since = step.t  # the user is making sound: not silent
+            if (
+                self._user_words_this_turn > 0
+                and self.pause_probability > rules.END_OF_TURN_PAUSE_PROBABILITY
+            ):
+                return self._end_user_turn(step.t)
+        elif self.phase is Phase.FLUSHING:
+            stt_clock = (step.step_idx + 1) * rules.STT_FRAME_SAMPLES
+            if stt_clock >= self._flush_target:
+                return self._start_reply(step.t)
+        elif (
+            self.phase is Phase.REPLYING
+            and self.pause_probability < rules.BARGE_IN_PAUSE_PROBABILITY
+            and self._may_interrupt()
+        ):
+            return self._interrupt()
+        return []
+
+    def _on_user_word(self, word: SttWord) -> list[Action]:
+        actions: list[Action] = []
+        if self.phase is Phase.REPLYING:
+            if not self._may_interrupt():
+                return []  # most likely the bot's own voice echoed back
+            actions = self._interrupt()
+        if self.phase not in (Phase.LISTENING, Phase.FLUSHING):
+            return actions
+        if self._user_words_this_turn == 0 and self.phase is Phase.LISTENING:
+            actions.append(Emit(ev.SpeechStarted()))
+        self._user_words_this_turn += 1
+        self._silence_prompts = 0
+        self._listening_since = word.t
+        self.history.add_user_word(word.text)
+        actions.append(
+            Emit(ev.InputAudioTranscriptionDelta(delta=word.text, start_time=word.start_time))
+        )
+        return actions
+
+    def _end_user_turn(self, t: float) -> list[Action]:
+        self.phase = Phase.FLUSHING
+        self._flush_target = self.user_samples + rules.FLUSH_SAMPLES
+        self._flush_started_at = t
+        self.user_samples += rules.FLUSH_SAMPLES
+        return [Emit(ev.SpeechStopped()), FlushStt(rules.FLUSH_SAMPLES)]
+
+    def _may_interrupt(self) -> bool:
+        return self.user_samples >= rules.UNINTERRUPTIBLE_AUDIO_S * rules.SAMPLE_RATE
+
+    # --- the bot's reply --------------------------------------------------------------
+
+    def _start_reply(self, t: float) -> list[Action]:
+        assert self.voice is not None
+        self._response_id += 1
+        self._reply_words = []
+        self._words_spoken = 0
+        self._llm_finished = False
+        self.phase = Phase.REPLYING
+        temperature = (
+            rules.FIRST_REPLY_TEMPERATURE
+            if self._replies_started == 0
+            else rules.LATER_REPLY_TEMPERATURE
+        )
+        self._replies_started += 1
+        llm_messages = self.history.for_llm()
+        self.history.start_assistant()
+        created = ev.ResponseCreated(
+            response=ev.Response(
+                voice=self.voice,
+                chat_history=[ev.ChatMessage.model_validate(m) for m in self.history.messages()],
+            )
+        )
+        return [
+            Emit(created),
+            StartReply(self._response_id, llm_messages, temperature, self.voice),
+        ]
+
+    def _on_reply_signal(
+        self, signal: LlmWord | LlmDone | LlmFailed | TtsFailed | BotWordSpoken
+    ) -> list[Action]:
+        match signal:
+            case LlmWord():
+                return self._speak(signal.text) if not self._llm_finished else []
+            case LlmDone():
+                return self._finish_text(rules.EMPTY_REPLY)
+            case LlmFailed():
+                return [
+                    Emit(ev.error_event("warning", f"The language model failed: {signal.message}")),
+                    *self._finish_text(rules.LLM_FAILURE_REPLY),
+                ]
+            case TtsFailed():
+                warning = Emit(
+                    ev.error_event("warning", f"Speech synthesis failed: {signal.message}")
+                )
+                return [warning, *self._on_playback_finished(signal.t)]
+            case BotWordSpoken():
+                self._words_spoken += 1
+                self.history.add_assistant_word(signal.text)
+                delta = signal.text if self._words_spoken == 1 else f" {signal.text}"
+                return [Emit(ev.ResponseTextDelta(delta=delta))]
+
+    def _speak(self, word: str) -> list[Action]:
+        delta = word if not self._reply_words else f" {word}"
+        self._reply_words.append(word)
+        return [
+            Emit(ev.UnmuteResponseTextDeltaReady(delta=delta)),
+            SpeakWord(self._response_id, word),
+        ]
+
+    def _finish_text(self, fallback: str) -> list[Action]:
+        """The LLM is done; a reply with no words gets `fallback`, so no turn is silent."""
+        if self._llm_finished:
+            return []
+        actions: list[Action] = []
+        if not self._reply_words:
+            for word in fallback.split():
+                actions += self._speak(word)
+        self._llm_finished = True
+        text = " ".join(self._reply_words)
+        return [*actions, Emit(ev.ResponseTextDone(text=text)), EndOfReplyText(self._response_id)]
+
+    def _on_playback_finished(self, t: float) -> list[Action]:
+        spoken = " ".join(self._reply_words)
+        self.history.finish_assistant(spoken)
+        self.phase = Phase.LISTENING
+        self._user_words_this_turn = 0
+        self._listening_since = t
+        actions: list[Action] = [
+            self._additional_outputs(t),
+            Emit(ev.ResponseAudioDone()),
+        ]
+        if self._is_goodbye(spoken):
+            self.phase = Phase.CLOSED
+            actions.append(Close(1000, "goodbye"))
+        return actions
+
+    def _interrupt(self) -> list[Action]:
+        self.history.interrupt_assistant()
+        self.phase = Phase.LISTENING
+        self._user_words_this_turn = 0
+        return [CancelReply(self._response_id), Emit(ev.UnmuteInterruptedByVad())]
+
+    # --- time passing -----------------------------------------------------------------
+
+    def _on_tick(self, t: float) -> list[Action]:
+        if self.phase is Phase.FLUSHING and t - self._flush_started_at >= rules.FLUSH_TIMEOUT_S:
+            return self._start_reply(t)
+        if self.phase is not Phase.LISTENING:
+            return []
+        if (
+            self._user_words_this_turn == 0
+            and self._silence_prompts < rules.MAX_SILENCE_PROMPTS
+            and t - self._listening_since >= rules.SILENCE_PROMPT_AFTER_S
+        ):
+            self._silence_prompts += 1
+            self.history.add_silence()
+            return self._start_reply(t)
+        if (
+            self.history.version != self._idle_update_version
+            and t - self._idle_update_at >= rules.IDLE_UPDATE_INTERVAL_S
+        ):
+            return [self._additional_outputs(t)]
+        return []
+
+    def _additional_outputs(self, t: float) -> Emit:
+        self._idle_update_at = t
+        self._idle_update_version = self.history.version
+        return Emit(
+            ev.UnmuteAdditionalOutputs(
+                args=ev.AdditionalOutputsArgs(
+                    chat_history=[
+                        ev.ChatMessage.model_validate(m) for m in self.history.without_system()
+                    ],
+                    debug_dict={
+                        "phase": self.phase.value,
+                        "pause_probability": round(self.pause_probability, 3),
+                        "user_audio_s": round(self.user_samples / rules.SAMPLE_RATE, 2),
+                    },
+                )
+            )
+        )

@@ -1,0 +1,38 @@
+"""The product decisions behind turn-taking, each with the reason for its value."""
+
+from __future__ import annotations
+
+SAMPLE_RATE = 24_000
+STT_FRAME_SAMPLES = 1920  # the speech models work in 80 ms frames
+
+# End of turn: the STT's probability that there is no voice over the next 2 s.
+END_OF_TURN_PAUSE_PROBABILITY = 0.6  # above this (smoothed) the user has finished
+PAUSE_SMOOTHING = (
+    0.5  # EMA weight of the newest step: light smoothing, one noisy step can't end a turn
+)
+NOISY_STEPS_AT_STREAM_START = 12  # the first ~1 s of an STT stream gives unreliable probabilities
+
+# Flush trick: zeros make the STT's delayed last words come out faster than real time.
+FLUSH_SAMPLES = SAMPLE_RATE // 2 + STT_FRAME_SAMPLES  # 0.5 s (model delay) + one frame
+FLUSH_TIMEOUT_S = 1.0  # a stalled STT must not leave the user waiting: answer anyway
+
+# Barge-in while the bot speaks.
+BARGE_IN_PAUSE_PROBABILITY = 0.4  # below this (smoothed) the user is speaking over the bot
+UNINTERRUPTIBLE_AUDIO_S = 3.0  # browser echo cancellation converges during the first seconds
+
+# Silence: after this long without the user speaking, the bot checks on them.
+SILENCE_PROMPT_AFTER_S = 7.0
+MAX_SILENCE_PROMPTS = 3  # then stop talking to an empty room
+SILENCE_MARKER = "..."  # the user turn the LLM sees for a silence
+
+# Sampling: some variety for the greeting, steadier answers after.
+FIRST_REPLY_TEMPERATURE = 0.7
+LATER_REPLY_TEMPERATURE = 0.3
+
+INTERRUPTION_MARK = "—"  # appended to a reply the user cut off, so the LLM knows
+GREETING_USER_TURN = "Hello!"  # chat templates that need a user turn before the first reply
+IDLE_UPDATE_INTERVAL_S = 1.0  # additional_outputs at most this often while idle
+
+# What the bot says when the LLM fails or returns nothing, so a turn is never silent.
+LLM_FAILURE_REPLY = "Sorry, I lost my train of thought. Could you say that again?"
+EMPTY_REPLY = "Hmm, I'm not sure what to say to that."
