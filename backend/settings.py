@@ -43,7 +43,9 @@ class Settings(BaseSettings):
         validation_alias=_env("LLM_MODEL", "LLM_MODEL"),
         description="Model name; picked automatically when the server serves exactly one.",
     )
-    llm_api_key: str | None = Field(default=None, validation_alias=_env("LLM_API_KEY", "LLM_API_KEY"))
+    llm_api_key: str | None = Field(
+        default=None, validation_alias=_env("LLM_API_KEY", "LLM_API_KEY")
+    )
     voice_cloning_url: str | None = Field(
         default=None, validation_alias=_env("VOICE_CLONING_URL", "VOICE_CLONING_URL")
     )

@@ -41,9 +41,7 @@ class SlotPool:
         self.in_use -= 1
 
 
-def api_key_ok(
-    expected: str | None, headers: Mapping[str, str], query: Mapping[str, str]
-) -> bool:
+def api_key_ok(expected: str | None, headers: Mapping[str, str], query: Mapping[str, str]) -> bool:
     """True when no key is required, or the header or `auth_id` query matches it."""
     if expected is None:
         return True

@@ -137,9 +137,7 @@ class ChatMessage(BaseModel):
 
 class Response(BaseModel):
     object: Literal["realtime.response"] = "realtime.response"
-    status: Literal["in_progress", "completed", "cancelled", "failed", "incomplete"] = (
-        "in_progress"
-    )
+    status: Literal["in_progress", "completed", "cancelled", "failed", "incomplete"] = "in_progress"
     voice: str
     chat_history: list[ChatMessage] = Field(default_factory=list)
 
