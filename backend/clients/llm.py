@@ -1,0 +1,398 @@
+"""Streaming client for any OpenAI-compatible chat server (vLLM, Ollama, llama.cpp, OpenAI…).
+
+`stream_reply` yields only text meant to be spoken: reasoning (`reasoning_content`,
+`reasoning`, inline `<think>…</think>`) is held back, and when a reasoning model ends
+its stream without any answer, the end of its reasoning is spoken instead of silence.
+Every network wait is bounded; failures surface as `LlmError` with a log-ready message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+from collections.abc import AsyncGenerator, Iterator
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import httpx
+from httpx_sse import ServerSentEvent, SSEError, aconnect_sse
+from pydantic import BaseModel, ValidationError
+
+# How much of an error body goes into a log line: enough to read the server's reason.
+ERROR_EXCERPT_CHARS = 300
+# Reasoning kept for the fallback answer; only its end is ever spoken.
+REASONING_TAIL_CHARS = 2000
+# The fallback answer is a sentence or two, not a monologue.
+FALLBACK_MAX_CHARS = 300
+
+
+@dataclass(frozen=True)
+class LlmTimeouts:
+    """Seconds; each bounds one kind of wait on the server."""
+
+    # A local or LAN server accepts a connection in well under this.
+    connect: float = 5.0
+    # Prompt processing of a long history on a busy GPU can take several seconds.
+    first_chunk: float = 20.0
+    # Once tokens flow, a long silence means the server is stuck.
+    between_chunks: float = 10.0
+    # Total time spent waiting on the server for one reply: a runaway generation ends.
+    reply: float = 120.0
+    # `/v1/models` (health probe, model selection) answers instantly when the server is up.
+    probe: float = 5.0
+
+
+class LlmError(Exception):
+    """The LLM could not produce a reply; the message is fit for logs."""
+
+
+class LlmHttpError(LlmError):
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class LlmConnectionError(LlmError):
+    """The server could not be reached (refused, DNS, reset)."""
+
+
+class LlmTimeoutError(LlmError):
+    """The server did not answer within one of `LlmTimeouts`."""
+
+
+# --- Wire shapes (only the fields we read; servers add many more) ----------------------
+
+
+class _ModelEntry(BaseModel):
+    id: str
+
+
+class _ModelList(BaseModel):
+    data: list[_ModelEntry]
+
+
+class _Delta(BaseModel):
+    content: str | None = None
+    reasoning_content: str | None = None  # vLLM, DeepSeek, llama.cpp
+    reasoning: str | None = None  # OpenRouter, Ollama
+
+
+class _Choice(BaseModel):
+    delta: _Delta = _Delta()
+
+
+class _Chunk(BaseModel):
+    choices: list[_Choice] | None = None
+    error: Any = None  # OpenRouter reports mid-stream failures this way
+
+
+# --- Reasoning handling ----------------------------------------------------------------
+
+_THINK_OPEN = "<think>"
+_THINK_CLOSE = "</think>"
+
+
+class ThinkTagFilter:
+    """Splits streamed content into spoken text and inline `<think>…</think>` reasoning.
+
+    Tags may be cut anywhere between chunks, so a suffix that could be the start of a
+    tag is held back until the next chunk decides.
+    """
+
+    def __init__(self) -> None:
+        self._pending = ""
+        self._thinking = False
+
+    def feed(self, text: str) -> tuple[str, str]:
+        """Returns `(spoken, reasoning)` released by this chunk."""
+        self._pending += text
+        spoken: list[str] = []
+        reasoning: list[str] = []
+        while True:
+            if self._thinking:
+                end = self._pending.find(_THINK_CLOSE)
+                if end < 0:
+                    keep = _partial_tag_length(self._pending, (_THINK_CLOSE,))
+                    reasoning.append(self._pending[: len(self._pending) - keep])
+                    self._pending = self._pending[len(self._pending) - keep :]
+                    break
+                reasoning.append(self._pending[:end])
+                self._pending = self._pending[end + len(_THINK_CLOSE) :]
+                self._thinking = False
+            else:
+                start, tag = _find_first_tag(self._pending)
+                if start < 0:
+                    keep = _partial_tag_length(self._pending, (_THINK_OPEN, _THINK_CLOSE))
+                    spoken.append(self._pending[: len(self._pending) - keep])
+                    self._pending = self._pending[len(self._pending) - keep :]
+                    break
+                spoken.append(self._pending[:start])
+                self._pending = self._pending[start + len(tag) :]
+                # A stray `</think>` (the template opened the block) is simply dropped.
+                self._thinking = tag == _THINK_OPEN
+        return "".join(spoken), "".join(reasoning)
+
+    def finish(self) -> tuple[str, str]:
+        """The stream ended: a held-back partial tag was ordinary text after all."""
+        rest, self._pending = self._pending, ""
+        return ("", rest) if self._thinking else (rest, "")
+
+
+def _find_first_tag(text: str) -> tuple[int, str]:
+    found = [(text.find(tag), tag) for tag in (_THINK_OPEN, _THINK_CLOSE)]
+    present = [(index, tag) for index, tag in found if index >= 0]
+    return min(present) if present else (-1, "")
+
+
+def _partial_tag_length(text: str, tags: tuple[str, ...]) -> int:
+    """Length of the longest suffix of `text` that is a proper prefix of one of `tags`."""
+    for length in range(min(len(text), max(map(len, tags)) - 1), 0, -1):
+        if any(tag.startswith(text[-length:]) for tag in tags):
+            return length
+    return 0
+
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?…])\s+")
+
+
+def spoken_fallback_from_reasoning(reasoning: str) -> str:
+    """The last sentence or two of `reasoning`, short enough to say out loud."""
+    sentences = [s for s in _SENTENCE_BREAK.split(" ".join(reasoning.split())) if s]
+    if not sentences:
+        return ""
+    tail = " ".join(sentences[-2:])
+    if len(tail) > FALLBACK_MAX_CHARS:
+        tail = sentences[-1]
+    if len(tail) > FALLBACK_MAX_CHARS:
+        # Cut at a word boundary so the TTS never gets half a word.
+        tail = tail[-FALLBACK_MAX_CHARS:].split(" ", 1)[-1]
+    return tail
+
+
+# --- The client --------------------------------------------------------------------------
+
+
+def api_root(base_url: str) -> str:
+    """`http://h:1/v1/` and `http://h:1` both become `http://h:1`; paths add `/v1/…`."""
+    root = base_url.strip().rstrip("/")
+    return root.removesuffix("/v1")
+
+
+class LlmClient:
+    """One OpenAI-compatible server; holds one connection pool until `aclose()`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None = None,
+        model: str | None = None,
+        *,
+        timeouts: LlmTimeouts | None = None,
+    ) -> None:
+        self.base_url = api_root(base_url)
+        self._api_key = api_key or None
+        self._model = model or None
+        self._timeouts = timeouts or LlmTimeouts()
+        t = self._timeouts
+        self._http = httpx.AsyncClient(
+            # The streaming loop enforces tighter per-chunk deadlines on top of these.
+            timeout=httpx.Timeout(
+                connect=t.connect,
+                read=max(t.first_chunk, t.between_chunks, t.probe),
+                write=t.connect,
+                pool=t.connect,
+            ),
+            headers=self._auth_headers(),
+        )
+
+    async def __aenter__(self) -> LlmClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def _auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+
+    def _url(self, path: str) -> str:
+        return f"{self.base_url}/v1/{path}"
+
+    async def is_up(self) -> bool:
+        """True when `GET /v1/models` answers 200 within the probe timeout."""
+        try:
+            response = await self._http.get(self._url("models"), timeout=self._timeouts.probe)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
+    async def list_models(self) -> list[str]:
+        """Ids of the models the server serves, in its order."""
+        url = self._url("models")
+        with _translate_errors(url, "GET", self._timeouts):
+            response = await self._http.get(url, timeout=self._timeouts.probe)
+        if response.status_code != 200:
+            raise _http_error("GET", url, response.status_code, response.text)
+        try:
+            return [entry.id for entry in _ModelList.model_validate_json(response.content).data]
+        except ValidationError as error:
+            raise LlmError(
+                f"GET {url}: not an OpenAI model list: {_excerpt(response.text)}"
+            ) from error
+
+    async def resolve_model(self) -> str:
+        """The configured model, else the only one served (remembered once found)."""
+        if self._model:
+            return self._model
+        models = await self.list_models()
+        if len(models) == 1:
+            self._model = models[0]
+            return self._model
+        if not models:
+            raise LlmError(f"the LLM server at {self.base_url} serves no models")
+        shown = ", ".join(models[:20]) + (", …" if len(models) > 20 else "")
+        raise LlmError(
+            f"the LLM server at {self.base_url} serves {len(models)} models ({shown}); "
+            "choose one with UNMUTE_LLM_MODEL"
+        )
+
+    async def stream_reply(
+        self, messages: list[dict[str, str]], *, temperature: float
+    ) -> AsyncGenerator[str, None]:
+        """Yields the spoken text of one reply, delta by delta, as it arrives."""
+        body = {
+            "model": await self.resolve_model(),
+            "messages": messages,
+            "temperature": temperature,
+            "stream": True,
+        }
+        think = ThinkTagFilter()
+        reasoning_tail = ""
+        spoke = False
+        async with contextlib.aclosing(self._chunks(body)) as chunks:
+            async for chunk in chunks:
+                if chunk.error is not None:
+                    raise LlmError(
+                        f"the LLM server reported an error mid-stream: {_excerpt(chunk.error)}"
+                    )
+                if not chunk.choices:
+                    continue  # keep-alive, or a usage report
+                delta = chunk.choices[0].delta
+                spoken, inline_reasoning = think.feed(delta.content or "")
+                reasoning = (delta.reasoning_content or delta.reasoning or "") + inline_reasoning
+                reasoning_tail = (reasoning_tail + reasoning)[-REASONING_TAIL_CHARS:]
+                if not spoke:
+                    spoken = spoken.lstrip()  # models often open with "\n\n" after thinking
+                if spoken:
+                    spoke = True
+                    yield spoken
+        spoken, inline_reasoning = think.finish()
+        if not spoke:
+            spoken = spoken.strip()
+        if spoken:
+            yield spoken
+        elif not spoke:
+            reasoning_tail = (reasoning_tail + inline_reasoning)[-REASONING_TAIL_CHARS:]
+            fallback = spoken_fallback_from_reasoning(reasoning_tail)
+            if fallback:
+                yield fallback
+
+    async def _chunks(self, body: dict[str, Any]) -> AsyncGenerator[_Chunk, None]:
+        """The parsed SSE chunks of one completion, each wait on the server bounded."""
+        url = self._url("chat/completions")
+        t = self._timeouts
+        loop = asyncio.get_running_loop()
+        budget = t.reply  # time left waiting on the server, consumer time excluded
+        started = loop.time()
+        with _translate_errors(url, "POST", t):
+            async with contextlib.AsyncExitStack() as stack:
+                try:
+                    async with asyncio.timeout(min(t.first_chunk, budget)):
+                        source = await stack.enter_async_context(
+                            aconnect_sse(self._http, "POST", url, json=body)
+                        )
+                        if source.response.status_code != 200:
+                            status = source.response.status_code
+                            raise _http_error(
+                                "POST", url, status, await _read_excerpt(source.response)
+                            )
+                        events = source.aiter_sse()
+                        stack.push_async_callback(events.aclose)
+                        event: ServerSentEvent | None = await anext(events, None)
+                except TimeoutError as error:
+                    raise LlmTimeoutError(
+                        f"POST {url}: no first chunk within {min(t.first_chunk, budget):g} s"
+                    ) from error
+                budget -= loop.time() - started
+                while event is not None:
+                    if event.data.strip() == "[DONE]":
+                        return
+                    if event.data.strip():
+                        yield _parse_chunk(url, event.data)
+                    wait = min(t.between_chunks, budget)
+                    waited_from = loop.time()
+                    try:
+                        async with asyncio.timeout(max(wait, 0.0)):
+                            event = await anext(events, None)
+                    except TimeoutError as error:
+                        reason = (
+                            f"no chunk for {t.between_chunks:g} s"
+                            if wait == t.between_chunks
+                            else f"reply took over {t.reply:g} s"
+                        )
+                        raise LlmTimeoutError(f"POST {url}: {reason}") from error
+                    budget -= loop.time() - waited_from
+
+
+def _parse_chunk(url: str, data: str) -> _Chunk:
+    try:
+        return _Chunk.model_validate_json(data)
+    except ValidationError as error:
+        raise LlmError(f"POST {url}: unreadable stream chunk: {_excerpt(data)}") from error
+
+
+@contextlib.contextmanager
+def _translate_errors(url: str, method: str, timeouts: LlmTimeouts) -> Iterator[None]:
+    """Turns transport failures into `LlmError`s that say what went wrong, and where."""
+    try:
+        yield
+    except httpx.ConnectTimeout as error:
+        raise LlmTimeoutError(
+            f"{method} {url}: no connection within {timeouts.connect:g} s"
+        ) from error
+    except httpx.TimeoutException as error:
+        raise LlmTimeoutError(f"{method} {url}: timed out ({type(error).__name__})") from error
+    except httpx.ConnectError as error:
+        raise LlmConnectionError(f"{method} {url}: cannot connect ({error})") from error
+    except (httpx.HTTPError, SSEError) as error:
+        raise LlmError(f"{method} {url}: {type(error).__name__}: {error}") from error
+
+
+def _http_error(method: str, url: str, status: int, body: str) -> LlmHttpError:
+    return LlmHttpError(f"{method} {url}: HTTP {status}: {_excerpt(body)}", status=status)
+
+
+async def _read_excerpt(response: httpx.Response) -> str:
+    """The start of a streamed body, without reading an unbounded amount of it."""
+    received = b""
+    async for part in response.aiter_bytes():
+        received += part
+        if len(received) >= ERROR_EXCERPT_CHARS * 4:
+            break
+    return received.decode("utf-8", errors="replace")
+
+
+def _excerpt(value: object) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = " ".join(text.split())
+    return text if len(text) <= ERROR_EXCERPT_CHARS else text[:ERROR_EXCERPT_CHARS] + "…"
