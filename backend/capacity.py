@@ -39,7 +39,8 @@ class Seats:
         if self.draining:
             raise NoSeat("draining")
         try:
-            await asyncio.wait_for(self._free.acquire(), timeout=self.wait_s)
+            async with asyncio.timeout(self.wait_s):
+                await self._free.acquire()
         except TimeoutError:
             raise NoSeat("full") from None
         if self.draining:

@@ -1,0 +1,141 @@
+"""The backend's HTTP and WebSocket routes (protocols.md §1)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+import httpx
+from fastapi import FastAPI, File, HTTPException, Request, Response, UploadFile, WebSocket
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from backend import metrics
+from backend.capacity import NoSeat
+from backend.clients.instances import http_base_url
+from backend.health import Health
+from backend.services import Services
+from backend.session import ConversationSession
+from backend.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+MAX_VOICE_UPLOAD_BYTES = 10 * 1024 * 1024  # a minute of WAV; cloning needs ~10 s
+RETRY_AFTER_S = 5  # when full: long enough for a conversation slot to free up somewhere
+VOICE_CLONING_TIMEOUT_S = 30.0
+
+
+class StripApiPrefix:
+    """Serve `/api/v1/...` like `/v1/...`, as a proxy that strips `/api` would."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            path: str = scope["path"]
+            if path == "/api" or path.startswith("/api/"):
+                scope = {**scope, "path": path[4:] or "/", "root_path": scope.get("root_path", "")}
+        await self.app(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = Services.create(settings)
+        app.state.services = services
+        try:
+            yield
+        finally:
+            await services.aclose()
+
+    app = FastAPI(title="Unmute backend", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.add_middleware(StripApiPrefix)
+
+    def services_of(request: Request | WebSocket) -> Services:
+        services: Services = request.app.state.services
+        return services
+
+    @app.get("/v1/health")
+    async def health(request: Request) -> Health:
+        return await services_of(request).health.check()
+
+    @app.get("/v1/ready")
+    async def ready(request: Request) -> JSONResponse:
+        seats = services_of(request).seats
+        body = {"ready": seats.ready, "sessions": seats.in_use, "capacity": seats.capacity}
+        return JSONResponse(body, status_code=200 if seats.ready else 503)
+
+    @app.get("/v1/voices")
+    async def voices(request: Request) -> list[dict[str, Any]]:
+        return [v.model_dump(mode="json") for v in services_of(request).catalog.list_voices()]
+
+    @app.post("/v1/voices")
+    async def upload_voice(request: Request, file: Annotated[UploadFile, File()]) -> dict[str, str]:
+        services = services_of(request)
+        cloning_url = services.settings.voice_cloning_url
+        if not cloning_url:
+            raise HTTPException(503, "Voice cloning is not available on this server.")
+        clip = await file.read(MAX_VOICE_UPLOAD_BYTES + 1)
+        if len(clip) > MAX_VOICE_UPLOAD_BYTES:
+            raise HTTPException(413, f"Voice clips are limited to {MAX_VOICE_UPLOAD_BYTES} bytes.")
+        if not clip:
+            raise HTTPException(400, "The uploaded file is empty.")
+        try:
+            async with httpx.AsyncClient(timeout=VOICE_CLONING_TIMEOUT_S, trust_env=False) as http:
+                answer = await http.post(
+                    f"{http_base_url(cloning_url)}/api/voice",
+                    content=clip,
+                    headers={
+                        "content-type": "application/octet-stream",
+                        "kyutai-api-key": services.settings.speech_api_key,
+                    },
+                )
+        except httpx.HTTPError as error:
+            logger.warning("voice cloning failed: %s", error)
+            raise HTTPException(503, "Voice cloning is unavailable right now.") from error
+        if answer.status_code >= 500:
+            raise HTTPException(503, "Voice cloning is unavailable right now.")
+        if answer.status_code != 200:
+            raise HTTPException(400, f"The voice clip was refused: {answer.text[:200]}")
+        return {"name": services.voices.add(answer.content)}
+
+    @app.get("/metrics")
+    async def prometheus_metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.websocket("/v1/realtime")
+    async def realtime(websocket: WebSocket) -> None:
+        services = services_of(websocket)
+        try:
+            async with services.seats.seat():
+                wanted = websocket.scope.get("subprotocols", [])
+                await websocket.accept(subprotocol="realtime" if "realtime" in wanted else None)
+                metrics.SESSIONS.inc()
+                started = time.monotonic()
+                try:
+                    await ConversationSession(websocket, services).run()
+                finally:
+                    metrics.SESSION_DURATION.observe(time.monotonic() - started)
+        except NoSeat as refusal:
+            metrics.SESSIONS_REFUSED.labels(refusal.reason).inc()
+            message = (
+                "This server is restarting; please reconnect."
+                if refusal.reason == "draining"
+                else "All conversation seats are taken; please retry shortly."
+            )
+            await websocket.send_denial_response(
+                JSONResponse(
+                    {"error": {"type": "fatal", "code": "capacity", "message": message}},
+                    status_code=503,
+                    headers={"Retry-After": str(RETRY_AFTER_S)},
+                )
+            )
+
+    return app

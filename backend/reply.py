@@ -1,0 +1,193 @@
+"""One bot reply in flight: LLM words → TTS → audio and subtitles released in real time.
+
+A `Reply` runs three tasks — generate (LLM), synthesise (TTS) and play (the real-time
+pacer) — and reports what happens to the conversation core through `dispatch`. The core
+decides what each word means; this module only moves data and keeps time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from backend import metrics
+from backend.clients.llm import LlmClient, LlmError
+from backend.clients.speech_errors import SpeechServiceError
+from backend.clients.tts import TtsAudio, TtsStream, TtsWordTiming, open_tts_stream
+from backend.conversation.signals import (
+    BotWordSpoken,
+    Input,
+    LlmDone,
+    LlmFailed,
+    LlmWord,
+    PlaybackFinished,
+    TtsFailed,
+)
+from backend.playback import PlaybackPacer
+from backend.text.cleanup import clean_for_speech
+from backend.text.rechunk import WordRechunker
+
+logger = logging.getLogger(__name__)
+
+Pcm = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class ReplyContext:
+    """What a reply needs from its session."""
+
+    llm: LlmClient
+    tts_spec: str
+    speech_api_key: str
+    dispatch: Callable[[Input], None]
+    play_audio: Callable[[Pcm], None]  # encode and send to the browser
+    end_audio: Callable[[], None]  # the reply's audio is complete: flush the encoder
+
+
+class Reply:
+    def __init__(
+        self,
+        ctx: ReplyContext,
+        response_id: int,
+        messages: list[dict[str, str]],
+        temperature: float,
+        voice: str,
+        voice_embedding: bytes | None,
+    ) -> None:
+        self.response_id = response_id
+        self._ctx = ctx
+        self._words: asyncio.Queue[str | None] = asyncio.Queue()
+        self._pacer = PlaybackPacer()
+        self._wake = asyncio.Event()
+        self._first_word_sent_at: float | None = None
+        self._cancelled = False
+        self._tasks = [
+            asyncio.create_task(self._generate(messages, temperature)),
+            asyncio.create_task(self._synthesize(voice, voice_embedding)),
+            asyncio.create_task(self._play()),
+        ]
+
+    def speak(self, word: str) -> None:
+        self._words.put_nowait(word)
+
+    def end_text(self) -> None:
+        self._words.put_nowait(None)
+
+    def cancel(self) -> None:
+        self._cancelled = True  # checked by the playback loop too: no audio after this
+        for task in self._tasks:
+            task.cancel()
+
+    async def wait_closed(self) -> None:
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    # --- LLM --------------------------------------------------------------------------
+
+    async def _generate(self, messages: list[dict[str, str]], temperature: float) -> None:
+        rid, dispatch = self.response_id, self._ctx.dispatch
+        started = time.monotonic()
+        first = True
+        rechunker = WordRechunker()
+
+        def forward(words: list[str]) -> None:
+            nonlocal first
+            for word in words:
+                spoken = clean_for_speech(word)
+                if not spoken:
+                    continue
+                if first:
+                    metrics.LLM_FIRST_WORD.observe(time.monotonic() - started)
+                    first = False
+                dispatch(LlmWord(time.monotonic(), rid, spoken))
+
+        try:
+            stream = self._ctx.llm.stream_reply(messages, temperature=temperature)
+            async with contextlib.aclosing(stream) as deltas:
+                async for delta in deltas:
+                    forward(rechunker.push(delta))
+            forward(rechunker.flush())
+        except LlmError as error:
+            logger.warning("LLM failed: %s", error)
+            metrics.ERRORS.labels("llm").inc()
+            dispatch(LlmFailed(time.monotonic(), rid, str(error)))
+            return
+        dispatch(LlmDone(time.monotonic(), rid))
+
+    # --- TTS --------------------------------------------------------------------------
+
+    async def _synthesize(self, voice: str, voice_embedding: bytes | None) -> None:
+        try:
+            stream = await open_tts_stream(
+                self._ctx.tts_spec,
+                self._ctx.speech_api_key,
+                voice=None if voice_embedding else voice,
+                voice_embedding=voice_embedding,
+            )
+        except SpeechServiceError as error:
+            self._tts_failed(error)
+            return
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._send_words(stream))
+                group.create_task(self._receive_audio(stream))
+        except* SpeechServiceError as errors:
+            self._tts_failed(errors.exceptions[0])
+        finally:
+            await stream.aclose()
+
+    def _tts_failed(self, error: BaseException) -> None:
+        logger.warning("TTS failed: %s", error)
+        metrics.ERRORS.labels("tts").inc()
+        self._ctx.dispatch(TtsFailed(time.monotonic(), self.response_id, str(error)))
+
+    async def _send_words(self, stream: TtsStream) -> None:
+        while (word := await self._words.get()) is not None:
+            if self._first_word_sent_at is None:
+                self._first_word_sent_at = time.monotonic()
+            stream.send_word(word)
+        stream.send_eos()
+
+    async def _receive_audio(self, stream: TtsStream) -> None:
+        first_audio = True
+        async for message in stream:
+            if isinstance(message, TtsAudio):
+                if first_audio and self._first_word_sent_at is not None:
+                    metrics.TTS_FIRST_AUDIO.observe(time.monotonic() - self._first_word_sent_at)
+                first_audio = False
+                self._pacer.add_audio(message.pcm)
+            elif isinstance(message, TtsWordTiming):
+                self._pacer.add_word(message.text, message.start_s, message.stop_s)
+            self._wake.set()
+        self._pacer.end_of_audio()
+        self._wake.set()
+
+    # --- real-time playback -----------------------------------------------------------
+
+    async def _play(self) -> None:
+        rid, dispatch = self.response_id, self._ctx.dispatch
+        while not self._cancelled:
+            now = time.monotonic()
+            released = self._pacer.release(now)
+            for chunk in released.audio:
+                self._ctx.play_audio(chunk)
+            for word in released.words:
+                dispatch(BotWordSpoken(now, rid, word))
+            if released.finished:
+                self._ctx.end_audio()
+                dispatch(PlaybackFinished(now, rid))
+                return
+            wake_at = self._pacer.next_wakeup(now)
+            self._wake.clear()
+            timeout = None if wake_at is None else max(0.0, wake_at - now)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+            # that coincides with the wake-up, and the reply would play on.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()

@@ -1,0 +1,40 @@
+"""What every conversation of a backend process shares: clients, catalog, seats, voices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from backend.capacity import Seats
+from backend.characters.catalog import BUNDLED_VOICES_FILE, VoiceCatalog
+from backend.clients.llm import LlmClient
+from backend.health import HealthChecker
+from backend.settings import Settings
+from backend.voice_store import VoiceStore
+
+
+@dataclass
+class Services:
+    settings: Settings
+    llm: LlmClient
+    catalog: VoiceCatalog
+    voices: VoiceStore
+    seats: Seats
+    health: HealthChecker
+
+    @classmethod
+    def create(cls, settings: Settings) -> Services:
+        llm = LlmClient(settings.llm_url, api_key=settings.llm_api_key, model=settings.llm_model)
+        return cls(
+            settings=settings,
+            llm=llm,
+            catalog=VoiceCatalog.from_yaml(
+                Path(settings.voices_file) if settings.voices_file else BUNDLED_VOICES_FILE
+            ),
+            voices=VoiceStore(),
+            seats=Seats(settings.max_sessions, settings.seat_wait_s),
+            health=HealthChecker(settings, llm),
+        )
+
+    async def aclose(self) -> None:
+        await self.llm.aclose()

@@ -1,0 +1,290 @@
+"""One browser conversation: the thin adapter between the WebSocket and the core.
+
+It decodes what the browser sends, streams the user's audio to the STT, feeds every
+happening to the `Conversation` state machine with a timestamp, and carries out the
+actions it returns. Everything the browser receives goes through one outbox, so events
+keep the order the core decided.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from fastapi import WebSocket
+from pydantic import ValidationError
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from backend import metrics
+from backend.audio.ogg import OggFormatError, OpusInputDecoder, OpusOutputEncoder
+from backend.characters.prompts import is_goodbye, system_prompt
+from backend.clients.speech_errors import SpeechServiceError
+from backend.clients.stt import SttStep as SttStepMessage
+from backend.clients.stt import SttStream, open_stt_stream
+from backend.clients.stt import SttWord as SttWordMessage
+from backend.conversation import signals as sig
+from backend.conversation.machine import Conversation
+from backend.realtime import events as ev
+from backend.realtime.validation import describe_invalid_message
+from backend.reply import Pcm, Reply, ReplyContext
+from backend.services import Services
+from backend.voice_store import is_custom_voice
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_BYTES = 1_000_000  # a 20 ms Opus page is ~200 bytes; nothing legitimate is near this
+MAX_OUTBOX_EVENTS = 2_000  # a browser this far behind is gone: stop buffering for it
+TICK_S = 0.1  # how often the core gets to notice time passing (silence, flush timeout)
+
+
+@dataclass(frozen=True)
+class _CloseRequest:
+    code: int
+    reason: str
+
+
+class ConversationSession:
+    def __init__(self, websocket: WebSocket, services: Services) -> None:
+        self._ws = websocket
+        self._services = services
+        self._core = Conversation(is_goodbye)
+        self._decoder = OpusInputDecoder()
+        self._encoder = OpusOutputEncoder()
+        self._outbox: asyncio.Queue[ev.ServerEvent | _CloseRequest] = asyncio.Queue()
+        self._stt: SttStream | None = None
+        self._reply: Reply | None = None
+        self._voice_embedding: bytes | None = None
+        self._reply_ctx = ReplyContext(
+            llm=services.llm,
+            tts_spec=services.settings.tts_url,
+            speech_api_key=services.settings.speech_api_key,
+            dispatch=self._dispatch,
+            play_audio=self._play_audio,
+            end_audio=self._end_audio,
+        )
+        self._speech_stopped_at: float | None = None
+        self._awaiting_first_audio = False
+
+    async def run(self) -> None:
+        """Serve the conversation until the browser leaves or the conversation ends."""
+        opened = time.monotonic()
+        try:
+            self._stt = await open_stt_stream(
+                self._services.settings.stt_url, self._services.settings.speech_api_key
+            )
+        except SpeechServiceError as error:
+            logger.warning("no STT stream: %s", error)
+            metrics.ERRORS.labels("stt_connect").inc()
+            await self._fatal("Speech recognition is unavailable right now. Please retry soon.")
+            return
+        tasks = [
+            asyncio.create_task(self._receive_from_browser(), name="browser-in"),
+            asyncio.create_task(self._send_to_browser(), name="browser-out"),
+            asyncio.create_task(self._receive_from_stt(self._stt, opened), name="stt-in"),
+            asyncio.create_task(self._tick(), name="tick"),
+        ]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if not task.cancelled() and (failure := task.exception()) is not None:
+                    raise failure
+        except SpeechServiceError as error:
+            logger.warning("STT stream failed: %s", error)
+            metrics.ERRORS.labels("stt_stream").inc()
+            await self._fatal("Speech recognition stopped working. Please reconnect.")
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if self._reply is not None:
+                self._reply.cancel()
+                await self._reply.wait_closed()
+            await self._stt.aclose()
+
+    # --- browser → backend ------------------------------------------------------------
+
+    async def _receive_from_browser(self) -> None:
+        while True:
+            try:
+                message = await self._ws.receive()
+            except WebSocketDisconnect:
+                return
+            if message["type"] == "websocket.disconnect":
+                return
+            text = message.get("text")
+            if text is None:
+                self._invalid("Binary frames are not supported: send JSON text frames.")
+                continue
+            if len(text) > MAX_MESSAGE_BYTES:
+                self._invalid(
+                    f"Message too large ({len(text)} bytes, at most {MAX_MESSAGE_BYTES})."
+                )
+                continue
+            try:
+                event = ev.client_event_adapter.validate_json(text)
+            except ValidationError as error:
+                self._invalid(describe_invalid_message(error))
+                continue
+            match event:
+                case ev.SessionUpdate():
+                    self._update_session(event.session)
+                case ev.InputAudioBufferAppend():
+                    self._append_audio(event.audio)
+                case ev.InputAudioBufferAppendAnonymized():
+                    pass  # accepted and ignored, as the protocol says
+
+    def _update_session(self, requested: ev.SessionConfig) -> None:
+        catalog = self._services.catalog
+        voice = requested.voice or catalog.default_voice().voice_id
+        if is_custom_voice(voice):
+            embedding = self._services.voices.get(voice)
+            if embedding is None:
+                self._invalid(f"Unknown or expired custom voice {voice!r}.", param="session.voice")
+                return
+            self._voice_embedding = embedding
+        else:
+            self._voice_embedding = None
+        character = catalog.find_by_voice(voice)
+        instructions = requested.instructions or (
+            character.instructions if character else ev.SmalltalkInstructions()
+        )
+        session = ev.SessionConfig(
+            instructions=instructions, voice=voice, allow_recording=requested.allow_recording
+        )
+        prompt = system_prompt(instructions, now=datetime.now().astimezone())
+        self._send(ev.SessionUpdated(session=session))
+        self._dispatch(sig.SessionConfigured(time.monotonic(), prompt, voice))
+
+    def _append_audio(self, audio_b64: str) -> None:
+        try:
+            data = base64.b64decode(audio_b64, validate=True)
+        except (binascii.Error, ValueError):
+            self._invalid("`audio` is not valid base64.", param="audio")
+            return
+        try:
+            pcm = self._decoder.feed(data)
+        except OggFormatError as error:
+            self._invalid(f"`audio` is not a valid Ogg Opus stream: {error}", param="audio")
+            return
+        if pcm.size and self._stt is not None:
+            self._stt.send_audio(pcm)
+            self._dispatch(sig.UserAudio(time.monotonic(), int(pcm.size)))
+
+    def _invalid(self, message: str, *, param: str | None = None) -> None:
+        metrics.INVALID_REQUESTS.inc()
+        self._send(ev.error_event("invalid_request_error", message, param=param))
+
+    # --- STT → core -------------------------------------------------------------------
+
+    async def _receive_from_stt(self, stt: SttStream, opened: float) -> None:
+        first_step = True
+        async for message in stt:
+            now = time.monotonic()
+            if isinstance(message, SttStepMessage):
+                if first_step:
+                    metrics.STT_FIRST_STEP.observe(now - opened)
+                    first_step = False
+                pause = message.prs[2] if len(message.prs) > 2 else 0.0
+                self._dispatch(sig.SttStep(now, message.step_idx, pause))
+            elif isinstance(message, SttWordMessage):
+                self._dispatch(sig.SttWord(now, message.text, message.start_time))
+        raise SpeechServiceError("the STT server ended the stream")
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_S)
+            self._dispatch(sig.Tick(time.monotonic()))
+
+    # --- core → world -----------------------------------------------------------------
+
+    def _dispatch(self, signal: sig.Input) -> None:
+        for action in self._core.handle(signal):
+            match action:
+                case sig.Emit(event):
+                    self._observe(event, signal.t)
+                    self._send(event)
+                case sig.FlushStt(samples):
+                    if self._stt is not None:
+                        self._stt.send_audio(np.zeros(samples, dtype=np.float32))
+                case sig.StartReply():
+                    if self._reply is not None:
+                        self._reply.cancel()
+                    self._awaiting_first_audio = True
+                    self._reply = Reply(
+                        self._reply_ctx,
+                        action.response_id,
+                        action.messages,
+                        action.temperature,
+                        action.voice,
+                        self._voice_embedding,
+                    )
+                case sig.SpeakWord(rid, text):
+                    if self._reply is not None and self._reply.response_id == rid:
+                        self._reply.speak(text)
+                case sig.EndOfReplyText(rid):
+                    if self._reply is not None and self._reply.response_id == rid:
+                        self._reply.end_text()
+                case sig.CancelReply(rid):
+                    metrics.INTERRUPTIONS.inc()
+                    if self._reply is not None and self._reply.response_id == rid:
+                        self._reply.cancel()
+                case sig.Close(code, reason):
+                    self._outbox.put_nowait(_CloseRequest(code, reason))
+
+    def _observe(self, event: ev.ServerEvent, t: float) -> None:
+        if isinstance(event, ev.SpeechStopped):
+            self._speech_stopped_at = t
+        elif isinstance(event, ev.ResponseCreated) and self._speech_stopped_at is not None:
+            metrics.RESPONSE_START.observe(t - self._speech_stopped_at)
+
+    def _play_audio(self, pcm: Pcm) -> None:
+        if self._awaiting_first_audio:
+            self._awaiting_first_audio = False
+            if self._speech_stopped_at is not None:
+                metrics.VOICE_TO_VOICE.observe(time.monotonic() - self._speech_stopped_at)
+                self._speech_stopped_at = None
+        self._send_audio(self._encoder.encode(pcm))
+
+    def _end_audio(self) -> None:
+        self._send_audio(self._encoder.flush())
+
+    def _send_audio(self, pages: bytes) -> None:
+        if pages:
+            self._send(ev.ResponseAudioDelta(delta=base64.b64encode(pages).decode("ascii")))
+
+    # --- backend → browser ------------------------------------------------------------
+
+    def _send(self, event: ev.ServerEvent) -> None:
+        self._outbox.put_nowait(event)
+
+    async def _send_to_browser(self) -> None:
+        while True:
+            if self._outbox.qsize() > MAX_OUTBOX_EVENTS:
+                metrics.ERRORS.labels("slow_client").inc()
+                await self._close(1008, "client is not reading its messages")
+                return
+            item = await self._outbox.get()
+            if isinstance(item, _CloseRequest):
+                await self._close(item.code, item.reason)
+                return
+            try:
+                await self._ws.send_text(item.model_dump_json())
+            except (WebSocketDisconnect, RuntimeError):
+                return
+
+    async def _fatal(self, message: str) -> None:
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            await self._ws.send_text(ev.error_event("fatal", message).model_dump_json())
+        await self._close(1011, message)
+
+    async def _close(self, code: int, reason: str) -> None:
+        if self._ws.client_state is WebSocketState.CONNECTED:
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+                await self._ws.close(code, reason[:120])
