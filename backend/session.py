@@ -13,6 +13,7 @@ import base64
 import binascii
 import contextlib
 import logging
+import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -61,6 +62,8 @@ class ConversationSession:
         self._stt: SttStream | None = None
         self._reply: Reply | None = None
         self._voice_embedding: bytes | None = None
+        # Fixes the character's secrets (the hidden animal, the quiz theme) for the call.
+        self._secret_seed = secrets.randbits(32)
         self._reply_ctx = ReplyContext(
             llm=services.llm,
             tts_spec=services.settings.tts_url,
@@ -158,7 +161,9 @@ class ConversationSession:
         session = ev.SessionConfig(
             instructions=instructions, voice=voice, allow_recording=requested.allow_recording
         )
-        prompt = system_prompt(instructions, now=datetime.now().astimezone())
+        prompt = system_prompt(
+            instructions, now=datetime.now().astimezone(), secret_seed=self._secret_seed
+        )
         self._send(ev.SessionUpdated(session=session))
         self._dispatch(sig.SessionConfigured(time.monotonic(), prompt, voice))
 

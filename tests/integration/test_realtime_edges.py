@@ -1,0 +1,175 @@
+"""Bad input, capacity and speech-node discovery, over real sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+from tests.doubles.llm_double import LlmDouble
+from tests.doubles.stt_double import SttDouble
+from tests.doubles.tts_double import TtsDouble
+from tests.integration.backend_server import backend_in_process
+from tests.integration.protocol_rules import check_event_ids, check_turn_order
+from tests.integration.realtime_client import RealtimeClient
+
+
+@dataclass
+class Stack:
+    address: str
+    stt: SttDouble
+    tts: TtsDouble
+    llm: LlmDouble
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://{self.address}/v1/realtime"
+
+
+@asynccontextmanager
+async def stack(stt_spec: str | None = None, **settings: object) -> AsyncIterator[Stack]:
+    async with AsyncExitStack() as exits:
+        stt = await exits.enter_async_context(SttDouble())
+        tts = await exits.enter_async_context(TtsDouble(word_duration_s=0.1))
+        llm = await exits.enter_async_context(LlmDouble(lambda _: "Hi there."))
+        address = await exits.enter_async_context(
+            backend_in_process(
+                stt_url=stt_spec or stt.url, tts_url=tts.url, llm_url=llm.url, **settings
+            )
+        )
+        yield Stack(address, stt, tts, llm)
+
+
+def invalid_requests(client: RealtimeClient) -> list[str]:
+    return [
+        e.error.message for e in client.of_type("error") if e.error.type == "invalid_request_error"
+    ]
+
+
+async def test_bad_input_is_refused_and_the_conversation_goes_on() -> None:
+    garbage_ogg = base64.b64encode(b"OggS" + bytes(range(256)) * 4).decode()
+    bad_messages: list[str | bytes] = [
+        b"\x00\x01binary",
+        "{not json",
+        json.dumps({"type": "no.such.event"}),
+        json.dumps({"type": "session.update", "session": {"voice": 42}}),
+        json.dumps({"type": "input_audio_buffer.append", "audio": "x" * 3_000_000}),
+        json.dumps({"type": "input_audio_buffer.append", "audio": "%%% not base64 %%%"}),
+        json.dumps({"type": "input_audio_buffer.append", "audio": garbage_ogg}),
+        json.dumps([1, 2, 3]),
+    ]
+    async with stack() as s, RealtimeClient(s.ws_url) as client:
+        await client.wait_for(lambda c: c.samples_sent > 0, 5)
+        for message in bad_messages:
+            await client.ws.send(message)
+        await client.wait_for(lambda c: len(invalid_requests(c)) >= len(bad_messages), 10)
+        messages = invalid_requests(client)
+        assert any("Binary frames" in m for m in messages)
+        assert any("Malformed JSON" in m for m in messages)
+        assert any("no.such.event" in m for m in messages)
+        assert any("too large" in m for m in messages)
+        assert any("base64" in m for m in messages)
+        assert any("Ogg" in m for m in messages)
+        assert all(m for m in messages), "every refusal says why"
+
+        # The connection survived and the conversation starts as usual.
+        await client.start_session(voice="v", event_id="event_from_client")
+        await client.wait_count("response.audio.done", 1, timeout=10)
+        check_event_ids(client.raw)
+        check_turn_order([r.event for r in client.received])
+
+
+async def test_the_subprotocol_is_echoed_and_api_prefix_served() -> None:
+    async with stack() as s:
+        async with connect(f"ws://{s.address}/api/v1/realtime", subprotocols=["realtime"]) as ws:  # type: ignore[list-item]
+            assert ws.subprotocol == "realtime"
+        async with connect(s.ws_url) as ws:
+            assert ws.subprotocol is None
+        async with httpx.AsyncClient(base_url=f"http://{s.address}") as http:
+            health = (await http.get("/api/v1/health")).json()
+            assert health == {
+                "tts_up": True,
+                "stt_up": True,
+                "llm_up": True,
+                "voice_cloning_up": False,
+                "ok": True,
+            }
+            voices = (await http.get("/v1/voices")).json()
+            assert voices and all(
+                set(v) == {"name", "good", "instructions", "source"} for v in voices
+            )
+            assert all(v["source"]["source_type"] == "file" for v in voices)
+            upload = await http.post(
+                "/v1/voices", files={"file": ("a.wav", b"RIFF....", "audio/wav")}
+            )
+            assert upload.status_code == 503  # no voice cloning configured: said plainly
+
+
+async def test_a_fifth_client_is_refused_while_four_talk() -> None:
+    async with stack(max_sessions=4, seat_wait_s=0.0) as s, AsyncExitStack() as clients:
+        talking = [await clients.enter_async_context(RealtimeClient(s.ws_url)) for _ in range(4)]
+        for client in talking:
+            await client.start_session(voice="v")
+        async with httpx.AsyncClient(base_url=f"http://{s.address}") as http:
+            assert (await http.get("/v1/ready")).status_code == 503
+            with pytest.raises(InvalidStatus) as refused:
+                async with connect(s.ws_url):
+                    pass
+            assert refused.value.response.status_code == 503
+            assert refused.value.response.headers["Retry-After"].isdigit()
+            metrics = (await http.get("/metrics")).text
+            assert 'unmute_sessions_refused_total{reason="full"} 1.0' in metrics
+            assert "unmute_sessions_active 4.0" in metrics
+            for client in talking:
+                await client.wait_count("response.audio.done", 1, timeout=15)
+
+            # One leaves: a seat frees and readiness comes back.
+            await talking[0].ws.close()
+            for _ in range(50):
+                if (await http.get("/v1/ready")).status_code == 200:
+                    break
+                await asyncio.sleep(0.05)
+            assert (await http.get("/v1/ready")).status_code == 200
+
+
+async def test_a_client_may_wait_briefly_for_a_seat() -> None:
+    async with stack(max_sessions=1, seat_wait_s=3.0) as s:
+        first = RealtimeClient(s.ws_url)
+        await first.__aenter__()
+        waiting = asyncio.create_task(connect(s.ws_url).__aenter__())
+        await asyncio.sleep(0.3)
+        assert not waiting.done(), "the second client waits for the seat"
+        await first.__aexit__(None, None, None)
+        second = await asyncio.wait_for(waiting, 3)
+        await second.close()
+
+
+async def test_an_stt_node_with_no_free_channels_is_skipped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Keep the listed order so the full node is asked first.
+    monkeypatch.setattr("backend.clients.instances.random.shuffle", lambda items: None)
+    async with SttDouble(slots=0) as full, SttDouble() as free:
+        async with stack(stt_spec=f"{full.url},{free.url}") as s, RealtimeClient(s.ws_url) as c:
+            await c.start_session(voice="v")
+            await c.wait_count("response.audio.done", 1, timeout=10)
+        assert full.streams_refused_busy == 1
+        assert free.streams_opened == 1
+
+
+async def test_no_stt_capacity_anywhere_is_a_clear_fatal_error() -> None:
+    async with SttDouble(slots=0) as full, stack(stt_spec=full.url) as s:
+        async with RealtimeClient(s.ws_url) as client:
+            await client.wait_closed(timeout=10)
+        errors = client.of_type("error")
+        assert [e.error.type for e in errors] == ["fatal"]
+        assert "unavailable" in errors[0].error.message
+        assert client.close_code == 1011
