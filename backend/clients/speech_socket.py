@@ -1,0 +1,210 @@
+"""The WebSocket under both speech clients: open, wait for `Ready`, move msgpack maps.
+
+moshi-server's STT and TTS share the same framing (one msgpack map with a `type` key
+per binary frame), the same auth header and the same way of saying "full". This module
+holds that common part; `stt.py` and `tts.py` only add their message types.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import msgpack
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import (
+    ConnectionClosed,
+    ConnectionClosedOK,
+    InvalidStatus,
+    WebSocketException,
+)
+
+from backend.clients.speech_errors import (
+    InstanceUnreachable,
+    ServiceBusy,
+    SpeechAuthError,
+    SpeechStreamError,
+)
+
+logger = logging.getLogger(__name__)
+
+API_KEY_HEADER = "kyutai-api-key"
+NO_FREE_CHANNELS = "no free channels"
+
+# A node on the same network answers the upgrade in milliseconds; 3 s means it is down.
+CONNECT_TIMEOUT_S = 3.0
+# moshi-server sends Ready as soon as it has a slot; a silent node is stuck.
+READY_TIMEOUT_S = 5.0
+# Closing must not hold up a conversation that has already moved on.
+CLOSE_TIMEOUT_S = 1.0
+# Audio is ~120 kB/s as msgpack; a server that leaves ~8 s of it unread has stalled,
+# and failing the stream beats buffering without bound.
+MAX_UNSENT_BYTES = 1 << 20
+# Bigger than any message these servers send (a TTS audio frame is ~10 kB).
+MAX_MESSAGE_BYTES = 1 << 22
+
+
+def pack(message: Mapping[str, Any]) -> bytes:
+    """One msgpack frame, floats as float32 as moshi-server expects."""
+    packed: bytes = msgpack.packb(message, use_bin_type=True, use_single_float=True)
+    return packed
+
+
+def _unpack(frame: bytes | str) -> dict[str, Any] | None:
+    """The map in a frame, or None for anything that is not a typed msgpack map."""
+    if isinstance(frame, str):
+        return None
+    try:
+        message = msgpack.unpackb(frame, raw=False)
+    except (ValueError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError):
+        return None
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        return None
+    return message
+
+
+class SpeechSocket:
+    """A ready speech stream: sends never wait on the network, receives yield maps.
+
+    Outgoing frames go through a queue drained by a background task, so a caller that
+    sends audio every 80 ms is never held up by a slow server.
+    """
+
+    def __init__(self, websocket: ClientConnection, *, service: str, url: str) -> None:
+        self.service = service
+        self.url = url
+        self._websocket = websocket
+        self._outbox: asyncio.Queue[bytes] = asyncio.Queue()
+        self._unsent_bytes = 0
+        self._failure: SpeechStreamError | None = None
+        self._sender = asyncio.create_task(self._send_queued(), name=f"{service}-sender")
+
+    def send(self, message: Mapping[str, Any]) -> None:
+        """Queue one message; raises the error that broke the stream, if any."""
+        if self._failure is not None:
+            raise self._failure
+        frame = pack(message)
+        if self._unsent_bytes + len(frame) > MAX_UNSENT_BYTES:
+            self._failure = SpeechStreamError(self.service, "the server stopped reading")
+            raise self._failure
+        self._unsent_bytes += len(frame)
+        self._outbox.put_nowait(frame)
+
+    async def _send_queued(self) -> None:
+        while True:
+            frame = await self._outbox.get()
+            try:
+                await self._websocket.send(frame)
+            except ConnectionClosed as exc:
+                self._failure = SpeechStreamError(self.service, f"connection closed: {exc}")
+                return
+            self._unsent_bytes -= len(frame)
+
+    async def receive(self) -> dict[str, Any] | None:
+        """The next typed message, or None once the server closed the stream normally.
+
+        Raises `SpeechStreamError` on a server `Error` or a connection lost abruptly.
+        """
+        while True:
+            try:
+                frame = await self._websocket.recv()
+            except ConnectionClosedOK:
+                return None
+            except ConnectionClosed as exc:
+                raise SpeechStreamError(self.service, f"connection lost: {exc}") from exc
+            message = _unpack(frame)
+            if message is None:
+                logger.debug("%s sent a frame that is not a typed msgpack map", self.url)
+                continue
+            if message["type"] == "Error":
+                raise SpeechStreamError(self.service, str(message.get("message", "")))
+            return message
+
+    async def aclose(self) -> None:
+        """Stop sending and close the connection; safe to call more than once."""
+        self._sender.cancel()
+        await asyncio.wait([self._sender])  # unlike awaiting it, keeps our own cancellation
+        await _close_quietly(self._websocket)
+
+
+async def _close_quietly(websocket: ClientConnection) -> None:
+    """Close politely if the server listens, else drop the TCP connection.
+
+    websockets bounds the wait for the server's close frame, not the wait to write ours:
+    a hung server that stopped reading would hold `close()` until a keepalive timeout.
+    """
+    try:
+        async with asyncio.timeout(CLOSE_TIMEOUT_S):
+            await websocket.close()
+    except TimeoutError:
+        websocket.transport.abort()
+    except Exception as exc:  # closing is best effort; the stream is over either way
+        logger.debug("closing %s failed: %s", websocket.request and websocket.request.path, exc)
+
+
+async def open_speech_socket(
+    url: str,
+    *,
+    api_key: str,
+    service: str,
+    first_message: bytes | None = None,
+    connect_timeout_s: float = CONNECT_TIMEOUT_S,
+    ready_timeout_s: float = READY_TIMEOUT_S,
+) -> SpeechSocket:
+    """Connect to the full stream `url`, send `first_message` if any, and wait for `Ready`.
+
+    Raises `ServiceBusy` ("no free channels"), `SpeechAuthError` (key refused),
+    `InstanceUnreachable` (anything else that keeps us from a ready stream).
+    """
+    try:
+        websocket = await connect(
+            url,
+            additional_headers={API_KEY_HEADER: api_key},
+            open_timeout=connect_timeout_s,
+            close_timeout=CLOSE_TIMEOUT_S,
+            max_size=MAX_MESSAGE_BYTES,
+            # Speech servers are internal: never route them through a system proxy.
+            proxy=None,
+        )
+    except InvalidStatus as exc:
+        status = exc.response.status_code
+        if status in (401, 403):
+            raise SpeechAuthError(url, status) from exc
+        raise InstanceUnreachable(url, f"HTTP {status} at the upgrade") from exc
+    except (OSError, TimeoutError, ConnectionClosed) as exc:
+        raise InstanceUnreachable(url, str(exc) or type(exc).__name__) from exc
+    except WebSocketException as exc:  # a malformed handshake: not a speech server
+        raise InstanceUnreachable(url, f"handshake failed: {exc}") from exc
+
+    try:
+        if first_message is not None:
+            await websocket.send(first_message)
+        async with asyncio.timeout(ready_timeout_s):
+            answer = await _first_typed_message(websocket)
+    except TimeoutError:
+        await _close_quietly(websocket)
+        raise InstanceUnreachable(url, f"no Ready within {ready_timeout_s:g} s") from None
+    except ConnectionClosed as exc:
+        raise InstanceUnreachable(url, f"closed before Ready: {exc}") from exc
+    except BaseException:  # cancelled (a deadline): leave at once, the server sees the drop
+        websocket.transport.abort()
+        raise
+
+    if answer.get("type") == "Ready":
+        return SpeechSocket(websocket, service=service, url=url)
+    await _close_quietly(websocket)
+    if answer.get("type") == "Error":
+        message = str(answer.get("message", ""))
+        if message == NO_FREE_CHANNELS:
+            raise ServiceBusy(url)
+        raise InstanceUnreachable(url, f"server error before Ready: {message}")
+    raise InstanceUnreachable(url, f"expected Ready, got {answer.get('type')!r}")
+
+
+async def _first_typed_message(websocket: ClientConnection) -> dict[str, Any]:
+    while True:
+        message = _unpack(await websocket.recv())
+        if message is not None:
+            return message

@@ -1,0 +1,172 @@
+"""Releasing the bot's voice and subtitles on a real-time clock.
+
+The TTS produces audio faster than real time, and tells when each word is spoken in
+that audio. If the backend forwarded everything at once, the browser would hold
+seconds of speech that a barge-in could no longer stop, and subtitles would run ahead
+of the voice. The pacer holds the audio back so that at most `max_ahead_s` is ever
+buffered beyond what the listener has heard, and releases each word when the voice
+reaches it.
+
+It is pure: no sockets, no sleeps, no clock reads. Every method takes `now` in seconds
+(any monotonic clock), so timelines can be scripted in tests. The listener is modelled
+as a cursor in TTS-audio seconds: it starts when the first audio is released, moves
+with real time, and stalls at the end of the audio released so far (a TTS underrun).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+# A few hundred ms absorbs network jitter, yet a barge-in silences the bot quickly.
+DEFAULT_MAX_AHEAD_S = 0.32
+SAMPLE_RATE = 24_000
+# Float slack when comparing times, far below one sample (42 µs).
+_EPSILON_S = 1e-6
+
+Pcm = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Release:
+    """What became due: audio to send now, words to show now, and whether all is done."""
+
+    audio: list[Pcm] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)
+    finished: bool = False
+
+
+@dataclass(frozen=True)
+class _Word:
+    text: str
+    start_s: float
+
+
+class PlaybackPacer:
+    """Paces one bot turn's audio and words; see the module docstring for the model."""
+
+    def __init__(
+        self, max_ahead_s: float = DEFAULT_MAX_AHEAD_S, sample_rate: int = SAMPLE_RATE
+    ) -> None:
+        if max_ahead_s <= 0 or sample_rate <= 0:
+            raise ValueError("max_ahead_s and sample_rate must be positive")
+        self.max_ahead_s = max_ahead_s
+        self.sample_rate = sample_rate
+        # Longer chunks are cut so the next piece fits before the listener runs dry.
+        self._max_piece = max(1, int(max_ahead_s * sample_rate / 2))
+        self._pending_audio: deque[Pcm] = deque()
+        self._pending_words: deque[_Word] = deque()
+        self._released_samples = 0
+        self._ended = False
+        self._finish_reported = False
+        # The listener's position (TTS-audio seconds) as of `_cursor_at`; None before
+        # the first audio is released.
+        self._cursor_s: float | None = None
+        self._cursor_at = 0.0
+
+    # --- input -------------------------------------------------------------------------
+
+    def add_audio(self, pcm: npt.NDArray[np.floating[Any]]) -> None:
+        """Audio from the TTS, in order."""
+        samples = np.asarray(pcm, dtype=np.float32).reshape(-1)
+        for start in range(0, samples.size, self._max_piece):
+            self._pending_audio.append(samples[start : start + self._max_piece])
+
+    def add_word(self, text: str, start_s: float, stop_s: float) -> None:
+        """A word and when it is spoken, in seconds of this turn's audio."""
+        del stop_s  # subtitles appear when a word starts; its end changes nothing
+        self._pending_words.append(_Word(text, start_s))
+
+    def end_of_audio(self) -> None:
+        """The TTS finished: no more audio or words will be added."""
+        self._ended = True
+
+    # --- queries -----------------------------------------------------------------------
+
+    @property
+    def released_s(self) -> float:
+        """Audio released so far, in seconds."""
+        return self._released_samples / self.sample_rate
+
+    def played_s(self, now: float) -> float:
+        """How far the listener has got in this turn's audio at `now`."""
+        if self._cursor_s is None:
+            return 0.0
+        moved = self._cursor_s + max(0.0, now - self._cursor_at)
+        return min(self.released_s, moved)
+
+    def ahead_s(self, now: float) -> float:
+        """Audio released but not yet heard at `now`."""
+        return self.released_s - self.played_s(now)
+
+    # --- pacing ------------------------------------------------------------------------
+
+    def release(self, now: float) -> Release:
+        """Everything due at `now`. Call it on every input and at `next_wakeup`."""
+        self._advance_cursor(now)
+        audio: list[Pcm] = []
+        while self._pending_audio and self._fits(self._pending_audio[0].size):
+            chunk = self._pending_audio.popleft()
+            self._released_samples += chunk.size
+            audio.append(chunk)
+            if self._cursor_s is None:  # the listener starts hearing the first chunk now
+                self._cursor_s, self._cursor_at = 0.0, now
+
+        cursor = self.played_s(now)
+        at_end = self._all_audio_released() and cursor >= self.released_s - _EPSILON_S
+        words: list[str] = []
+        while self._pending_words and (
+            at_end or self._word_reached(self._pending_words[0], cursor)
+        ):
+            words.append(self._pending_words.popleft().text)
+
+        finished = at_end and not self._pending_words
+        self._finish_reported |= finished
+        return Release(audio=audio, words=words, finished=finished)
+
+    def next_wakeup(self, now: float) -> float | None:
+        """When `release` next has something to give, assuming no new input; None when
+        only new input (or nothing at all) can change anything."""
+        if self._finish_reported:
+            return None
+        if self._cursor_s is None:
+            nothing_to_play = self._all_audio_released()
+            return now if self._pending_audio or nothing_to_play else None
+
+        cursor = self.played_s(now)
+        released = self.released_s
+        due: list[float] = []
+        if self._pending_audio:
+            fits_at = self._cursor_needed_for(self._pending_audio[0].size)
+            due.append(now + max(0.0, fits_at - cursor))
+        if self._pending_words and self._pending_words[0].start_s < released - _EPSILON_S:
+            due.append(now + max(0.0, self._pending_words[0].start_s - cursor))
+        if self._all_audio_released():  # the end: leftover words, then `finished`
+            due.append(now + max(0.0, released - cursor))
+        return min(due, default=None)
+
+    # --- internals ---------------------------------------------------------------------
+
+    def _all_audio_released(self) -> bool:
+        return self._ended and not self._pending_audio
+
+    def _advance_cursor(self, now: float) -> None:
+        if self._cursor_s is not None and now > self._cursor_at:
+            self._cursor_s = self.played_s(now)
+            self._cursor_at = now
+
+    def _word_reached(self, word: _Word, cursor: float) -> bool:
+        """The listener is at the word's start, and hears its audio (not a stall there)."""
+        return word.start_s <= cursor + _EPSILON_S and word.start_s < self.released_s - _EPSILON_S
+
+    def _cursor_needed_for(self, samples: int) -> float:
+        """The listener position at which `samples` more can be released."""
+        return (self._released_samples + samples) / self.sample_rate - self.max_ahead_s
+
+    def _fits(self, samples: int) -> bool:
+        cursor = 0.0 if self._cursor_s is None else self._cursor_s
+        return self._cursor_needed_for(samples) <= cursor + _EPSILON_S
