@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ops import serve
+from ops.up import up
 
 app = typer.Typer(
     name="unmute-ops",
@@ -15,6 +16,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(serve.app, name="serve")
+app.command()(up)
 
 
 @app.callback()

@@ -1,0 +1,190 @@
+"""The whole of Unmute on one machine: the CPU speech servers, the LLM stand-in and the
+backend as child processes, started in order, health-checked, and stopped together."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+UNMUTE_OPS = str(Path(sys.executable).with_name("unmute-ops"))
+STOP_GRACE_S = 10.0  # the backend drains conversations on SIGTERM; then we insist
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Children get SIGTERM if `unmute-ops up` itself dies, even by SIGKILL: no orphans."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass  # not Linux: the normal shutdown path still stops everything
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Service:
+    name: str
+    args: list[str]
+    ready_url: str
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self, log_dir: Path) -> None:
+        log = (log_dir / f"{self.name}.log").open("ab")
+        self.process = subprocess.Popen(
+            [UNMUTE_OPS, *self.args],
+            env={**os.environ, **self.env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
+        )
+        log.close()
+
+    def ready(self) -> bool:
+        try:
+            return httpx.get(self.ready_url, timeout=1.0, trust_env=False).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def exited(self) -> int | None:
+        return None if self.process is None else self.process.poll()
+
+
+@dataclass
+class StackOptions:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    llm_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    stt_url: str | None = None
+    tts_url: str | None = None
+    slots: int = 4
+    max_sessions: int = 4
+    speech_api_key: str = "public_token"
+    log_dir: Path = field(default_factory=lambda: Path(".unmute/logs"))
+
+
+class StartupFailed(RuntimeError):
+    pass
+
+
+class LocalStack:
+    def __init__(self, options: StackOptions) -> None:
+        self.options = options
+        self.services = self._plan()
+
+    @property
+    def url(self) -> str:
+        shown = "localhost" if self.options.host in ("127.0.0.1", "0.0.0.0") else self.options.host
+        return f"http://{shown}:{self.options.port}"
+
+    def _plan(self) -> list[Service]:
+        o = self.options
+        key = ["--api-key", o.speech_api_key]
+        services: list[Service] = []
+
+        def add(name: str, args: list[str], port: int, probe: str) -> str:
+            services.append(
+                Service(
+                    name,
+                    [*args, "--host", "127.0.0.1", "--port", str(port)],
+                    f"http://127.0.0.1:{port}{probe}",
+                )
+            )
+            return f"127.0.0.1:{port}"
+
+        stt = o.stt_url or "ws://" + add(
+            "stt", ["serve", "stt", "--slots", str(o.slots), *key], free_port(), "/api/build_info"
+        )
+        tts = o.tts_url or "ws://" + add(
+            "tts", ["serve", "tts", "--slots", str(o.slots), *key], free_port(), "/api/build_info"
+        )
+        cloning = "http://" + add(
+            "voice-cloning", ["serve", "voice-cloning", *key], free_port(), "/api/build_info"
+        )
+        llm = o.llm_url or "http://" + add("llm", ["serve", "llm"], free_port(), "/v1/models")
+        backend_env = {
+            "UNMUTE_STT_URL": stt,
+            "UNMUTE_TTS_URL": tts,
+            "UNMUTE_LLM_URL": llm,
+            "UNMUTE_VOICE_CLONING_URL": cloning,
+            "UNMUTE_SPEECH_API_KEY": o.speech_api_key,
+            "UNMUTE_MAX_SESSIONS": str(o.max_sessions),
+        }
+        if o.llm_model:
+            backend_env["UNMUTE_LLM_MODEL"] = o.llm_model
+        if o.llm_api_key:
+            backend_env["UNMUTE_LLM_API_KEY"] = o.llm_api_key
+        services.append(
+            Service(
+                "backend",
+                ["serve", "backend", "--host", o.host, "--port", str(o.port)],
+                f"http://127.0.0.1:{o.port}/v1/health",
+                env=backend_env,
+            )
+        )
+        return services
+
+    def start(self, on_progress: Callable[[str, str], None], timeout_s: float = 120.0) -> None:
+        """Start every service and wait until each answers; the backend's health last."""
+        self.options.log_dir.mkdir(parents=True, exist_ok=True)
+        for service in self.services:
+            service.start(self.options.log_dir)
+            on_progress(service.name, "starting")
+        deadline = time.monotonic() + timeout_s
+        waiting = list(self.services)
+        while waiting:
+            for service in list(waiting):
+                if (code := service.exited()) is not None:
+                    log = self.options.log_dir / f"{service.name}.log"
+                    raise StartupFailed(f"{service.name} exited with code {code}; see {log}")
+                if service.ready() and (service.name != "backend" or self._healthy()):
+                    waiting.remove(service)
+                    on_progress(service.name, "ready")
+            if time.monotonic() > deadline:
+                names = ", ".join(s.name for s in waiting)
+                raise StartupFailed(f"not ready after {timeout_s:g} s: {names}")
+            time.sleep(0.2)
+
+    def _healthy(self) -> bool:
+        try:
+            answer = httpx.get(self.services[-1].ready_url, timeout=5.0, trust_env=False)
+            return answer.status_code == 200 and bool(answer.json().get("ok"))
+        except (httpx.HTTPError, ValueError):
+            return False
+
+    def first_exited(self) -> Service | None:
+        return next((s for s in self.services if s.exited() is not None), None)
+
+    def stop(self) -> None:
+        """SIGTERM everything (backend first, so it drains), then SIGKILL what lingers."""
+        for service in reversed(self.services):
+            if service.process is not None and service.process.poll() is None:
+                service.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_S
+        for service in reversed(self.services):
+            if service.process is None:
+                continue
+            try:
+                service.process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                service.process.kill()
+                service.process.wait()

@@ -1,0 +1,93 @@
+"""`unmute-ops up`: run all of Unmute on this machine until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.status import Status
+
+from ops.local_stack import LocalStack, StackOptions, StartupFailed
+
+console = Console()
+
+
+def up(
+    host: Annotated[str, typer.Option(help="Address the backend listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the backend (and browser app).")] = 8000,
+    llm_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible LLM to use instead of the stand-in.")
+    ] = None,
+    llm_model: Annotated[str | None, typer.Option(help="Model name for --llm-url.")] = None,
+    llm_api_key: Annotated[
+        str | None, typer.Option(envvar="UNMUTE_LLM_API_KEY", help="Bearer key for --llm-url.")
+    ] = None,
+    stt_url: Annotated[
+        str | None, typer.Option(help="Use these STT servers instead of the CPU one.")
+    ] = None,
+    tts_url: Annotated[
+        str | None, typer.Option(help="Use these TTS servers instead of the CPU one.")
+    ] = None,
+    slots: Annotated[int, typer.Option(min=1, help="Streams per CPU speech server.")] = 4,
+    max_sessions: Annotated[int, typer.Option(min=1, help="Conversations at once.")] = 4,
+    log_dir: Annotated[Path, typer.Option(help="Where each server's log goes.")] = Path(
+        ".unmute/logs"
+    ),
+) -> None:
+    """Start the backend, CPU speech servers and LLM stand-in; stop them all on Ctrl-C."""
+    stack = LocalStack(
+        StackOptions(
+            host=host,
+            port=port,
+            llm_url=llm_url,
+            llm_model=llm_model,
+            llm_api_key=llm_api_key,
+            stt_url=stt_url,
+            tts_url=tts_url,
+            slots=slots,
+            max_sessions=max_sessions,
+            log_dir=log_dir,
+        )
+    )
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    try:
+        with Status("Starting Unmute…", console=console) as status:
+            ready: list[str] = []
+
+            def progress(name: str, state: str) -> None:
+                if state == "ready":
+                    ready.append(name)
+                    console.print(f"  [green]✓[/] {name}")
+                status.update(f"Starting Unmute… ({len(ready)}/{len(stack.services)} ready)")
+                if stop.is_set():
+                    raise KeyboardInterrupt
+
+            stack.start(progress)
+        console.print(f"\n[bold]Unmute is running:[/] {stack.url}   (Ctrl-C to stop)")
+        console.print(f"Logs: {log_dir}/")
+        while not stop.wait(0.5):
+            if (dead := stack.first_exited()) is not None:
+                console.print(
+                    f"[red]{dead.name} stopped unexpectedly; see {log_dir}/{dead.name}.log"
+                )
+                raise typer.Exit(1)
+    except StartupFailed as failure:
+        console.print(f"[red]Unmute could not start:[/] {failure}")
+        raise typer.Exit(1) from failure
+    except KeyboardInterrupt:
+        pass
+    finally:
+        with Status("Stopping…", console=console):
+            stack.stop()
+        console.print("Unmute stopped.")
