@@ -1,0 +1,104 @@
+"""`unmute-ops up` as a user runs it: start, talk to it with a spoken clip, hear the answer,
+then stop it with SIGTERM and find no process left behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+from tests.integration.backend_server import free_port
+from tests.integration.protocol_rules import check_event_ids, check_turn_order
+from tests.integration.realtime_client import RealtimeClient
+from tests.speech_clips import speak
+
+UNMUTE_OPS = str(Path(sys.executable).with_name("unmute-ops"))
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below `pid`, from /proc (children of children included)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+    found: set[int] = set()
+    stack = [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.add(child)
+            stack.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+async def test_up_serves_a_spoken_conversation_and_stops_cleanly(tmp_path: Path) -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [UNMUTE_OPS, "up", "--port", str(port), "--log-dir", str(tmp_path / "logs")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    try:
+        deadline = time.monotonic() + 120
+        async with httpx.AsyncClient() as http:
+            while True:
+                assert process.poll() is None, process.stdout.read() if process.stdout else ""
+                try:
+                    health = (await http.get(f"http://127.0.0.1:{port}/v1/health")).json()
+                    if health["ok"]:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert time.monotonic() < deadline, "unmute-ops up did not become healthy"
+                time.sleep(0.3)
+        assert health["voice_cloning_up"] is True
+        children = descendants(process.pid)
+        assert len(children) >= 5, "backend, STT, TTS, LLM and voice cloning run"
+
+        question = speak("What is your name?")
+        async with RealtimeClient(f"ws://127.0.0.1:{port}/v1/realtime") as client:
+            await client.start_session(voice=None)
+            await client.wait_count("response.audio.done", 1, timeout=30)
+            greeting = client.bot_audio()
+            assert float(np.sqrt(np.mean(greeting**2))) > 0.01, "the greeting is audible"
+            await client.wait_for(lambda c: c.samples_sent > 3.5 * 24_000, 10)
+            client.say(question)
+            await client.wait_count("response.audio.done", 2, timeout=30)
+            transcript = " ".join(
+                d.delta for d in client.of_type("conversation.item.input_audio_transcription.delta")
+            )
+            assert "name" in transcript.lower(), transcript
+            answer = client.bot_audio()[greeting.size :]
+            assert answer.size > 0.5 * 24_000
+            assert float(np.sqrt(np.mean(answer**2))) > 0.01, "the answer is audible"
+        check_event_ids(client.raw)
+        check_turn_order([r.event for r in client.received])
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert "Unmute is running" in output
+    assert f"http://localhost:{port}" in output
+    time.sleep(0.5)
+    assert not [pid for pid in children if alive(pid)], "no process is left behind"
