@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import httpx
 from fastapi import FastAPI, File, HTTPException, Request, Response, UploadFile, WebSocket
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -138,4 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 )
             )
 
+    if settings.frontend_dir:
+        # Local mode: the browser app from the same origin, the API under /api.
+        app.mount("/", StaticFiles(directory=settings.frontend_dir, html=True), name="frontend")
     return app

@@ -63,13 +63,18 @@ class Settings(BaseSettings):
         description="How long a client beyond capacity may wait for a seat before a 503.",
     )
     voices_file: str | None = Field(default=None, validation_alias=_env("VOICES_FILE"))
+    frontend_dir: str | None = Field(
+        default=None,
+        validation_alias=_env("FRONTEND_DIR"),
+        description="A built browser app (static files) to serve at `/`, for local use.",
+    )
 
     @field_validator("llm_url", "stt_url", "tts_url")
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:
         return ",".join(part.strip().rstrip("/") for part in value.split(",") if part.strip())
 
-    @field_validator("llm_model", "llm_api_key", "voice_cloning_url")
+    @field_validator("llm_model", "llm_api_key", "voice_cloning_url", "frontend_dir")
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:
         return value or None

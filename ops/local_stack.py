@@ -80,6 +80,7 @@ class StackOptions:
     max_sessions: int = 4
     speech_api_key: str = "public_token"
     log_dir: Path = field(default_factory=lambda: Path(".unmute/logs"))
+    frontend_dir: Path | None = field(default_factory=lambda: Path("frontend/out"))
 
 
 class StartupFailed(RuntimeError):
@@ -129,6 +130,8 @@ class LocalStack:
             "UNMUTE_SPEECH_API_KEY": o.speech_api_key,
             "UNMUTE_MAX_SESSIONS": str(o.max_sessions),
         }
+        if o.frontend_dir is not None and (o.frontend_dir / "index.html").is_file():
+            backend_env["UNMUTE_FRONTEND_DIR"] = str(o.frontend_dir.resolve())
         if o.llm_model:
             backend_env["UNMUTE_LLM_MODEL"] = o.llm_model
         if o.llm_api_key:
