@@ -120,9 +120,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await websocket.accept(subprotocol="realtime" if "realtime" in wanted else None)
                 metrics.SESSIONS.inc()
                 started = time.monotonic()
+                session = ConversationSession(websocket, services)
+                services.sessions.add(session)
                 try:
-                    await ConversationSession(websocket, services).run()
+                    await session.run()
                 finally:
+                    services.sessions.discard(session)
                     metrics.SESSION_DURATION.observe(time.monotonic() - started)
         except NoSeat as refusal:
             metrics.SESSIONS_REFUSED.labels(refusal.reason).inc()

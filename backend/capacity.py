@@ -27,6 +27,8 @@ class Seats:
         self.in_use = 0
         self.draining = False
         self._free = asyncio.Semaphore(capacity)
+        self._empty = asyncio.Event()
+        self._empty.set()
         metrics.SESSION_CAPACITY.set(capacity)
 
     @property
@@ -47,14 +49,26 @@ class Seats:
             self._free.release()
             raise NoSeat("draining")
         self.in_use += 1
+        self._empty.clear()
         metrics.SESSIONS_ACTIVE.set(self.in_use)
         try:
             yield
         finally:
             # Synchronous on purpose: a cancelled session must still give its seat back.
             self.in_use -= 1
+            if self.in_use == 0:
+                self._empty.set()
             self._free.release()
             metrics.SESSIONS_ACTIVE.set(self.in_use)
 
     def start_draining(self) -> None:
         self.draining = True
+
+    async def wait_empty(self, timeout_s: float) -> bool:
+        """True once no seat is taken; False if some still are after `timeout_s`."""
+        try:
+            async with asyncio.timeout(timeout_s):
+                await self._empty.wait()
+        except TimeoutError:
+            return False
+        return True

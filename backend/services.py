@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from backend.capacity import Seats
 from backend.characters.catalog import BUNDLED_VOICES_FILE, VoiceCatalog
@@ -11,6 +12,9 @@ from backend.clients.llm import LlmClient
 from backend.health import HealthChecker
 from backend.settings import Settings
 from backend.voice_store import VoiceStore
+
+if TYPE_CHECKING:
+    from backend.session import ConversationSession
 
 
 @dataclass
@@ -21,6 +25,7 @@ class Services:
     voices: VoiceStore
     seats: Seats
     health: HealthChecker
+    sessions: set[ConversationSession] = field(default_factory=set)
 
     @classmethod
     def create(cls, settings: Settings) -> Services:

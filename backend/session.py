@@ -111,6 +111,10 @@ class ConversationSession:
                 await self._reply.wait_closed()
             await self._stt.aclose()
 
+    def go_away(self) -> None:
+        """The server is shutting down: close with 1001 so the browser reconnects elsewhere."""
+        self._outbox.put_nowait(_CloseRequest(1001, "server restarting, please reconnect"))
+
     # --- browser → backend ------------------------------------------------------------
 
     async def _receive_from_browser(self) -> None:

@@ -62,6 +62,12 @@ class Settings(BaseSettings):
         validation_alias=_env("SEAT_WAIT_S"),
         description="How long a client beyond capacity may wait for a seat before a 503.",
     )
+    drain_grace_s: float = Field(
+        default=60.0,
+        ge=0.0,
+        validation_alias=_env("DRAIN_GRACE_S"),
+        description="On SIGTERM, how long live conversations may go on before a 1001 close.",
+    )
     voices_file: str | None = Field(default=None, validation_alias=_env("VOICES_FILE"))
     frontend_dir: str | None = Field(
         default=None,

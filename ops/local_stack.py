@@ -129,6 +129,8 @@ class LocalStack:
             "UNMUTE_VOICE_CLONING_URL": cloning,
             "UNMUTE_SPEECH_API_KEY": o.speech_api_key,
             "UNMUTE_MAX_SESSIONS": str(o.max_sessions),
+            # Ctrl-C should not wait long for live conversations on a local machine.
+            "UNMUTE_DRAIN_GRACE_S": "3",
         }
         if o.frontend_dir is not None and (o.frontend_dir / "index.html").is_file():
             backend_env["UNMUTE_FRONTEND_DIR"] = str(o.frontend_dir.resolve())

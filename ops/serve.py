@@ -26,10 +26,13 @@ def backend(
     host: Host = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
-    """The conversation backend (`/v1/realtime`), configured from UNMUTE_* variables."""
-    from backend.app import create_app
+    """The conversation backend (`/v1/realtime`), configured from UNMUTE_* variables.
 
-    _run(create_app(), host, port)
+    SIGTERM drains: no new sessions, live ones finish (UNMUTE_DRAIN_GRACE_S), then exit.
+    """
+    from backend.server import run_backend
+
+    run_backend(host, port)
 
 
 @app.command()
