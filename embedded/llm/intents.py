@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from functools import lru_cache
 
 from embedded.llm.dialogue import is_silence
 from embedded.llm.text import fold, has_any, has_phrase, word_list, words
@@ -115,6 +116,7 @@ _FEELING_MAX_WORDS = 8
 _GREETING_LEFTOVER_WORDS = 1
 
 
+@lru_cache(maxsize=4096)  # games replay the whole history on every request
 def classify(text: str) -> Intent:
     """The main intent of one user turn; the most specific one wins."""
     if not text.strip() or is_silence(text):

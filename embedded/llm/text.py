@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 # Apostrophes and hyphens split words ("c'est" → "c est", "vas-tu" → "vas tu"), which
 # keeps French elisions matchable word by word.
@@ -49,12 +50,18 @@ def words(text: str) -> list[str]:
 
 def has_phrase(folded_text: str, phrase: str) -> bool:
     """Whether `phrase` occurs in `folded_text` as whole words."""
-    folded_phrase = fold(phrase)
+    folded_phrase = _folded_phrase(phrase)
     return bool(folded_phrase) and f" {folded_phrase} " in f" {folded_text} "
 
 
 def has_any(folded_text: str, phrases: Iterable[str]) -> bool:
     return any(has_phrase(folded_text, phrase) for phrase in phrases)
+
+
+@lru_cache(maxsize=8192)
+def _folded_phrase(phrase: str) -> str:
+    # Keyword lists are fixed: fold each phrase once, not on every turn of every request.
+    return fold(phrase)
 
 
 def with_digits(folded_text: str) -> str:

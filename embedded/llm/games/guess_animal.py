@@ -10,6 +10,7 @@ import hashlib
 import random
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from embedded.llm import chat
 from embedded.llm.dialogue import Dialogue
@@ -86,6 +87,7 @@ def reply(dialogue: Dialogue, persona: Persona) -> list[Say]:
     return lines
 
 
+@lru_cache(maxsize=256)  # asked on every replayed turn of every request
 def secret_animal(system_prompt: str, round_number: int) -> Animal:
     """The animals the prompt names, in order, then a shuffled order seeded by the prompt."""
     named = _named_in_prompt(system_prompt)

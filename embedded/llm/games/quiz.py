@@ -10,6 +10,7 @@ import hashlib
 import random
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from embedded.llm import chat
 from embedded.llm.dialogue import Dialogue
@@ -39,12 +40,13 @@ class QuizGame:
     score: int = 0
 
 
-def round_questions(system_prompt: str, round_number: int) -> list[Question]:
+@lru_cache(maxsize=256)  # asked on every replayed turn of every request
+def round_questions(system_prompt: str, round_number: int) -> tuple[Question, ...]:
     """The prompt's own questions, else slices of the bank: its theme first, then the rest."""
     listed = questions_in_prompt(system_prompt)
     if listed:
         if round_number == 0:
-            return listed
+            return tuple(listed)
         round_number -= 1
     digest = hashlib.sha256(system_prompt.encode()).digest()
     shuffler = random.Random(int.from_bytes(digest[:8], "big"))
@@ -55,7 +57,7 @@ def round_questions(system_prompt: str, round_number: int) -> list[Question]:
     shuffler.shuffle(others)
     order = on_theme + others  # the prompt's theme first, then anything
     start = round_number * QUESTIONS_PER_ROUND
-    return [order[(start + i) % len(order)] for i in range(QUESTIONS_PER_ROUND)]
+    return tuple(order[(start + i) % len(order)] for i in range(QUESTIONS_PER_ROUND))
 
 
 def opening(dialogue: Dialogue) -> list[Say]:
