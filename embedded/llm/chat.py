@@ -28,7 +28,8 @@ _NEEDS_FOLLOW_UP = frozenset(
      Intent.NO, Intent.GREETING}
 )  # fmt: skip
 _MORE_PLEASE = ("more", "tell me more", "go on", "continue", "what else", "and then",
-                "encore", "plus", "la suite", "et ensuite", "vas y")  # fmt: skip
+                "encore", "en savoir plus", "dis m en plus", "la suite", "et ensuite",
+                "vas y")  # fmt: skip
 _LIKES = re.compile(
     r"\b(?:i (?:really )?(?:like|love|enjoy|adore)|j'(?:aime|adore)(?: bien| beaucoup)?)"
     r"\s+([^.,!?;]+)"
@@ -182,11 +183,10 @@ def _explain(
     for fact in UNMUTE_FACTS:
         if has_any(folded, fact.keywords):
             return [verbatim(fact.text), Say("explain_more")]
-    wants_more = intent is Intent.YES or has_any(folded, _MORE_PLEASE)
     if character is not Character.UNMUTE_EXPLANATION:
         # Elsewhere, only a direct mention of Unmute gets the explanation.
         return [verbatim(UNMUTE_FACTS[0].text)]
-    if not wants_more:
+    if intent is not Intent.YES and not has_any(folded, _MORE_PLEASE):
         return None
     # The opening already said what Unmute is (the first fact).
     untold = [fact for fact in UNMUTE_FACTS[1:] if not _was_told(fact, dialogue)]

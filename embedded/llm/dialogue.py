@@ -88,13 +88,6 @@ class Dialogue:
                 return turn.content
         return ""
 
-    @property
-    def last_bot_text(self) -> str:
-        for turn in reversed(self.turns):
-            if turn.role == "assistant":
-                return turn.content
-        return ""
-
     def user_texts_after_first_bot_turn(self) -> list[str]:
         """What the user said since the bot's opening: the moves of a game."""
         return _user_texts_after_opening(self.turns)

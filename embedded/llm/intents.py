@@ -178,7 +178,7 @@ def _starts_with_any(folded: str, phrases: tuple[str, ...]) -> bool:
 
 
 def user_name(text: str) -> str | None:
-    """ "My name is Alice" → "Alice"."""
+    """The name the user gave: "My name is Alice" → "Alice"."""
     match = _USER_NAME.search(fold(text))
     if match is None or has_phrase(match.group(1), "not"):
         return None

@@ -159,7 +159,7 @@ def _description(system_prompt: str) -> str | None:
 
 
 def _first_person(description: str) -> str | None:
-    """ "a pirate who loves your ship" → "a pirate who loves my ship"; None if unclear."""
+    """In the first person: "who loves your ship" → "who loves my ship"; None if unclear."""
     out: list[str] = []
     for word in description.split():
         key = word.lower()

@@ -7,23 +7,20 @@ from dataclasses import dataclass
 from embedded.llm.language import Localized
 from embedded.llm.text import word_list
 
-# Traits a yes/no question can ask about (see `animal_questions.py` for the wording).
-CLASSES = ("mammal", "bird", "fish", "reptile", "amphibian", "insect", "arachnid", "mollusc")
-
 
 @dataclass(frozen=True)
 class Animal:
     name: Localized  # with its article, as spoken: "an owl", "une chouette"
     aliases: tuple[str, ...]  # folded names that count as guessing it, both languages
-    kind: str  # one of CLASSES
+    kind: str  # mammal, bird, fish, reptile, amphibian, insect, arachnid or mollusc
     legs: int
     weight_kg: float
-    traits: frozenset[str]
+    traits: frozenset[str]  # what yes/no questions ask about (see animal_questions.py)
     clue: Localized
 
     @property
     def bare_name(self) -> Localized:
-        """ "an owl" → "owl", "une chouette" → "chouette"."""
+        """Without the article: "an owl" → "owl", "une chouette" → "chouette"."""
         return {"en": self.name["en"].split(" ", 1)[1], "fr": self.name["fr"].split(" ", 1)[1]}
 
 

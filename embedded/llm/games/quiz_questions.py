@@ -24,7 +24,7 @@ class Question:
 
 
 def _singular(folded: str) -> str:
-    """ "the urals" → "the ural": a plural still names the answer."""
+    """Plurals trimmed, "the urals" → "the ural": a plural still names the answer."""
     return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in folded.split())
 
 
@@ -157,7 +157,7 @@ def questions_in_prompt(system_prompt: str) -> list[Question]:
 
 
 def _accepted(answer: str) -> tuple[str, ...]:
-    """ "The Ural Mountains" accepts "ural mountains" and "ural"; "Blue and white", each."""
+    """Answers to accept: "The Ural Mountains" → "ural mountains", "ural"; "A and B" → each."""
     options: list[str] = []
     for part in [answer, *_ALTERNATIVES.split(answer)]:
         folded = fold(part)
