@@ -19,8 +19,6 @@ import numpy.typing as npt
 
 from backend import metrics
 from backend.clients.llm import LlmClient, LlmError
-from backend.clients.speech_errors import SpeechServiceError
-from backend.clients.tts import TtsAudio, TtsStream, TtsWordTiming, open_tts_stream
 from backend.conversation.signals import (
     BotWordSpoken,
     Input,
@@ -31,12 +29,14 @@ from backend.conversation.signals import (
     TtsFailed,
 )
 from backend.playback import PlaybackPacer
+from backend.speech_out import SpeechOut
 from backend.text.cleanup import clean_for_speech
 from backend.text.rechunk import WordRechunker
 
 logger = logging.getLogger(__name__)
 
 Pcm = npt.NDArray[np.float32]
+SILENT_TURN_SAMPLES = 1920  # 80 ms
 
 
 @dataclass(frozen=True)
@@ -63,22 +63,29 @@ class Reply:
     ) -> None:
         self.response_id = response_id
         self._ctx = ctx
-        self._words: asyncio.Queue[str | None] = asyncio.Queue()
         self._pacer = PlaybackPacer()
         self._wake = asyncio.Event()
-        self._first_word_sent_at: float | None = None
+        self._speech = SpeechOut(
+            spec=ctx.tts_spec,
+            api_key=ctx.speech_api_key,
+            voice=voice,
+            voice_embedding=voice_embedding,
+            pacer=self._pacer,
+            wake=self._wake.set,
+        )
         self._cancelled = False
+        self._audio_played = False
         self._tasks = [
             asyncio.create_task(self._generate(messages, temperature)),
-            asyncio.create_task(self._synthesize(voice, voice_embedding)),
+            asyncio.create_task(self._synthesize()),
             asyncio.create_task(self._play()),
         ]
 
     def speak(self, word: str) -> None:
-        self._words.put_nowait(word)
+        self._speech.speak(word)
 
     def end_text(self) -> None:
-        self._words.put_nowait(None)
+        self._speech.end()
 
     def cancel(self) -> None:
         self._cancelled = True  # checked by the playback loop too: no audio after this
@@ -122,51 +129,10 @@ class Reply:
 
     # --- TTS --------------------------------------------------------------------------
 
-    async def _synthesize(self, voice: str, voice_embedding: bytes | None) -> None:
-        try:
-            stream = await open_tts_stream(
-                self._ctx.tts_spec,
-                self._ctx.speech_api_key,
-                voice=None if voice_embedding else voice,
-                voice_embedding=voice_embedding,
-            )
-        except SpeechServiceError as error:
-            self._tts_failed(error)
-            return
-        try:
-            async with asyncio.TaskGroup() as group:
-                group.create_task(self._send_words(stream))
-                group.create_task(self._receive_audio(stream))
-        except* SpeechServiceError as errors:
-            self._tts_failed(errors.exceptions[0])
-        finally:
-            await stream.aclose()
-
-    def _tts_failed(self, error: BaseException) -> None:
-        logger.warning("TTS failed: %s", error)
-        metrics.ERRORS.labels("tts").inc()
-        self._ctx.dispatch(TtsFailed(time.monotonic(), self.response_id, str(error)))
-
-    async def _send_words(self, stream: TtsStream) -> None:
-        while (word := await self._words.get()) is not None:
-            if self._first_word_sent_at is None:
-                self._first_word_sent_at = time.monotonic()
-            stream.send_word(word)
-        stream.send_eos()
-
-    async def _receive_audio(self, stream: TtsStream) -> None:
-        first_audio = True
-        async for message in stream:
-            if isinstance(message, TtsAudio):
-                if first_audio and self._first_word_sent_at is not None:
-                    metrics.TTS_FIRST_AUDIO.observe(time.monotonic() - self._first_word_sent_at)
-                first_audio = False
-                self._pacer.add_audio(message.pcm)
-            elif isinstance(message, TtsWordTiming):
-                self._pacer.add_word(message.text, message.start_s, message.stop_s)
-            self._wake.set()
-        self._pacer.end_of_audio()
-        self._wake.set()
+    async def _synthesize(self) -> None:
+        failure = await self._speech.run()
+        if failure is not None:
+            self._ctx.dispatch(TtsFailed(time.monotonic(), self.response_id, failure))
 
     # --- real-time playback -----------------------------------------------------------
 
@@ -176,10 +142,14 @@ class Reply:
             now = time.monotonic()
             released = self._pacer.release(now)
             for chunk in released.audio:
+                self._audio_played = True
                 self._ctx.play_audio(chunk)
             for word in released.words:
                 dispatch(BotWordSpoken(now, rid, word))
             if released.finished:
+                if not self._audio_played:
+                    # The TTS gave nothing: a turn still carries audio, as clients expect.
+                    self._ctx.play_audio(np.zeros(SILENT_TURN_SAMPLES, dtype=np.float32))
                 self._ctx.end_audio()
                 dispatch(PlaybackFinished(now, rid))
                 return

@@ -215,10 +215,10 @@ class Conversation:
                     *self._finish_text(rules.LLM_FAILURE_REPLY),
                 ]
             case TtsFailed():
-                warning = Emit(
-                    ev.error_event("warning", f"Speech synthesis failed: {signal.message}")
-                )
-                return [warning, *self._on_playback_finished(signal.t)]
+                # The reply ends by itself once what was spoken has played.
+                return [
+                    Emit(ev.error_event("warning", f"Speech synthesis failed: {signal.message}"))
+                ]
             case BotWordSpoken():
                 self._words_spoken += 1
                 self.history.add_assistant_word(signal.text)

@@ -14,6 +14,8 @@ from backend.conversation.signals import (
     LlmDone,
     LlmFailed,
     LlmWord,
+    PlaybackFinished,
+    SessionConfigured,
     SpeakWord,
     SttStep,
     SttWord,
@@ -64,8 +66,6 @@ def test_bot_waits_for_session_and_audio_then_greets_at_high_temperature() -> No
 
 def test_session_without_audio_does_not_greet() -> None:
     s = Script()
-    from backend.conversation.signals import SessionConfigured
-
     assert s.feed(SessionConfigured(0.0, "p", "v")) == []
     assert s.conversation.phase is Phase.STARTING
 
@@ -260,8 +260,6 @@ def test_goodbye_closes_the_call_after_it_was_spoken() -> None:
     s.feed(Tick(s.t + rules.FLUSH_TIMEOUT_S))
     out = s.reply("It was nice talking. Bye!", finish=False)
     assert not any(isinstance(a, Close) for a in out)
-    from backend.conversation.signals import PlaybackFinished
-
     out = s.feed(PlaybackFinished(s.t, s.conversation.response_id))
     assert event_types(out) == ["unmute.additional_outputs", "response.audio.done"]
     assert out[-1] == Close(1000, "goodbye")
@@ -286,13 +284,16 @@ def test_an_empty_llm_reply_still_says_something() -> None:
     assert " ".join(a.text for a in out if isinstance(a, SpeakWord)) == rules.EMPTY_REPLY
 
 
-def test_tts_failure_ends_the_turn_cleanly() -> None:
+def test_tts_failure_warns_and_the_turn_ends_when_playback_does() -> None:
     s = Script()
     s.start()
     rid = s.conversation.response_id
     s.feed(LlmWord(s.t, rid, "Hello"))
     out = s.feed(TtsFailed(s.t, rid, "connection lost"))
-    assert event_types(out) == ["error", "unmute.additional_outputs", "response.audio.done"]
+    assert event_types(out) == ["error"]
+    assert out[0].event.error.type == "warning"  # type: ignore[union-attr]
+    out = s.feed(PlaybackFinished(s.t, rid))
+    assert event_types(out) == ["unmute.additional_outputs", "response.audio.done"]
     assert s.conversation.phase is Phase.LISTENING
 
 

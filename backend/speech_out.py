@@ -1,0 +1,154 @@
+"""A reply's words → TTS → audio and word timings into the playback pacer.
+
+A TTS node may fail in the middle of a reply. The words it had not yet spoken (those
+without a word timing) are then sent to another node, and its audio continues where the
+first one stopped, so the user hears the rest of the reply. After a few failures the
+reply ends cleanly with what was already spoken.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from backend import metrics
+from backend.clients.speech_errors import SpeechAuthError, SpeechServiceError
+from backend.clients.tts import TtsAudio, TtsStream, TtsWordTiming, open_tts_stream
+from backend.playback import PlaybackPacer
+
+logger = logging.getLogger(__name__)
+
+SAMPLE_RATE = 24_000
+MAX_STREAMS_PER_REPLY = 3  # the first node and two replacements, then the turn ends
+OPEN_ATTEMPTS = 3  # all nodes full or down: back off briefly before giving up
+
+
+def _retryable(error: BaseException) -> bool:
+    # A refused API key is a configuration error: every node shares the key.
+    return isinstance(error, SpeechServiceError) and not isinstance(error, SpeechAuthError)
+
+
+class SpeechOut:
+    def __init__(
+        self,
+        *,
+        spec: str,
+        api_key: str,
+        voice: str,
+        voice_embedding: bytes | None,
+        pacer: PlaybackPacer,
+        wake: Callable[[], None],
+    ) -> None:
+        self._spec = spec
+        self._api_key = api_key
+        self._voice = None if voice_embedding else voice
+        self._voice_embedding = voice_embedding
+        self._pacer = pacer
+        self._wake = wake
+        self._words: list[str] = []
+        self._ended = False
+        self._changed = asyncio.Event()
+        self._timed = 0  # words whose timing arrived: spoken by some node
+        self._audio_samples = 0  # audio handed to the pacer, over every stream
+        self._first_word_at: float | None = None
+        self._first_audio_seen = False
+
+    def speak(self, word: str) -> None:
+        if self._first_word_at is None:
+            self._first_word_at = time.monotonic()
+        self._words.append(word)
+        self._changed.set()
+
+    def end(self) -> None:
+        self._ended = True
+        self._changed.set()
+
+    async def run(self) -> str | None:
+        """Speak every word; None when done, else why the reply had to end early."""
+        failure = "no TTS stream"
+        for _ in range(MAX_STREAMS_PER_REPLY):
+            try:
+                stream = await self._open()
+            except SpeechServiceError as error:
+                failure = str(error)
+                break
+            try:
+                await self._speak_on(stream)
+                self._finish()
+                return None
+            except SpeechServiceError as error:
+                failure = str(error)
+                metrics.ERRORS.labels("tts_stream").inc()
+                logger.warning("TTS stream failed, %d word(s) left: %s", self._left(), error)
+            finally:
+                await stream.aclose()
+        self._finish()
+        return failure
+
+    def _left(self) -> int:
+        return len(self._words) - self._timed
+
+    async def _open(self) -> TtsStream:
+        async for attempt in AsyncRetrying(
+            stop=stop_after_attempt(OPEN_ATTEMPTS),
+            wait=wait_exponential_jitter(multiplier=0.1, max=0.5, jitter=0.1),
+            retry=retry_if_exception(_retryable),
+            reraise=True,
+        ):
+            with attempt:
+                return await open_tts_stream(
+                    self._spec,
+                    self._api_key,
+                    voice=self._voice,
+                    voice_embedding=self._voice_embedding,
+                )
+        raise AssertionError("unreachable: tenacity reraises the last error")
+
+    async def _speak_on(self, stream: TtsStream) -> None:
+        offset_s = self._audio_samples / SAMPLE_RATE
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._send(stream, first=self._timed))
+                group.create_task(self._receive(stream, offset_s))
+        except* SpeechServiceError as errors:
+            raise errors.exceptions[0] from None
+
+    async def _send(self, stream: TtsStream, first: int) -> None:
+        sent = first
+        while True:
+            while sent < len(self._words):
+                stream.send_word(self._words[sent])
+                sent += 1
+            if self._ended:
+                stream.send_eos()
+                return
+            self._changed.clear()
+            await self._changed.wait()
+
+    async def _receive(self, stream: TtsStream, offset_s: float) -> None:
+        async for message in stream:
+            if isinstance(message, TtsAudio):
+                if not self._first_audio_seen and self._first_word_at is not None:
+                    metrics.TTS_FIRST_AUDIO.observe(time.monotonic() - self._first_word_at)
+                self._first_audio_seen = True
+                self._audio_samples += message.pcm.size
+                self._pacer.add_audio(message.pcm)
+            elif isinstance(message, TtsWordTiming):
+                self._timed += 1
+                self._pacer.add_word(
+                    message.text, message.start_s + offset_s, message.stop_s + offset_s
+                )
+            self._wake()
+
+    def _finish(self) -> None:
+        self._pacer.end_of_audio()
+        self._wake()

@@ -1,0 +1,55 @@
+"""A TTS node that dies in the middle of a reply: another node speaks the rest."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.doubles.llm_double import LlmDouble
+from tests.doubles.stt_double import SttDouble
+from tests.doubles.tts_double import TtsDouble
+from tests.integration.backend_server import backend_in_process
+from tests.integration.protocol_rules import check_single_ogg_stream, check_turn_order
+from tests.integration.realtime_client import RealtimeClient
+
+REPLY = "one two three four five six seven eight nine ten eleven twelve"
+
+
+async def test_a_tts_node_dying_mid_reply_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("backend.clients.instances.random.shuffle", lambda items: None)
+    dying = TtsDouble(word_duration_s=0.3, first_audio_latency_s=0.0)
+    spare = TtsDouble(word_duration_s=0.3)
+    async with SttDouble() as stt, spare, LlmDouble([REPLY], chunk_delay_s=0.15) as llm:
+        await dying.__aenter__()
+        async with (
+            backend_in_process(
+                stt_url=stt.url, tts_url=f"{dying.url},{spare.url}", llm_url=llm.url
+            ) as address,
+            RealtimeClient(f"ws://{address}/v1/realtime") as client,
+        ):
+            await client.start_session(voice="v")
+            await client.wait_count("response.text.delta", 2, timeout=10)
+            dying.abort_all()  # a crashed node: connections drop, no close frame
+            await dying.__aexit__(None, None, None)
+            await client.wait_count("response.audio.done", 1, timeout=20)
+        assert spare.streams_opened == 1
+        spoken = client.of_type("unmute.additional_outputs")[-1].args.chat_history[-1].content
+        assert spoken == REPLY, "the whole reply was heard"
+        subtitles = "".join(d.delta for d in client.of_type("response.text.delta")).split()
+        assert subtitles[-1] == "twelve"
+        assert client.of_type("error") == [], "a replaced node is not the user's concern"
+        check_turn_order([r.event for r in client.received])
+        check_single_ogg_stream(client.of_type("response.audio.delta"))
+
+
+async def test_no_tts_at_all_still_ends_the_turn_cleanly() -> None:
+    async with SttDouble() as stt, TtsDouble(slots=0) as full, LlmDouble(["Hello there."]) as llm:
+        async with (
+            backend_in_process(stt_url=stt.url, tts_url=full.url, llm_url=llm.url) as address,
+            RealtimeClient(f"ws://{address}/v1/realtime") as client,
+        ):
+            await client.start_session(voice="v")
+            await client.wait_count("response.audio.done", 1, timeout=15)
+        warnings = [e.error for e in client.of_type("error")]
+        assert [w.type for w in warnings] == ["warning"]
+        assert "Speech synthesis" in warnings[0].message
+        check_turn_order([r.event for r in client.received])
