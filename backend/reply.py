@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from backend import metrics
+from backend.clients.instances import InstanceChooser
 from backend.clients.llm import LlmClient, LlmError
 from backend.conversation.signals import (
     BotWordSpoken,
@@ -45,6 +46,7 @@ class ReplyContext:
 
     llm: LlmClient
     tts_spec: str
+    tts_nodes: InstanceChooser
     speech_api_key: str
     dispatch: Callable[[Input], None]
     play_audio: Callable[[Pcm], None]  # encode and send to the browser
@@ -67,6 +69,7 @@ class Reply:
         self._wake = asyncio.Event()
         self._speech = SpeechOut(
             spec=ctx.tts_spec,
+            nodes=ctx.tts_nodes,
             api_key=ctx.speech_api_key,
             voice=voice,
             voice_embedding=voice_embedding,

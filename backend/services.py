@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from backend.capacity import Seats
 from backend.characters.catalog import BUNDLED_VOICES_FILE, VoiceCatalog
 from backend.clients.llm import LlmClient
+from backend.clients.node_view import RecentNodeView
 from backend.health import HealthChecker
 from backend.settings import Settings
 from backend.voice_store import VoiceStore
@@ -25,6 +26,8 @@ class Services:
     voices: VoiceStore
     seats: Seats
     health: HealthChecker
+    stt_nodes: RecentNodeView
+    tts_nodes: RecentNodeView
     sessions: set[ConversationSession] = field(default_factory=set)
 
     @classmethod
@@ -39,6 +42,8 @@ class Services:
             voices=VoiceStore(),
             seats=Seats(settings.max_sessions, settings.seat_wait_s),
             health=HealthChecker(settings, llm),
+            stt_nodes=RecentNodeView("stt"),
+            tts_nodes=RecentNodeView("tts"),
         )
 
     async def aclose(self) -> None:

@@ -18,7 +18,6 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-import numpy as np
 from fastapi import WebSocket
 from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
@@ -27,15 +26,14 @@ from backend import metrics
 from backend.audio.ogg import OggFormatError, OpusInputDecoder, OpusOutputEncoder
 from backend.characters.prompts import is_goodbye, system_prompt
 from backend.clients.speech_errors import SpeechServiceError
-from backend.clients.stt import SttStep as SttStepMessage
-from backend.clients.stt import SttStream, open_stt_stream
-from backend.clients.stt import SttWord as SttWordMessage
+from backend.clients.stt import open_stt_stream
 from backend.conversation import signals as sig
 from backend.conversation.machine import Conversation
 from backend.realtime import events as ev
 from backend.realtime.validation import describe_invalid_message
 from backend.reply import Pcm, Reply, ReplyContext
 from backend.services import Services
+from backend.stt_link import SttLink, SttLost
 from backend.voice_store import is_custom_voice
 
 logger = logging.getLogger(__name__)
@@ -59,7 +57,16 @@ class ConversationSession:
         self._decoder = OpusInputDecoder()
         self._encoder = OpusOutputEncoder()
         self._outbox: asyncio.Queue[ev.ServerEvent | _CloseRequest] = asyncio.Queue()
-        self._stt: SttStream | None = None
+        settings = services.settings
+        self._stt = SttLink(
+            lambda: open_stt_stream(
+                settings.stt_url, settings.speech_api_key, chooser=services.stt_nodes
+            ),
+            nodes=services.stt_nodes,
+            on_step=self._stt_step,
+            on_word=self._stt_word,
+            on_restart=self._stt_restarted,
+        )
         self._reply: Reply | None = None
         self._voice_embedding: bytes | None = None
         # Fixes the character's secrets (the hidden animal, the quiz theme) for the call.
@@ -67,6 +74,7 @@ class ConversationSession:
         self._reply_ctx = ReplyContext(
             llm=services.llm,
             tts_spec=services.settings.tts_url,
+            tts_nodes=services.tts_nodes,
             speech_api_key=services.settings.speech_api_key,
             dispatch=self._dispatch,
             play_audio=self._play_audio,
@@ -77,11 +85,8 @@ class ConversationSession:
 
     async def run(self) -> None:
         """Serve the conversation until the browser leaves or the conversation ends."""
-        opened = time.monotonic()
         try:
-            self._stt = await open_stt_stream(
-                self._services.settings.stt_url, self._services.settings.speech_api_key
-            )
+            await self._stt.open()
         except SpeechServiceError as error:
             logger.warning("no STT stream: %s", error)
             metrics.ERRORS.labels("stt_connect").inc()
@@ -90,7 +95,7 @@ class ConversationSession:
         tasks = [
             asyncio.create_task(self._receive_from_browser(), name="browser-in"),
             asyncio.create_task(self._send_to_browser(), name="browser-out"),
-            asyncio.create_task(self._receive_from_stt(self._stt, opened), name="stt-in"),
+            asyncio.create_task(self._stt.run(), name="stt"),
             asyncio.create_task(self._tick(), name="tick"),
         ]
         try:
@@ -98,9 +103,8 @@ class ConversationSession:
             for task in done:
                 if not task.cancelled() and (failure := task.exception()) is not None:
                     raise failure
-        except SpeechServiceError as error:
-            logger.warning("STT stream failed: %s", error)
-            metrics.ERRORS.labels("stt_stream").inc()
+        except SttLost as error:
+            logger.warning("STT lost for good: %s", error)
             await self._fatal("Speech recognition stopped working. Please reconnect.")
         finally:
             for task in tasks:
@@ -182,7 +186,7 @@ class ConversationSession:
         except OggFormatError as error:
             self._invalid(f"`audio` is not a valid Ogg Opus stream: {error}", param="audio")
             return
-        if pcm.size and self._stt is not None:
+        if pcm.size:
             self._stt.send_audio(pcm)
             self._dispatch(sig.UserAudio(time.monotonic(), int(pcm.size)))
 
@@ -192,19 +196,18 @@ class ConversationSession:
 
     # --- STT → core -------------------------------------------------------------------
 
-    async def _receive_from_stt(self, stt: SttStream, opened: float) -> None:
-        first_step = True
-        async for message in stt:
-            now = time.monotonic()
-            if isinstance(message, SttStepMessage):
-                if first_step:
-                    metrics.STT_FIRST_STEP.observe(now - opened)
-                    first_step = False
-                pause = message.prs[2] if len(message.prs) > 2 else 0.0
-                self._dispatch(sig.SttStep(now, message.step_idx, pause))
-            elif isinstance(message, SttWordMessage):
-                self._dispatch(sig.SttWord(now, message.text, message.start_time))
-        raise SpeechServiceError("the STT server ended the stream")
+    def _stt_step(self, step_idx: int, pause_probability: float) -> None:
+        self._dispatch(sig.SttStep(time.monotonic(), step_idx, pause_probability))
+
+    def _stt_word(self, text: str, start_time: float) -> None:
+        self._dispatch(sig.SttWord(time.monotonic(), text, start_time))
+
+    def _stt_restarted(self, detail: str) -> None:
+        self._send(
+            ev.error_event(
+                "warning", f"Speech recognition was interrupted and is back ({detail}).", code="stt"
+            )
+        )
 
     async def _tick(self) -> None:
         while True:
@@ -220,8 +223,7 @@ class ConversationSession:
                     self._observe(event, signal.t)
                     self._send(event)
                 case sig.FlushStt(samples):
-                    if self._stt is not None:
-                        self._stt.send_audio(np.zeros(samples, dtype=np.float32))
+                    self._stt.send_silence(samples)
                 case sig.StartReply():
                     if self._reply is not None:
                         self._reply.cancel()

@@ -21,6 +21,7 @@ from tenacity import (
 )
 
 from backend import metrics
+from backend.clients.instances import InstanceChooser, InstanceOutcome
 from backend.clients.speech_errors import SpeechAuthError, SpeechServiceError
 from backend.clients.tts import TtsAudio, TtsStream, TtsWordTiming, open_tts_stream
 from backend.playback import PlaybackPacer
@@ -42,6 +43,7 @@ class SpeechOut:
         self,
         *,
         spec: str,
+        nodes: InstanceChooser,
         api_key: str,
         voice: str,
         voice_embedding: bytes | None,
@@ -49,6 +51,7 @@ class SpeechOut:
         wake: Callable[[], None],
     ) -> None:
         self._spec = spec
+        self._nodes = nodes
         self._api_key = api_key
         self._voice = None if voice_embedding else voice
         self._voice_embedding = voice_embedding
@@ -89,6 +92,7 @@ class SpeechOut:
                 failure = str(error)
                 metrics.ERRORS.labels("tts_stream").inc()
                 logger.warning("TTS stream failed, %d word(s) left: %s", self._left(), error)
+                self._nodes.record(stream.instance, InstanceOutcome.DOWN)
             finally:
                 await stream.aclose()
         self._finish()
@@ -110,6 +114,7 @@ class SpeechOut:
                     self._api_key,
                     voice=self._voice,
                     voice_embedding=self._voice_embedding,
+                    chooser=self._nodes,
                 )
         raise AssertionError("unreachable: tenacity reraises the last error")
 

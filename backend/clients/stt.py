@@ -105,8 +105,9 @@ class SttStream:
     `SpeechStreamError` on a server `Error` or a lost connection.
     """
 
-    def __init__(self, socket: SpeechSocket) -> None:
+    def __init__(self, socket: SpeechSocket, instance: str = "") -> None:
         self._socket = socket
+        self.instance = instance  # the base URL this stream runs on, as instances are named
 
     @property
     def url(self) -> str:
@@ -173,7 +174,7 @@ async def open_stt_stream(
             connect_timeout_s=connect_timeout_s,
             ready_timeout_s=ready_timeout_s,
         )
-        return SttStream(socket)
+        return SttStream(socket, instance=base_url)
 
     return await connect_first_free(
         spec, open_one, service=SERVICE, deadline_s=deadline_s, chooser=chooser

@@ -84,8 +84,9 @@ class TtsStream:
     `SpeechStreamError` on a server `Error` or a lost connection.
     """
 
-    def __init__(self, socket: SpeechSocket) -> None:
+    def __init__(self, socket: SpeechSocket, instance: str = "") -> None:
         self._socket = socket
+        self.instance = instance  # the base URL this stream runs on, as instances are named
 
     @property
     def url(self) -> str:
@@ -156,7 +157,7 @@ async def open_tts_stream(
             connect_timeout_s=connect_timeout_s,
             ready_timeout_s=ready_timeout_s,
         )
-        return TtsStream(socket)
+        return TtsStream(socket, instance=base_url)
 
     return await connect_first_free(
         spec, open_one, service=SERVICE, deadline_s=deadline_s, chooser=chooser

@@ -9,7 +9,7 @@ from tests.doubles.stt_double import SttDouble
 from tests.doubles.tts_double import TtsDouble
 from tests.integration.backend_server import backend_in_process
 from tests.integration.protocol_rules import check_single_ogg_stream, check_turn_order
-from tests.integration.realtime_client import RealtimeClient
+from tests.integration.realtime_client import RealtimeClient, tone
 
 REPLY = "one two three four five six seven eight nine ten eleven twelve"
 
@@ -53,3 +53,53 @@ async def test_no_tts_at_all_still_ends_the_turn_cleanly() -> None:
         assert [w.type for w in warnings] == ["warning"]
         assert "Speech synthesis" in warnings[0].message
         check_turn_order([r.event for r in client.received])
+
+
+async def _conversation_survives_stt_loss(break_node: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("backend.clients.instances.random.shuffle", lambda items: None)
+    stall = 2.0 if break_node == "stall" else None
+    first = SttDouble(stall_after_s=stall)
+    second = SttDouble([["are", "you", "there"]])
+    async with (
+        second,
+        TtsDouble(word_duration_s=0.1) as tts,
+        LlmDouble(["Hi!", "Yes, I am here."]) as llm,
+    ):
+        await first.__aenter__()
+        try:
+            async with (
+                backend_in_process(
+                    stt_url=f"{first.url},{second.url}", tts_url=tts.url, llm_url=llm.url
+                ) as address,
+                RealtimeClient(f"ws://{address}/v1/realtime") as client,
+            ):
+                await client.start_session(voice="v")
+                await client.wait_count("response.audio.done", 1, timeout=10)
+                if break_node == "kill":
+                    first.abort_all()  # the node crashes: no close frame, no more connections
+                    await first.__aexit__(None, None, None)
+                await client.wait_for(
+                    lambda c: any(e.error.code == "stt" for e in c.of_type("error")), 10, "warning"
+                )
+                assert second.streams_opened == 1
+                client.say(tone(0.9))
+                await client.wait_count("response.audio.done", 2, timeout=15)
+        finally:
+            if break_node != "kill":
+                await first.__aexit__(None, None, None)
+    errors = client.of_type("error")
+    assert [e.error.type for e in errors] == ["warning"], "the user is warned, not hung up on"
+    transcript = [
+        d.delta for d in client.of_type("conversation.item.input_audio_transcription.delta")
+    ]
+    assert transcript == ["are", "you", "there"]
+    assert client.close_code is None, "the conversation is still open"
+    check_turn_order([r.event for r in client.received])
+
+
+async def test_a_killed_stt_node_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    await _conversation_survives_stt_loss("kill", monkeypatch)
+
+
+async def test_a_stalled_stt_node_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    await _conversation_survives_stt_loss("stall", monkeypatch)

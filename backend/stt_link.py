@@ -1,0 +1,161 @@
+"""The conversation's STT stream, replaced when its node dies or stalls.
+
+A conversation outlives any one STT node: when the stream breaks, or stops answering
+while audio flows, another stream is opened (on another node if this one is gone) and
+the conversation goes on; the user only loses the audio of the gap, about a second.
+Steps of every stream are numbered on one clock (samples sent since the start of the
+conversation), so the core's flush arithmetic holds across a switch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+import numpy as np
+import numpy.typing as npt
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from backend import metrics
+from backend.clients.instances import InstanceChooser, InstanceOutcome
+from backend.clients.speech_errors import SpeechAuthError, SpeechServiceError
+from backend.clients.stt import SttStep, SttStream, SttWord
+
+logger = logging.getLogger(__name__)
+
+FRAME_SAMPLES = 1920
+SAMPLE_RATE = 24_000
+STALL_AFTER_S = 1.0  # a live STT answers every 80 ms; a second of silence means it is stuck
+REOPEN_ATTEMPTS = 3  # then the conversation cannot go on, and says so
+
+
+class _Stalled(Exception):
+    pass
+
+
+class SttLost(Exception):
+    """No STT stream could be (re)opened: the conversation cannot hear the user."""
+
+
+def _retryable(error: BaseException) -> bool:
+    return isinstance(error, SpeechServiceError) and not isinstance(error, SpeechAuthError)
+
+
+class SttLink:
+    def __init__(
+        self,
+        open_stream: Callable[[], Awaitable[SttStream]],
+        *,
+        nodes: InstanceChooser,
+        on_step: Callable[[int, float], None],
+        on_word: Callable[[str, float], None],
+        on_restart: Callable[[str], None],
+    ) -> None:
+        self._open_stream = open_stream
+        self._nodes = nodes
+        self._on_step = on_step
+        self._on_word = on_word
+        self._on_restart = on_restart
+        self._stream: SttStream | None = None
+        self._samples_sent = 0  # over every stream, gaps included
+        self._stream_origin = 0  # where the current stream's step 0 lies on that clock
+        self._last_answer_at = 0.0
+        self._answered_samples = 0  # samples sent when the stream last answered
+        self.first_step_after_s: float | None = None
+        self._opened_at = 0.0
+
+    async def open(self) -> None:
+        """Open the first stream; raises `SpeechServiceError` if none can be had."""
+        started = time.monotonic()
+        self._stream = await self._open_stream()
+        self._began(started)
+
+    def send_audio(self, pcm: npt.NDArray[np.float32]) -> None:
+        self._samples_sent += int(pcm.size)
+        if self._stream is None:
+            return  # between two streams: this audio is lost
+        try:
+            self._stream.send_audio(pcm)
+        except SpeechServiceError as error:  # the node stopped reading: replace it
+            logger.warning("STT send failed: %s", error)
+            self._drop()
+
+    def send_silence(self, samples: int) -> None:
+        self.send_audio(np.zeros(samples, dtype=np.float32))
+
+    async def run(self) -> None:
+        """Feed STT messages to the callbacks for as long as the conversation lasts."""
+        while True:
+            stream = self._stream
+            if stream is not None:
+                try:
+                    async with asyncio.TaskGroup() as group:
+                        group.create_task(self._receive(stream))
+                        group.create_task(self._watch())
+                    reason = "the stream ended"  # unreachable: _receive raises at its end
+                except* SpeechServiceError as errors:
+                    reason = str(errors.exceptions[0])
+                except* _Stalled:
+                    reason = f"no answer for {STALL_AFTER_S:g} s while audio flowed"
+                metrics.ERRORS.labels("stt_stream").inc()
+                logger.warning("STT stream lost (%s); opening another", reason)
+                self._nodes.record(stream.instance, InstanceOutcome.DOWN)
+                self._drop()
+            await self._reopen()
+
+    async def aclose(self) -> None:
+        if self._stream is not None:
+            await self._stream.aclose()
+            self._stream = None
+
+    async def _receive(self, stream: SttStream) -> None:
+        async for message in stream:
+            self._last_answer_at = time.monotonic()
+            self._answered_samples = self._samples_sent
+            if isinstance(message, SttStep):
+                if self.first_step_after_s is None:
+                    self.first_step_after_s = self._last_answer_at - self._opened_at
+                    metrics.STT_FIRST_STEP.observe(self.first_step_after_s)
+                step = self._stream_origin // FRAME_SAMPLES + message.step_idx
+                pause = message.prs[2] if len(message.prs) > 2 else 0.0
+                self._on_step(step, pause)
+            elif isinstance(message, SttWord):
+                self._on_word(message.text, message.start_time)
+        raise SpeechServiceError("the STT server ended the stream")
+
+    async def _watch(self) -> None:
+        """Raise `_Stalled` when audio is owed an answer and none came for STALL_AFTER_S."""
+        while True:
+            await asyncio.sleep(STALL_AFTER_S / 4)
+            owed = self._samples_sent - self._answered_samples >= FRAME_SAMPLES
+            if owed and time.monotonic() - self._last_answer_at > STALL_AFTER_S:
+                raise _Stalled
+
+    def _drop(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            asyncio.get_running_loop().create_task(stream.aclose())
+
+    async def _reopen(self) -> None:
+        started = time.monotonic()
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(REOPEN_ATTEMPTS),
+                wait=wait_exponential_jitter(multiplier=0.1, max=0.5, jitter=0.1),
+                retry=retry_if_exception(_retryable),
+                reraise=True,
+            ):
+                with attempt:
+                    self._stream = await self._open_stream()
+        except SpeechServiceError as error:
+            raise SttLost(str(error)) from error
+        self._began(started)
+        self._on_restart(f"recognition resumed after {time.monotonic() - started:.1f} s")
+
+    def _began(self, started: float) -> None:
+        self._opened_at = started
+        self._stream_origin = self._samples_sent
+        self._last_answer_at = time.monotonic()
+        self._answered_samples = self._samples_sent
