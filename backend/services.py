@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from backend.capacity import Seats
 from backend.characters.catalog import BUNDLED_VOICES_FILE, VoiceCatalog
-from backend.clients.llm import LlmClient
+from backend.clients.llm import LlmClient, LlmTimeouts
 from backend.clients.node_view import RecentNodeView
 from backend.health import HealthChecker
 from backend.settings import Settings
@@ -32,7 +32,15 @@ class Services:
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
-        llm = LlmClient(settings.llm_url, api_key=settings.llm_api_key, model=settings.llm_model)
+        timeouts = LlmTimeouts(
+            first_chunk=settings.llm_timeout_s, between_chunks=settings.llm_timeout_s
+        )
+        llm = LlmClient(
+            settings.llm_url,
+            api_key=settings.llm_api_key,
+            model=settings.llm_model,
+            timeouts=timeouts,
+        )
         return cls(
             settings=settings,
             llm=llm,

@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     llm_api_key: str | None = Field(
         default=None, validation_alias=_env("LLM_API_KEY", "LLM_API_KEY")
     )
+    llm_timeout_s: float = Field(
+        default=15.0,
+        gt=0.0,
+        validation_alias=_env("LLM_TIMEOUT_S"),
+        description="Longest wait for the LLM's first word, or between two words.",
+    )
     voice_cloning_url: str | None = Field(
         default=None, validation_alias=_env("VOICE_CLONING_URL", "VOICE_CLONING_URL")
     )
