@@ -114,6 +114,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.websocket("/v1/realtime")
     async def realtime(websocket: WebSocket) -> None:
         services = services_of(websocket)
+        if not services.settings.origin_allowed(websocket.headers.get("origin")):
+            metrics.SESSIONS_REFUSED.labels("origin").inc()
+            await websocket.send_denial_response(
+                JSONResponse({"error": {"type": "fatal", "message": "Origin not allowed."}}, 403)
+            )
+            return
         try:
             async with services.seats.seat():
                 wanted = websocket.scope.get("subprotocols", [])

@@ -75,6 +75,12 @@ class Settings(BaseSettings):
         description="On SIGTERM, how long live conversations may go on before a 1001 close.",
     )
     voices_file: str | None = Field(default=None, validation_alias=_env("VOICES_FILE"))
+    allowed_origins: str = Field(
+        default="*",
+        validation_alias=_env("ALLOWED_ORIGINS"),
+        description="Comma-separated browser origins allowed to open /v1/realtime, or `*`. "
+        "Clients that send no Origin (load testers, scripts) are always allowed.",
+    )
     frontend_dir: str | None = Field(
         default=None,
         validation_alias=_env("FRONTEND_DIR"),
@@ -85,6 +91,10 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:
         return ",".join(part.strip().rstrip("/") for part in value.split(",") if part.strip())
+
+    def origin_allowed(self, origin: str | None) -> bool:
+        allowed = [o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip()]
+        return origin is None or "*" in allowed or origin.rstrip("/") in allowed
 
     @field_validator("llm_model", "llm_api_key", "voice_cloning_url", "frontend_dir")
     @classmethod

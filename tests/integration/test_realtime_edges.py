@@ -173,3 +173,13 @@ async def test_no_stt_capacity_anywhere_is_a_clear_fatal_error() -> None:
         assert [e.error.type for e in errors] == ["fatal"]
         assert "unavailable" in errors[0].error.message
         assert client.close_code == 1011
+
+
+async def test_a_foreign_origin_is_refused() -> None:
+    async with stack(allowed_origins="https://unmute.example") as s:
+        with pytest.raises(InvalidStatus) as refused:
+            async with connect(s.ws_url, origin="https://evil.example"):  # type: ignore[arg-type]
+                pass
+        assert refused.value.response.status_code == 403
+        async with connect(s.ws_url, origin="https://unmute.example") as ws:  # type: ignore[arg-type]
+            assert ws.protocol.state.name == "OPEN"

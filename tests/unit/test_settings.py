@@ -86,3 +86,13 @@ def test_bad_capacity_is_refused(monkeypatch: pytest.MonkeyPatch, value: str) ->
     monkeypatch.setenv("UNMUTE_MAX_SESSIONS", value)
     with pytest.raises(ValidationError):
         Settings()
+
+
+def test_origin_allow_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().origin_allowed("https://evil.example")  # default: any origin
+    monkeypatch.setenv("UNMUTE_ALLOWED_ORIGINS", "https://unmute.example, http://localhost:3000/")
+    settings = Settings()
+    assert settings.origin_allowed("https://unmute.example")
+    assert settings.origin_allowed("http://localhost:3000")
+    assert not settings.origin_allowed("https://evil.example")
+    assert settings.origin_allowed(None), "non-browser clients send no Origin"
