@@ -1,0 +1,145 @@
+"""The CPU STT server: moshi-server's `asr-streaming` protocol, recognised by pocketsphinx.
+
+`/api/asr-streaming` upgrades to a WebSocket when the `kyutai-api-key` header or
+`?auth_id=` matches (else HTTP 401 at the upgrade). Then `Ready` once a slot is free
+(else `Error "no free channels"` and close); `Audio` and `Marker` in; `Step` per 80 ms
+frame, `Word`/`EndWord` as words become final and `Marker` echoes out. Each slot owns a
+recogniser process, started with the server (see `worker_pool`).
+
+Pings: moshi-server pings every 10 s; here the WebSocket layer (uvicorn) sends them, at
+the `ws_ping_interval` the server is run with (`PING_INTERVAL_S`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, WebSocket
+from fastapi.responses import PlainTextResponse
+from prometheus_client import CollectorRegistry
+from starlette.websockets import WebSocketDisconnect
+
+from embedded.speech_common import NO_FREE_CHANNELS, SlotPool, add_common_routes, api_key_ok, pack
+from embedded.stt import protocol
+from embedded.stt.metrics import SttMetrics
+from embedded.stt.stream import IDLE_TIMEOUT_S, ClientLeft, StreamEnd, SttStream
+from embedded.stt.worker_pool import WORKER_COMMAND, RecognizerPool
+
+logger = logging.getLogger(__name__)
+
+PING_INTERVAL_S = 10.0  # as moshi-server: keeps idle connections alive through proxies
+_CLOSE_CODES = {StreamEnd.IDLE: 1000, StreamEnd.RECOGNIZER_FAILED: 1011}
+
+
+def create_app(
+    slots: int,
+    api_key: str | None,
+    *,
+    idle_timeout_s: float = IDLE_TIMEOUT_S,
+    worker_command: Sequence[str] = WORKER_COMMAND,
+) -> FastAPI:
+    """The STT app with `slots` concurrent streams; `api_key=None` accepts any client."""
+    slot_pool = SlotPool(slots)
+    recognizers = RecognizerPool(slots, worker_command)
+    registry = CollectorRegistry()
+    metrics = SttMetrics(registry)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await recognizers.start()
+        try:
+            yield
+        finally:
+            await recognizers.stop()
+
+    app = FastAPI(title="Unmute embedded STT", lifespan=lifespan)
+    add_common_routes(app, service="stt", slots=slot_pool, registry=registry)
+
+    @app.websocket("/api/asr-streaming")
+    async def asr_streaming(websocket: WebSocket) -> None:
+        if not api_key_ok(api_key, websocket.headers, websocket.query_params):
+            await _refuse_upgrade(websocket)
+            return
+        await websocket.accept()
+        connection = _Connection(websocket)
+        has_slot = slot_pool.try_acquire()
+        worker = recognizers.take() if has_slot else None
+        if worker is None:
+            if has_slot:  # its recogniser is restarting: as busy as a full server
+                slot_pool.release()
+            metrics.refused.inc()
+            await connection.send_and_close(pack(protocol.error(NO_FREE_CHANNELS)))
+            return
+        metrics.streams.inc()
+        metrics.streams_active.inc()
+        try:
+            stream = SttStream(
+                worker=worker, send=connection.send, metrics=metrics, idle_timeout_s=idle_timeout_s
+            )
+            await connection.send(pack(protocol.ready()))
+            end = await stream.run(connection.receive)
+            if end is not StreamEnd.CLIENT_LEFT:
+                await connection.close(_CLOSE_CODES[end])
+        except ClientLeft:
+            pass
+        except Exception:
+            logger.exception("STT stream failed")
+            await connection.send_and_close(pack(protocol.error("internal error")), code=1011)
+        finally:
+            recognizers.give_back(worker)
+            slot_pool.release()
+            metrics.streams_active.dec()
+
+    return app
+
+
+async def _refuse_upgrade(websocket: WebSocket) -> None:
+    try:
+        await websocket.send_denial_response(PlainTextResponse("invalid api key", 401))
+    except RuntimeError:  # a server without the denial extension can only answer 403
+        await websocket.close(code=1008)
+
+
+class _Connection:
+    """Starlette's WebSocket seen as the frames-in, frames-out pair a stream needs."""
+
+    def __init__(self, websocket: WebSocket) -> None:
+        self._websocket = websocket
+        self.left = False
+
+    async def receive(self) -> bytes | str | None:
+        if self.left:
+            return None
+        try:
+            message = await self._websocket.receive()
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            message = {"type": "websocket.disconnect"}
+        if message["type"] == "websocket.disconnect":
+            self.left = True
+            return None
+        data: bytes | None = message.get("bytes")
+        return data if data is not None else str(message.get("text") or "")
+
+    async def send(self, frame: bytes) -> None:
+        if self.left:
+            raise ClientLeft
+        try:
+            await self._websocket.send_bytes(frame)
+        except (WebSocketDisconnect, RuntimeError, OSError) as error:
+            self.left = True
+            raise ClientLeft from error
+
+    async def close(self, code: int) -> None:
+        try:
+            await self._websocket.close(code=code)
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            self.left = True
+
+    async def send_and_close(self, frame: bytes, code: int = 1000) -> None:
+        try:
+            await self.send(frame)
+            await self.close(code)
+        except ClientLeft:
+            pass

@@ -1,0 +1,83 @@
+"""A recogniser worker process: `python -m embedded.stt.worker`.
+
+pocketsphinx holds the GIL while it decodes, so each server slot gets a process of its
+own: a slow stream then never delays another stream, nor any stream's `Step`s. Commands
+come in on stdin and answers go out on stdout (see `worker_messages`); logs go to stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from typing import Any, BinaryIO
+
+from embedded.stt import worker_messages
+from embedded.stt.recognizer import SpeechRecognizer
+from embedded.stt.word_commit import TimedWord
+
+
+def main() -> None:
+    # The protocol gets a private copy of stdout; fd 1 then points at stderr, so that a C
+    # library printing to stdout can never corrupt a message.
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    # Ctrl-C reaches the whole process group; the server decides when workers stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    serve(sys.stdin.buffer, answers, SpeechRecognizer())
+
+
+def serve(commands: BinaryIO, answers: BinaryIO, recognizer: SpeechRecognizer) -> None:
+    """Answer commands until the server closes the pipe."""
+    _send(answers, {"op": "ready"})
+    stream = -1
+    frames = 0
+    while (command := worker_messages.read_blocking(commands)) is not None:
+        op = command["op"]
+        if op == "reset":
+            recognizer.reset()
+            stream, frames = command["stream"], 0
+        elif command.get("stream") != stream:
+            continue  # left over from a stream that has ended
+        elif op == "audio":
+            started = time.process_time()
+            words = recognizer.feed(command["pcm"], command["voiced"])
+            frames += 1
+            _send(
+                answers,
+                {
+                    "op": "processed",
+                    "stream": stream,
+                    "frames": frames,
+                    "idle": not recognizer.in_utterance,
+                    "words": _wire_words(words),
+                    "compute_s": time.process_time() - started,
+                },
+            )
+        elif op == "marker":
+            words = recognizer.finish()
+            _send(
+                answers,
+                {
+                    "op": "marker",
+                    "stream": stream,
+                    "id": command["id"],
+                    "frames": frames,
+                    "idle": True,
+                    "words": _wire_words(words),
+                },
+            )
+
+
+def _wire_words(words: list[TimedWord]) -> list[list[Any]]:
+    return [[word.text, word.start_s, word.stop_s] for word in words]
+
+
+def _send(answers: BinaryIO, message: dict[str, Any]) -> None:
+    answers.write(worker_messages.encode(message))
+    answers.flush()
+
+
+if __name__ == "__main__":
+    main()

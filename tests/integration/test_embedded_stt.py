@@ -1,0 +1,426 @@
+"""The CPU STT server over real sockets: moshi-server's asr-streaming protocol, end to end.
+
+Most tests share one server started with `unmute-ops serve stt` (two slots); the idle
+test runs its own in-process server with a short idle timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import msgpack
+import numpy as np
+import numpy.typing as npt
+import pytest
+import uvicorn
+import websockets
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from embedded.stt.server import create_app
+from tests.speech_clips import SAMPLE_RATE, SENTENCES, silence, speak, word_error_rate
+
+pytestmark = pytest.mark.integration
+
+KEY = "public_token"
+FRAME = 1920
+SLOTS = 2
+FLUSH = silence(0.5 + FRAME / SAMPLE_RATE)  # what Unmute's backend sends at end of turn
+MAX_WORD_ERROR_RATE = 0.08  # measured 1.7 % on the full sentence list
+
+
+@dataclass
+class Session:
+    """One client stream; a background task collects what the server sends."""
+
+    ws: ClientConnection
+    received: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def collect(self) -> None:
+        try:
+            async for frame in self.ws:
+                assert isinstance(frame, bytes), "the server sends binary frames only"
+                self.received.append((time.monotonic(), msgpack.unpackb(frame)))
+                self.arrived.set()
+        except ConnectionClosed:
+            pass
+        self.arrived.set()
+
+    async def send(self, message: dict[str, Any]) -> None:
+        await self.ws.send(msgpack.packb(message, use_bin_type=True, use_single_float=True))
+
+    async def send_audio(self, pcm: npt.NDArray[np.float32], chunk: int = FRAME) -> None:
+        for start in range(0, len(pcm), chunk):
+            await self.send({"type": "Audio", "pcm": pcm[start : start + chunk].tolist()})
+
+    async def send_realtime(self, pcm: npt.NDArray[np.float32], chunk: int = 960) -> None:
+        """Like a microphone: 40 ms pieces, each sent when it has been spoken."""
+        started = time.monotonic()
+        for start in range(0, len(pcm), chunk):
+            await self.send({"type": "Audio", "pcm": pcm[start : start + chunk].tolist()})
+            await asyncio.sleep(
+                max(0.0, started + (start + chunk) / SAMPLE_RATE - time.monotonic())
+            )
+
+    def messages(self, kind: str | None = None) -> list[dict[str, Any]]:
+        return [m for _, m in self.received if kind is None or m["type"] == kind]
+
+    def words(self) -> list[str]:
+        return [m["text"] for m in self.messages("Word")]
+
+    async def wait_for(self, kind: str, timeout_s: float = 15.0, **fields: Any) -> dict[str, Any]:
+        async with asyncio.timeout(timeout_s):
+            while True:
+                for _, message in self.received:
+                    if message["type"] == kind and all(
+                        message.get(k) == v for k, v in fields.items()
+                    ):
+                        return message
+                if self.ws.state.name == "CLOSED" and self.arrived.is_set():
+                    raise AssertionError(f"closed without {kind}: {self.messages()[-3:]}")
+                self.arrived.clear()
+                await self.arrived.wait()
+
+
+@asynccontextmanager
+async def session(address: str, query: str = "", key: str | None = KEY) -> AsyncIterator[Session]:
+    headers = {"kyutai-api-key": key} if key is not None else {}
+    async with websockets.connect(
+        f"ws://{address}/api/asr-streaming{query}", additional_headers=headers, max_size=None
+    ) as ws:
+        stream = Session(ws)
+        collector = asyncio.create_task(stream.collect())
+        try:
+            yield stream
+        finally:
+            await ws.close()
+            await collector
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = free_port()
+    command = [str(Path(sys.executable).parent / "unmute-ops"), "serve", "stt"]
+    process = subprocess.Popen(
+        [*command, "--port", str(port), "--slots", str(SLOTS)],
+        env={**os.environ, "UNMUTE_SPEECH_API_KEY": KEY},
+    )
+    address = f"127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        assert process.poll() is None, "the STT server exited during start-up"
+        try:
+            if httpx.get(f"http://{address}/api/build_info").status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "the STT server did not come up"
+        time.sleep(0.2)
+    yield address, process
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=20) == 0
+
+
+@pytest.fixture
+async def address(server: tuple[str, subprocess.Popen[bytes]]) -> AsyncIterator[str]:
+    """The shared server; after each test every slot must be free again (no leaks)."""
+    yield server[0]
+    await wait_for_metric(server[0], "unmute_stt_slots_in_use", lambda value: value == 0)
+
+
+async def read_metric(address: str, name: str) -> float:
+    async with httpx.AsyncClient() as client:
+        text = (await client.get(f"http://{address}/metrics")).text
+    for line in text.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"{name} missing from /metrics")
+
+
+async def wait_for_metric(address: str, name: str, ok: Any, timeout_s: float = 10.0) -> None:
+    async with asyncio.timeout(timeout_s):
+        while True:  # polled: the server has no way to tell us
+            if ok(await read_metric(address, name)):
+                return
+            await asyncio.sleep(0.05)
+
+
+def smoothed_pause(steps: list[dict[str, Any]]) -> list[float]:
+    """prs[2] smoothed like Unmute's backend (newest step weighs half)."""
+    value, values = 0.0, []
+    for step in steps:
+        value += 0.5 * (step["prs"][2] - value)
+        values.append(value)
+    return values
+
+
+def speech_end_s(pcm: npt.NDArray[np.float32]) -> float:
+    """Where the last audible 10 ms of `pcm` ends."""
+    blocks = pcm[: len(pcm) // 240 * 240].reshape(-1, 240)
+    loud = np.nonzero(np.sqrt((blocks**2).mean(axis=1)) > 0.01)[0]
+    return float((loud[-1] + 1) * 0.01)
+
+
+async def test_build_info_answers(address: str) -> None:
+    async with httpx.AsyncClient() as client:
+        answer = await client.get(f"http://{address}/api/build_info")
+    assert answer.status_code == 200
+    assert answer.json()["service"] == "unmute-embedded-stt"
+
+
+@pytest.mark.parametrize("key", ["wrong", None])
+async def test_a_wrong_key_is_refused_at_the_upgrade(address: str, key: str | None) -> None:
+    with pytest.raises(InvalidStatus) as refused:
+        async with session(address, key=key):
+            pass
+    assert refused.value.response.status_code == 401
+
+
+async def test_the_key_may_come_as_auth_id(address: str) -> None:
+    async with session(address, query=f"?auth_id={KEY}", key=None) as stream:
+        assert (await stream.wait_for("Ready"))["type"] == "Ready"
+
+
+async def test_one_step_per_frame_received(address: str) -> None:
+    chunks = [1000, 3000, 1920, 500, 7100, 1, 2000, 4000]  # 19521 samples: 10 frames + 321
+    pcm = np.zeros(sum(chunks), dtype=np.float32)
+    async with session(address) as stream:
+        await stream.wait_for("Ready")
+        start = 0
+        for size in chunks:
+            await stream.send_audio(pcm[start : start + size], chunk=size)
+            start += size
+        await stream.send({"type": "Marker", "id": 5})
+        await stream.wait_for("Marker", id=5)
+    steps = stream.messages("Step")
+    assert [s["step_idx"] for s in steps] == list(range(len(pcm) // FRAME))
+    assert all(len(s["prs"]) == 4 and all(0 <= p <= 1 for p in s["prs"]) for s in steps)
+    assert steps[-1]["buffered_pcm"] == len(pcm) % FRAME
+    assert stream.messages()[0]["type"] == "Ready"
+
+
+async def test_a_marker_follows_the_words_of_the_audio_before_it(address: str) -> None:
+    sentence = "do you want to watch a movie tonight"
+    speech = speak(sentence)
+    async with session(address) as stream:
+        await stream.wait_for("Ready")
+        await stream.send_audio(speech)  # faster than real time, no pause after it
+        await stream.send({"type": "Marker", "id": 1})
+        await stream.send_audio(speak("the meeting starts at ten"))
+        await stream.wait_for("Marker", id=1)
+        kinds = [m["type"] for m in stream.messages()]
+        before_marker = stream.messages()[: kinds.index("Marker")]
+    words = [m["text"] for m in before_marker if m["type"] == "Word"]
+    assert word_error_rate([sentence], [" ".join(words)]) <= 0.25
+    # Steps of the audio sent after the marker may come before it; those before it must.
+    assert len([m for m in before_marker if m["type"] == "Step"]) >= len(speech) // FRAME
+
+
+async def test_sentences_are_recognised(address: str) -> None:
+    sentences = SENTENCES[1::5]
+    pcm = np.concatenate([np.concatenate([speak(s), silence(0.5)]) for s in sentences])
+    async with session(address) as stream:
+        await stream.wait_for("Ready")
+        await stream.send_audio(pcm, chunk=4800)
+        await stream.send({"type": "Marker", "id": 9})
+        await stream.wait_for("Marker", id=9)
+    hypothesis = " ".join(stream.words())
+    assert word_error_rate([" ".join(sentences)], [hypothesis]) <= MAX_WORD_ERROR_RATE
+    starts = [m["start_time"] for m in stream.messages("Word")]
+    stops = [m["stop_time"] for m in stream.messages("EndWord")]
+    assert len(starts) == len(stops)
+    assert all(a < b for a, b in zip(starts, stops, strict=True))
+    assert starts == sorted(starts) and stops[-1] <= len(pcm) / SAMPLE_RATE
+
+
+async def test_pause_probabilities_follow_speech_then_silence(address: str) -> None:
+    speech = speak("how far is the airport from here")
+    lead_s = 1.0
+    pcm = np.concatenate([silence(lead_s), speech, silence(1.5)])
+    async with session(address) as stream:
+        await stream.wait_for("Ready")
+        await stream.send_realtime(pcm)
+        steps = stream.messages("Step")
+    end_s = lead_s + speech_end_s(speech)
+    frame_s = FRAME / SAMPLE_RATE
+    during = [
+        s["prs"][2] for s in steps if lead_s + 0.4 < (s["step_idx"] + 1) * frame_s < end_s - 0.2
+    ]
+    assert np.mean(np.array(during) < 0.4) > 0.9
+    smoothed = smoothed_pause(steps)
+    talking = next(i for i, v in enumerate(smoothed) if (i + 1) * frame_s > lead_s and v < 0.4)
+    assert (talking + 1) * frame_s - lead_s < 0.5  # onset seen within a few frames
+    turn_end = next(i for i, v in enumerate(smoothed) if (i + 1) * frame_s > end_s and v > 0.6)
+    assert 0.1 < (turn_end + 1) * frame_s - end_s < 0.6
+    assert steps[-1]["prs"][2] > 0.9
+    assert all(s["prs"] == sorted(s["prs"], reverse=True) for s in steps)
+
+
+async def test_every_word_is_out_before_the_flush_point(address: str) -> None:
+    """The backend's flush trick: it answers once the Steps pass the end of the flush."""
+    sentence = "i need to finish my homework first"
+    speech = np.concatenate([silence(0.5), speak(sentence)])
+    async with session(address) as stream:
+        await stream.wait_for("Ready")
+        await stream.send_realtime(speech)
+        sent = len(speech)
+        while True:  # real-time silence until the backend would see the end of the turn
+            steps = stream.messages("Step")
+            if len(steps) > 12 and smoothed_pause(steps)[-1] > 0.6:
+                break
+            await stream.send_realtime(silence(FRAME / SAMPLE_RATE), chunk=FRAME)
+            sent += FRAME
+        await stream.send_audio(FLUSH, chunk=len(FLUSH))
+        flush_step = -(-(sent + len(FLUSH)) // FRAME) - 1  # its end passes the flush point
+        await stream.send_audio(silence(FRAME / SAMPLE_RATE))  # the microphone goes on
+        await stream.wait_for("Step", step_idx=flush_step)
+        kinds = [m["type"] for m in stream.messages()]
+    step_positions = [i for i, kind in enumerate(kinds) if kind == "Step"]
+    assert "Word" not in kinds[step_positions[flush_step] :]
+    assert word_error_rate([sentence], [" ".join(stream.words())]) <= 0.25
+
+
+async def test_the_flush_alone_brings_out_the_last_word(address: str) -> None:
+    async with session(address) as stream:
+        await stream.wait_for("Ready")
+        await stream.send_realtime(speak("what time is it right now"))
+        await stream.send_audio(FLUSH, chunk=len(FLUSH))  # and nothing after it
+        await stream.wait_for("Word", timeout_s=3.0, text="now")
+
+
+async def test_slots_run_out_and_come_back(address: str) -> None:
+    async with session(address) as first, session(address) as second:
+        await first.wait_for("Ready")
+        await second.wait_for("Ready")
+        async with session(address) as third:
+            error = await third.wait_for("Error")
+            assert error["message"] == "no free channels"
+            await asyncio.wait_for(third.ws.wait_closed(), 5)
+            assert third.messages("Ready") == []
+        await first.ws.close()
+        await wait_for_metric(address, "unmute_stt_slots_in_use", lambda value: value == 1)
+        async with session(address) as fourth:
+            await fourth.wait_for("Ready")
+    assert await read_metric(address, "unmute_stt_refused_streams_total") >= 1
+
+
+async def test_malformed_frames_get_an_error_and_the_stream_goes_on(address: str) -> None:
+    giant = np.zeros(60 * SAMPLE_RATE + 1, dtype=np.float32).tolist()
+    bad_frames: list[bytes | str] = [
+        b"\xc1 not msgpack",
+        "a text frame",
+        msgpack.packb({"type": "Audio", "pcm": "loud"}),
+        msgpack.packb({"type": "Audio", "pcm": [0.1, float("nan")]}),
+        msgpack.packb({"type": "Audio", "pcm": [[0.1], [0.2, 0.3]]}),
+        msgpack.packb({"type": "Audio", "pcm": giant}, use_single_float=True),
+        msgpack.packb({"type": "Marker", "id": "one"}),
+        msgpack.packb({"type": "Dance"}),
+    ]
+    before = await read_metric(address, "unmute_stt_malformed_frames_total")
+    async with session(address) as stream:
+        await stream.wait_for("Ready")
+        for frame in bad_frames:
+            await stream.ws.send(frame)
+        await stream.send_audio(silence(0.4))
+        await stream.send({"type": "Marker", "id": 3})
+        await stream.wait_for("Marker", id=3)
+    assert len(stream.messages("Error")) == len(bad_frames)
+    assert len(stream.messages("Step")) == 5
+    assert await read_metric(address, "unmute_stt_malformed_frames_total") == before + len(
+        bad_frames
+    )
+
+
+async def test_a_slow_stream_does_not_hold_up_another(address: str) -> None:
+    long_speech = np.concatenate([speak(s) for s in SENTENCES[:8]])  # ~20 s
+    async with session(address) as busy, session(address) as live:
+        await busy.wait_for("Ready")
+        await live.wait_for("Ready")
+        await busy.send_audio(long_speech, chunk=len(long_speech))
+        await busy.send({"type": "Marker", "id": 1})
+        await live.send_realtime(np.concatenate([speak("hello how are you today"), silence(0.3)]))
+        await live.send({"type": "Marker", "id": 2})
+        await live.wait_for("Marker", id=2)
+        assert busy.messages("Marker") == []  # still recognising its 20 s
+        await busy.wait_for("Marker", id=1, timeout_s=60)
+    assert live.words()[:3] == ["hello", "how", "are"]
+
+
+async def test_metrics_count_streams_audio_and_word_latency(address: str) -> None:
+    async with session(address) as stream:
+        await stream.wait_for("Ready")
+        await stream.send_audio(np.concatenate([speak("what time is it right now"), silence(0.5)]))
+        await stream.send({"type": "Marker", "id": 1})
+        await stream.wait_for("Marker", id=1)
+    await wait_for_metric(address, "unmute_stt_streams_active", lambda value: value == 0)
+    assert await read_metric(address, "unmute_stt_streams_total") >= 1
+    assert await read_metric(address, "unmute_stt_audio_seconds_total") >= 2.0
+    assert await read_metric(address, "unmute_stt_recognition_cpu_seconds_total") > 0
+    assert await read_metric(address, "unmute_stt_word_latency_seconds_count") >= 5
+    assert await read_metric(address, "unmute_stt_recognition_real_time_factor_count") >= 1
+
+
+async def test_a_crashed_recognizer_ends_its_stream_and_is_replaced(
+    server: tuple[str, subprocess.Popen[bytes]], address: str
+) -> None:
+    workers = subprocess.run(
+        ["pgrep", "-P", str(server[1].pid)], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert len(workers) == SLOTS
+    async with session(address) as stream:
+        await stream.wait_for("Ready")
+        for pid in workers:
+            os.kill(int(pid), signal.SIGKILL)
+        error = await stream.wait_for("Error")
+        assert error["message"] == "recognizer failed"
+        await asyncio.wait_for(stream.ws.wait_closed(), 5)
+    async with asyncio.timeout(30):
+        while True:  # the replacement workers load their models, then take streams again
+            async with session(address) as retry:
+                await retry.arrived.wait()
+                if retry.messages("Ready"):
+                    await retry.send_audio(silence(0.2))
+                    await retry.wait_for("Step")
+                    break
+            await asyncio.sleep(0.2)
+
+
+async def test_an_idle_stream_is_dropped() -> None:
+    app = create_app(slots=1, api_key=None, idle_timeout_s=0.5)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        assert not task.done()
+        await asyncio.sleep(0.05)
+    address = f"127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    try:
+        async with session(address, key=None) as stream:
+            await stream.wait_for("Ready")
+            await stream.send_audio(silence(0.2))
+            await asyncio.wait_for(stream.ws.wait_closed(), 5)
+            assert stream.ws.close_code == 1000
+        async with session(address, key=None) as again:  # its slot is free again
+            await again.wait_for("Ready")
+    finally:
+        server.should_exit = True
+        await task

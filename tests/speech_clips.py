@@ -1,0 +1,134 @@
+"""Spoken test clips made with Debian's `flite` (voice `kal16`), as 24 kHz float32 PCM.
+
+Every suite that needs real speech uses this helper, so the same sentence always sounds
+the same. Clips are cached on disk under the system temp dir, keyed by voice and text,
+so a sentence is synthesised once per machine rather than once per test.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shutil
+import subprocess
+import tempfile
+import wave
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import soxr
+
+SAMPLE_RATE = 24_000
+DEFAULT_VOICE = "kal16"
+CACHE_DIR = Path(tempfile.gettempdir()) / "unmute-speech-clips"
+
+# Short, everyday sentences of the kind people say to a voice assistant; each one uses
+# common words so that a small general-purpose recogniser has a fair chance.
+SENTENCES: tuple[str, ...] = (
+    "hello how are you today",
+    "what is the weather like in paris",
+    "i would like a cup of coffee please",
+    "can you tell me a funny story",
+    "the quick brown fox jumps over the lazy dog",
+    "please turn off the lights in the kitchen",
+    "what time is it right now",
+    "my favorite color is blue",
+    "i am going to the store this afternoon",
+    "do you know where my keys are",
+    "let me think about that for a moment",
+    "how many people live in new york",
+    "we should go for a walk in the park",
+    "thank you very much for your help",
+    "can you play some music for me",
+    "i think it is going to rain tomorrow",
+    "what would you like to eat for dinner",
+    "she bought a new car last week",
+    "the meeting starts at ten in the morning",
+    "please call my mother when you get home",
+    "how far is the airport from here",
+    "i forgot to buy milk and bread",
+    "tell me something interesting about the moon",
+    "the children are playing in the garden",
+    "could you speak a little more slowly",
+    "this is the best day of my life",
+    "where did you put the newspaper",
+    "we are having a party on saturday night",
+    "my brother works at the hospital",
+    "do you want to watch a movie tonight",
+    "the train was late again this morning",
+    "i need to finish my homework first",
+)
+
+
+class FliteMissingError(RuntimeError):
+    """Raised when the `flite` program is not installed."""
+
+
+def speak(text: str, voice: str = DEFAULT_VOICE) -> npt.NDArray[np.float32]:
+    """`text` spoken by flite, as mono float32 PCM at 24 kHz (cached on disk)."""
+    cached = _cache_path(text, voice)
+    if cached.exists():
+        clip: npt.NDArray[np.float32] = np.load(cached)
+        return clip
+    pcm = _synthesise(text, voice)
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    # Write then rename, so that parallel test runs never read a half-written file.
+    partial = cached.with_suffix(f".{id(pcm)}.partial.npy")
+    np.save(partial, pcm)
+    partial.replace(cached)
+    return pcm
+
+
+def silence(seconds: float) -> npt.NDArray[np.float32]:
+    """Digital silence at 24 kHz."""
+    return np.zeros(round(seconds * SAMPLE_RATE), dtype=np.float32)
+
+
+def _cache_path(text: str, voice: str) -> Path:
+    digest = hashlib.sha256(f"{voice}\n{text}".encode()).hexdigest()[:24]
+    return CACHE_DIR / f"{voice}-{digest}.npy"
+
+
+def _synthesise(text: str, voice: str) -> npt.NDArray[np.float32]:
+    flite = shutil.which("flite")
+    if flite is None:
+        raise FliteMissingError(
+            "the `flite` program is needed to make spoken test clips: "
+            "run `apt-get install flite` (Debian/Ubuntu)"
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        wav_path = Path(tmp) / "clip.wav"
+        subprocess.run(
+            [flite, "-voice", voice, "-t", text, "-o", str(wav_path)],
+            check=True,
+            capture_output=True,
+        )
+        wav_bytes = wav_path.read_bytes()
+    with wave.open(io.BytesIO(wav_bytes)) as wav:
+        rate = wav.getframerate()
+        frames = wav.readframes(wav.getnframes())
+        if wav.getsampwidth() != 2 or wav.getnchannels() != 1:
+            raise RuntimeError("flite is expected to write 16-bit mono WAV")
+    pcm16 = np.frombuffer(frames, dtype=np.int16).astype(np.float32) / 32768.0
+    resampled: npt.NDArray[np.float32] = soxr.resample(pcm16, rate, SAMPLE_RATE).astype(np.float32)
+    return resampled
+
+
+def word_error_rate(references: list[str], hypotheses: list[str]) -> float:
+    """Word-level edit distance over all pairs, divided by the number of reference words."""
+    errors = sum(
+        _edit_distance(r.split(), h.split()) for r, h in zip(references, hypotheses, strict=True)
+    )
+    words = sum(len(reference.split()) for reference in references)
+    return errors / max(words, 1)
+
+
+def _edit_distance(reference: list[str], hypothesis: list[str]) -> int:
+    row = list(range(len(hypothesis) + 1))
+    for i, ref_word in enumerate(reference, start=1):
+        diagonal, row[0] = row[0], i
+        for j, hyp_word in enumerate(hypothesis, start=1):
+            substitution = diagonal + (ref_word != hyp_word)
+            diagonal, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, substitution)
+    return row[-1]
