@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
 
 from backend.app import create_app
 from backend.settings import Settings
@@ -26,6 +27,13 @@ UNMUTE_OPS = Path(sys.executable).with_name("unmute-ops")
 @asynccontextmanager
 async def backend_in_process(**settings: Any) -> AsyncIterator[str]:
     """Yields `host:port` of a backend served by uvicorn inside the test's event loop."""
+    async with backend_app_in_process(**settings) as (address, _):
+        yield address
+
+
+@asynccontextmanager
+async def backend_app_in_process(**settings: Any) -> AsyncIterator[tuple[str, FastAPI]]:
+    """Like `backend_in_process`, also yielding the app (its `state.services`)."""
     app = create_app(Settings(**settings))
     config = uvicorn.Config(
         app, host="127.0.0.1", port=0, log_level="warning", ws_max_size=16 * 1024 * 1024
@@ -38,7 +46,7 @@ async def backend_in_process(**settings: Any) -> AsyncIterator[str]:
         await asyncio.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"127.0.0.1:{port}"
+        yield f"127.0.0.1:{port}", app
     finally:
         server.should_exit = True
         await task
