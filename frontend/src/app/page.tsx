@@ -1,0 +1,5 @@
+import { UnmuteApp } from "@/components/UnmuteApp";
+
+export default function HomePage() {
+  return <UnmuteApp />;
+}

@@ -1,0 +1,315 @@
+/**
+ * One user's conversation with the backend: health check, microphone, the realtime socket,
+ * the bot's voice, retries while the server is full. React-free; the page subscribes.
+ */
+import { openAudioContext } from "@/audio/audioContext";
+import { type Microphone, openMicrophone } from "@/audio/microphone";
+import { OggOpusEncoder } from "@/audio/opusEncoder";
+import type { PlaybackStats } from "@/audio/playbackQueue";
+import { BotSpeaker } from "@/audio/speaker";
+import { unsupportedReason } from "@/audio/support";
+import { PLAYBACK_PROCESSOR, type PlaybackReport } from "@/audio/workletMessages";
+import { type BackendAddress, realtimeUrl } from "@/lib/backend/address";
+import { BackendUnreachable, fetchHealth, servicesDown } from "@/lib/backend/api";
+import { backoffDelayMs, SEAT_RETRY_POLICY } from "@/lib/backoff";
+import { bytesToBase64 } from "@/lib/base64";
+import {
+  audioAppend,
+  type ServerEvent,
+  type SessionConfig,
+  sessionUpdate,
+} from "@/lib/protocol/events";
+
+import { DebugHooks } from "./debugHooks";
+import { afterClose, type FatalError, type Phase } from "./phase";
+import { RealtimeSocket, type SocketClosed } from "./realtimeSocket";
+import { nextTranscript, type Transcript } from "./transcript";
+
+export interface ConversationState {
+  phase: Phase;
+  transcript: Transcript;
+  /** The bot is between `response.created` and `response.audio.done`. */
+  botTurn: boolean;
+}
+
+export interface Levels {
+  user: number;
+  bot: number;
+}
+
+const IDLE: ConversationState = {
+  phase: { kind: "idle", notice: null },
+  transcript: [],
+  botTurn: false,
+};
+
+/** Per-connection parts: a new Ogg stream each way for each socket. */
+interface Connection {
+  socket: RealtimeSocket;
+  encoder: OggOpusEncoder | null;
+  speaker: BotSpeaker | null;
+  fatal: FatalError | null;
+}
+
+export class Conversation {
+  private current: ConversationState = IDLE;
+  private readonly listeners = new Set<() => void>();
+  private readonly debug = new DebugHooks();
+  private context: AudioContext | null = null;
+  private playback: AudioWorkletNode | null = null;
+  private microphone: Microphone | null = null;
+  private connection: Connection | null = null;
+  private session: SessionConfig | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private seatAttempts = 0;
+  private userLevel = 0;
+  private botLevel = 0;
+
+  constructor(private readonly address: BackendAddress) {}
+
+  get state(): ConversationState {
+    return this.current;
+  }
+
+  get levels(): Levels {
+    return { user: this.userLevel, bot: this.botLevel };
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Start talking as `session`'s character. Call from a click: audio needs a gesture. */
+  async start(session: SessionConfig): Promise<void> {
+    const unsupported = unsupportedReason();
+    if (unsupported !== null) return this.fail(unsupported);
+    this.session = session;
+    this.seatAttempts = 0;
+    this.update({ phase: { kind: "checking" }, transcript: [], botTurn: false });
+    try {
+      const contextReady = this.ensureAudio(); // first, while the click still counts
+      contextReady.catch(() => undefined); // awaited below; no "unhandled" noise meanwhile
+      if (!(await this.healthy())) return;
+      await contextReady;
+      if (this.microphone === null) await this.openMicrophone();
+    } catch (error) {
+      return this.fail(describeStartError(error));
+    }
+    // The user may have hung up while the browser asked for the microphone.
+    if (this.current.phase.kind === "checking") this.connect();
+    else this.stopAudioInput();
+  }
+
+  /** Hang up (or stop waiting for a seat) and release the microphone. */
+  stop(notice: string | null = null): void {
+    this.clearRetry();
+    this.closeConnection();
+    this.microphone?.stop();
+    this.microphone = null;
+    this.userLevel = 0;
+    this.update({ phase: { kind: "idle", notice }, botTurn: false });
+  }
+
+  dispose(): void {
+    this.stop();
+    void this.context?.close();
+    this.context = null;
+    this.playback = null;
+    this.listeners.clear();
+  }
+
+  private async ensureAudio(): Promise<void> {
+    if (this.context !== null) return;
+    const context = await openAudioContext();
+    const playback = new AudioWorkletNode(context, PLAYBACK_PROCESSOR, {
+      numberOfInputs: 0,
+      numberOfOutputs: 1,
+      outputChannelCount: [1],
+    });
+    playback.connect(context.destination);
+    playback.port.onmessage = (event: MessageEvent<PlaybackReport>) =>
+      this.onPlayback(event.data.stats);
+    this.context = context;
+    this.playback = playback;
+  }
+
+  private async openMicrophone(): Promise<void> {
+    if (this.context === null) throw new Error("audio is not ready");
+    this.microphone = await openMicrophone(this.context, (chunk) => {
+      this.userLevel = chunk.rms;
+      this.debug.micRms = chunk.rms;
+      this.connection?.encoder?.encode(chunk.samples);
+    });
+  }
+
+  /** True when every service is up; otherwise the page shows which is down. */
+  private async healthy(): Promise<boolean> {
+    try {
+      const health = await fetchHealth(this.address);
+      if (health.ok) return true;
+      this.stopAudioInput();
+      this.update({
+        phase: { kind: "unhealthy", servicesDown: servicesDown(health), detail: null },
+      });
+    } catch (error) {
+      this.stopAudioInput();
+      const detail = error instanceof BackendUnreachable ? error.message : String(error);
+      this.update({ phase: { kind: "unhealthy", servicesDown: [], detail } });
+    }
+    return false;
+  }
+
+  private connect(): void {
+    this.clearRetry();
+    if (this.current.phase.kind !== "waiting_for_seat")
+      this.update({ phase: { kind: "connecting" } });
+    const socket = new RealtimeSocket(realtimeUrl(this.address), {
+      onOpen: () => this.onOpen(connection),
+      onEvent: (event) => this.onEvent(connection, event),
+      onInvalidEvent: (problem, type) =>
+        console.warn(`Ignored server event ${type ?? "?"}: ${problem}`),
+      onClose: (closed) => void this.onClose(connection, closed),
+    });
+    const connection: Connection = { socket, encoder: null, speaker: null, fatal: null };
+    this.connection = connection;
+  }
+
+  private onOpen(connection: Connection): void {
+    if (this.session === null || this.context === null || this.playback === null) return;
+    this.seatAttempts = 0;
+    connection.socket.send(sessionUpdate(this.session));
+    const onError = (error: Error): void => console.warn("audio codec error:", error);
+    connection.speaker = new BotSpeaker(this.playback.port, this.context.sampleRate, onError);
+    connection.encoder = new OggOpusEncoder(
+      this.microphone?.sampleRate ?? this.context.sampleRate,
+      (pages) => {
+        this.debug.pagesSent += pages.length;
+        connection.socket.send(audioAppend(bytesToBase64(concatPages(pages))));
+      },
+      onError,
+    );
+    this.update({ phase: { kind: "connected" } });
+  }
+
+  private onEvent(connection: Connection, event: ServerEvent): void {
+    if (connection !== this.connection) return;
+    this.debug.record(event.type);
+    switch (event.type) {
+      case "response.audio.delta":
+        connection.speaker?.pushDelta(event.delta);
+        return; // many per second: no re-render
+      case "unmute.interrupted_by_vad":
+        connection.speaker?.interrupt();
+        break;
+      case "error":
+        if (event.error.type === "fatal") {
+          connection.fatal = { code: event.error.code ?? null, message: event.error.message };
+        } else {
+          console.warn(`Server ${event.error.type}: ${event.error.message}`);
+        }
+        return;
+      default:
+        break;
+    }
+    const transcript = nextTranscript(this.current.transcript, event);
+    const botTurn =
+      event.type === "response.created" ||
+      (this.current.botTurn &&
+        event.type !== "response.audio.done" &&
+        event.type !== "unmute.interrupted_by_vad");
+    if (transcript !== this.current.transcript || botTurn !== this.current.botTurn) {
+      this.update({ transcript, botTurn });
+    }
+  }
+
+  private async onClose(connection: Connection, closed: SocketClosed): Promise<void> {
+    if (connection !== this.connection) return;
+    this.closeConnection();
+    const decision = afterClose(closed, connection.fatal);
+    switch (decision.next) {
+      case "wait_for_seat":
+        return this.waitForSeat();
+      case "reconnect":
+        return this.connect();
+      case "ended":
+        return this.stop("The conversation has ended.");
+      case "failed":
+        return this.fail(decision.message);
+      case "check_health":
+        if (await this.healthy()) this.waitForSeat();
+    }
+  }
+
+  private waitForSeat(): void {
+    const attempt = this.seatAttempts++;
+    const delay = backoffDelayMs(SEAT_RETRY_POLICY, attempt);
+    this.update({
+      phase: { kind: "waiting_for_seat", attempt: attempt + 1, retryAt: Date.now() + delay },
+    });
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private fail(message: string): void {
+    this.clearRetry();
+    this.closeConnection();
+    this.stopAudioInput();
+    this.update({ phase: { kind: "failed", message }, botTurn: false });
+  }
+
+  private stopAudioInput(): void {
+    this.microphone?.stop();
+    this.microphone = null;
+    this.userLevel = 0;
+  }
+
+  private closeConnection(): void {
+    const connection = this.connection;
+    if (connection === null) return;
+    this.connection = null;
+    connection.socket.close();
+    connection.encoder?.close();
+    connection.speaker?.interrupt();
+    connection.speaker?.close();
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  private onPlayback(stats: PlaybackStats): void {
+    this.botLevel = stats.rms;
+    this.debug.playback = stats;
+  }
+
+  private update(change: Partial<ConversationState>): void {
+    this.current = { ...this.current, ...change };
+    this.debug.phase = this.current.phase.kind;
+    for (const listener of this.listeners) listener();
+  }
+}
+
+function concatPages(pages: readonly Uint8Array[]): Uint8Array {
+  if (pages.length === 1) return pages[0] as Uint8Array;
+  const joined = new Uint8Array(pages.reduce((sum, page) => sum + page.length, 0));
+  let offset = 0;
+  for (const page of pages) {
+    joined.set(page, offset);
+    offset += page.length;
+  }
+  return joined;
+}
+
+function describeStartError(error: unknown): string {
+  if (
+    error instanceof DOMException &&
+    (error.name === "NotAllowedError" || error.name === "SecurityError")
+  ) {
+    return "Microphone access was refused. Allow the microphone for this page and try again.";
+  }
+  if (error instanceof DOMException && error.name === "NotFoundError") {
+    return "No microphone was found. Plug one in and try again.";
+  }
+  return `Could not start audio: ${error instanceof Error ? error.message : String(error)}`;
+}

@@ -1,0 +1,52 @@
+/** Where a conversation stands, as the page shows it, and how a server refusal is read. */
+
+export type Phase =
+  | { kind: "idle"; notice: string | null }
+  | { kind: "checking" }
+  | { kind: "unhealthy"; servicesDown: string[]; detail: string | null }
+  | { kind: "connecting" }
+  | { kind: "waiting_for_seat"; attempt: number; retryAt: number }
+  | { kind: "connected" }
+  | { kind: "failed"; message: string };
+
+/** Close codes of the protocol that decide what happens next. */
+export const CLOSE_NORMAL = 1000;
+export const CLOSE_GOING_AWAY = 1001; // the server is restarting: reconnect elsewhere
+export const CLOSE_SERVER_ERROR = 1011; // follows a fatal error event
+
+export interface FatalError {
+  code: string | null;
+  message: string;
+}
+
+// Messages of fatal errors that mean "full or briefly unavailable": retrying helps.
+const RETRYABLE_MESSAGE = /\b(retry|busy|capacity|no free|seats?|unavailable right now)\b/i;
+
+/** A fatal error the page should answer by waiting for a free seat and trying again. */
+export function isCapacityError(error: FatalError): boolean {
+  return error.code === "capacity" || RETRYABLE_MESSAGE.test(error.message);
+}
+
+export type AfterClose =
+  | { next: "check_health" }
+  | { next: "wait_for_seat" }
+  | { next: "reconnect" }
+  | { next: "ended" }
+  | { next: "failed"; message: string };
+
+/** What to do once the socket closed without the user asking. */
+export function afterClose(
+  closed: { code: number; reason: string; opened: boolean },
+  fatal: FatalError | null,
+): AfterClose {
+  if (fatal !== null)
+    return isCapacityError(fatal)
+      ? { next: "wait_for_seat" }
+      : { next: "failed", message: fatal.message };
+  // The browser hides a refused handshake's HTTP status: health tells "down" from "full".
+  if (!closed.opened) return { next: "check_health" };
+  if (closed.code === CLOSE_GOING_AWAY) return { next: "reconnect" };
+  if (closed.code === CLOSE_NORMAL) return { next: "ended" };
+  const reason = closed.reason || `code ${closed.code}`;
+  return { next: "failed", message: `The connection to the server was lost (${reason}).` };
+}

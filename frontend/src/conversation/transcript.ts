@@ -1,0 +1,55 @@
+/**
+ * What was said, turn by turn, built from server events: the bot's subtitles
+ * (`response.text.delta`, words as they are spoken) and the user's transcript.
+ */
+import type { ServerEvent } from "@/lib/protocol/events";
+
+export interface Turn {
+  speaker: "user" | "bot";
+  text: string;
+  /** The user barged in before the bot finished this turn. */
+  interrupted: boolean;
+}
+
+export type Transcript = readonly Turn[];
+
+function appendWord(text: string, word: string): string {
+  if (text === "" || /^\s/.test(word)) return (text + word).trimStart();
+  return `${text} ${word}`;
+}
+
+function withLast(transcript: Transcript, update: (turn: Turn) => Turn): Transcript {
+  const last = transcript.at(-1);
+  return last === undefined ? transcript : [...transcript.slice(0, -1), update(last)];
+}
+
+/** The transcript after one server event (the same object when nothing changed). */
+export function nextTranscript(transcript: Transcript, event: ServerEvent): Transcript {
+  const last = transcript.at(-1);
+  switch (event.type) {
+    case "response.created":
+      return [...transcript, { speaker: "bot", text: "", interrupted: false }];
+    case "response.text.delta":
+      if (last?.speaker !== "bot") {
+        return [...transcript, { speaker: "bot", text: event.delta.trim(), interrupted: false }];
+      }
+      return withLast(transcript, (turn) => ({
+        ...turn,
+        text: appendWord(turn.text, event.delta),
+      }));
+    case "conversation.item.input_audio_transcription.delta":
+      if (last?.speaker !== "user") {
+        return [...transcript, { speaker: "user", text: event.delta.trim(), interrupted: false }];
+      }
+      return withLast(transcript, (turn) => ({
+        ...turn,
+        text: appendWord(turn.text, event.delta),
+      }));
+    case "unmute.interrupted_by_vad":
+      return last?.speaker === "bot"
+        ? withLast(transcript, (turn) => ({ ...turn, interrupted: true }))
+        : transcript;
+    default:
+      return transcript;
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Vitest global setup: one real local stack (`unmute-ops up`) for the whole suite,
+ * started on a free port and stopped by PID when the suite ends.
+ */
+import type { TestProject } from "vitest/node";
+
+import { checkPrerequisites } from "./paths";
+import { freePort, type RunningServer, startServer } from "./processes";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    stackUrl: string;
+  }
+}
+
+let stack: RunningServer | null = null;
+
+export async function setup(project: TestProject): Promise<void> {
+  checkPrerequisites();
+  const port = await freePort();
+  // One conversation seat, so the suite can also see a second visitor wait for it.
+  stack = await startServer(
+    "unmute-up",
+    ["up", "--port", String(port), "--max-sessions", "1"],
+    port,
+    {
+      waitForOk: true,
+    },
+  );
+  project.provide("stackUrl", stack.url);
+}
+
+export async function teardown(): Promise<void> {
+  await stack?.stop();
+}
