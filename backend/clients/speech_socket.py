@@ -21,6 +21,7 @@ from websockets.exceptions import (
     WebSocketException,
 )
 
+from backend.clients.audio_frames import parse_audio_frame
 from backend.clients.speech_errors import (
     InstanceUnreachable,
     ServiceBusy,
@@ -53,9 +54,13 @@ def pack(message: Mapping[str, Any]) -> bytes:
 
 
 def _unpack(frame: bytes | str) -> dict[str, Any] | None:
-    """The map in a frame, or None for anything that is not a typed msgpack map."""
+    """The map in a frame, or None for anything that is not a typed msgpack map.
+    An `Audio` frame's `pcm` comes back as a float32 array, read without Python lists."""
     if isinstance(frame, str):
         return None
+    pcm = parse_audio_frame(frame)
+    if pcm is not None:
+        return {"type": "Audio", "pcm": pcm}
     try:
         message = msgpack.unpackb(frame, raw=False)
     except (ValueError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError):
@@ -83,9 +88,12 @@ class SpeechSocket:
 
     def send(self, message: Mapping[str, Any]) -> None:
         """Queue one message; raises the error that broke the stream, if any."""
+        self.send_frame(pack(message))
+
+    def send_frame(self, frame: bytes) -> None:
+        """Queue one message already packed as msgpack (see `audio_frames`)."""
         if self._failure is not None:
             raise self._failure
-        frame = pack(message)
         if self._unsent_bytes + len(frame) > MAX_UNSENT_BYTES:
             self._failure = SpeechStreamError(self.service, "the server stopped reading")
             raise self._failure

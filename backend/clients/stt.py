@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from backend.clients.audio_frames import pack_audio_frame
 from backend.clients.instances import InstanceChooser, connect_first_free, speech_server_up
 from backend.clients.speech_errors import SpeechStreamError
 from backend.clients.speech_socket import (
@@ -120,7 +121,7 @@ class SttStream:
         if samples.ndim != 1:
             raise ValueError(f"expected mono PCM (1-D), got shape {samples.shape}")
         if samples.size:
-            self._socket.send({"type": "Audio", "pcm": samples.tolist()})
+            self._socket.send_frame(pack_audio_frame(samples))
 
     def send_marker(self, marker_id: int) -> None:
         """Queue a marker; it comes back once all audio sent before it is processed."""
