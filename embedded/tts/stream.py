@@ -1,0 +1,168 @@
+"""One tts_streaming session: words in, word timestamps and 80 ms audio frames out.
+
+Three tasks cooperate: a reader moves client frames into an inbox; the word taker
+validates them and groups words into phrases (cutting on a timer when the LLM stalls);
+the speaker synthesises phrases in order and sends the frames. Phrases are synthesised
+while later words are still arriving, so audio starts long before `Eos`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+
+from embedded.tts.cloned_voices import voice_for_profile
+from embedded.tts.engine import SpeechEngine, Utterance
+from embedded.tts.espeak import EspeakParams
+from embedded.tts.framing import AudioFramer
+from embedded.tts.messages import (
+    AudioOut,
+    EosIn,
+    ErrorOut,
+    MalformedFrame,
+    ServerMessage,
+    TextIn,
+    VoiceIn,
+    parse_client_frame,
+)
+from embedded.tts.metrics import TtsMetrics
+from embedded.tts.phrasing import Phrase, PhraseChunker
+from embedded.tts.voices import DEFAULT_VOICE
+from embedded.voice_cloning.profile import profile_from_voice_message
+
+# Far longer than any real word; bounds what one message can make us synthesise.
+MAX_WORD_CHARS = 100
+
+Receive = Callable[[], Awaitable[bytes | str | None]]  # None once the client has left
+Send = Callable[[bytes], Awaitable[None]]  # raises ClientLeft once the client has left
+
+
+class ClientLeft(Exception):
+    """The client closed the connection; the stream ends quietly."""
+
+
+class TtsStream:
+    def __init__(
+        self, *, engine: SpeechEngine, voice: EspeakParams, send: Send, metrics: TtsMetrics
+    ) -> None:
+        self._engine = engine
+        self._voice = voice
+        self._send_frame = send
+        self._metrics = metrics
+        self._send_lock = asyncio.Lock()
+        self._inbox: asyncio.Queue[bytes | str] = asyncio.Queue()
+        self._phrases: asyncio.Queue[Phrase | None] = asyncio.Queue()
+        self._chunker = PhraseChunker()
+        self._framer = AudioFramer()
+        self._first_word_at: float | None = None
+        self._any_message_seen = False
+        self._first_audio_sent = False
+
+    async def run(self, receive: Receive) -> None:
+        """Serve the stream until its audio is complete after `Eos`, or the client leaves."""
+        try:
+            async with asyncio.TaskGroup() as group:
+                reader = group.create_task(self._read(receive))
+                group.create_task(self._take_words(reader))
+                group.create_task(self._speak())
+        except* ClientLeft:
+            pass
+
+    async def _read(self, receive: Receive) -> None:
+        while (frame := await receive()) is not None:
+            await self._inbox.put(frame)
+        raise ClientLeft
+
+    async def _take_words(self, reader: asyncio.Task[None]) -> None:
+        while True:
+            due = self._chunker.idle_cut_due_at()
+            try:
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a
+                # cancellation that lands as the queue yields, leaving this task hanging.
+                async with asyncio.timeout(None if due is None else due - time.monotonic()):
+                    frame = await self._inbox.get()
+            except TimeoutError:
+                await self._queue(self._chunker.cut_if_idle(time.monotonic()))
+                continue
+            if not await self._handle(frame):
+                break
+        reader.cancel()  # nothing a client sends after Eos matters
+        await self._queue(self._chunker.finish())
+        await self._phrases.put(None)
+
+    async def _handle(self, frame: bytes | str) -> bool:
+        """Act on one client frame; False once it was `Eos`."""
+        try:
+            message = parse_client_frame(frame)
+        except MalformedFrame as error:
+            await self._reject(str(error))
+            return True
+        first_message = not self._any_message_seen
+        self._any_message_seen = True
+        if isinstance(message, EosIn):
+            return False
+        if isinstance(message, VoiceIn):
+            if not first_message:
+                await self._reject("a Voice message must come before any other message")
+            else:
+                profile = profile_from_voice_message(message.embeddings, message.shape)
+                # An embedding we cannot read (e.g. moshi's) still gets a voice.
+                self._voice = voice_for_profile(profile) if profile else DEFAULT_VOICE
+            return True
+        assert isinstance(message, TextIn)
+        await self._take_text(message.text)
+        return True
+
+    async def _take_text(self, text: str) -> None:
+        # One word per message by protocol; split anyway rather than speak "two words" as one.
+        for word in text.split():
+            if len(word) > MAX_WORD_CHARS:
+                await self._reject(f"word longer than {MAX_WORD_CHARS} characters")
+                continue
+            now = time.monotonic()
+            if self._first_word_at is None:
+                self._first_word_at = now
+            await self._queue(self._chunker.add_word(word, now))
+
+    async def _queue(self, phrase: Phrase | None) -> None:
+        if phrase is not None:
+            await self._phrases.put(phrase)
+
+    async def _reject(self, reason: str) -> None:
+        self._metrics.malformed_frames.inc()
+        await self._send([ErrorOut(reason)])
+
+    async def _speak(self) -> None:
+        # A phrase's pause is sent once we know more speech follows, or while we wait for it.
+        pause_s = 0.0
+        while True:
+            if pause_s and self._phrases.empty():
+                await self._send(self._framer.push_silence(pause_s))
+                pause_s = 0.0
+            phrase = await self._phrases.get()
+            if phrase is None:
+                break
+            utterance = await self._engine.speak(phrase.words, self._voice, phrase.ending == "open")
+            self._observe_synthesis(utterance)
+            messages = self._framer.push_silence(pause_s) if pause_s else []
+            messages += self._framer.push(utterance.audio, utterance.words)
+            pause_s = phrase.pause_after_s
+            await self._send(messages)
+        await self._send(self._framer.finish())
+
+    def _observe_synthesis(self, utterance: Utterance) -> None:
+        if utterance.duration_s > 0:
+            self._metrics.real_time_factor.observe(utterance.synthesis_s / utterance.duration_s)
+
+    async def _send(self, messages: Sequence[ServerMessage]) -> None:
+        for message in messages:
+            if isinstance(message, AudioOut) and not self._first_audio_sent:
+                self._first_audio_sent = True
+                if self._first_word_at is not None:
+                    latency = time.monotonic() - self._first_word_at
+                    self._metrics.time_to_first_audio.observe(latency)
+            async with self._send_lock:
+                await self._send_frame(message.to_frame())
+            # Some servers' sends never suspend; yield so a disconnect can stop us mid-phrase.
+            await asyncio.sleep(0)

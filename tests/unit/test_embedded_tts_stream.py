@@ -1,0 +1,130 @@
+"""One TTS stream driven by scripted frames, without sockets."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgpack
+import pytest
+from prometheus_client import CollectorRegistry
+
+from embedded.tts.engine import shared_engine
+from embedded.tts.messages import FRAME_SAMPLES
+from embedded.tts.metrics import TtsMetrics
+from embedded.tts.stream import ClientLeft, TtsStream
+from embedded.tts.voices import DEFAULT_VOICE
+
+# Generous: a stream that has not ended by then never will.
+HANG_GUARD_S = 20
+
+
+def packed(message: dict[str, str]) -> bytes:
+    frame: bytes = msgpack.packb(message)
+    return frame
+
+
+def text(word: str) -> bytes:
+    return packed({"type": "Text", "text": word})
+
+
+EOS = packed({"type": "Eos"})
+
+
+def scripted(frames: list[bytes | float | None]) -> Callable[[], Awaitable[bytes | str | None]]:
+    """Hands out `frames` in order; a float means "wait that long first"; None: client left."""
+    pending = list(frames)
+
+    async def receive() -> bytes | str | None:
+        while pending:
+            item = pending.pop(0)
+            if isinstance(item, float):
+                await asyncio.sleep(item)
+                continue
+            return item
+        await asyncio.Event().wait()  # a quiet client: never sends again
+        return None
+
+    return receive
+
+
+class Recorder:
+    def __init__(self, fail_after: int | None = None) -> None:
+        self.messages: list[dict[str, Any]] = []
+        self.fail_after = fail_after
+        self._arrived = asyncio.Event()
+
+    async def send(self, frame: bytes) -> None:
+        if self.fail_after is not None and len(self.messages) >= self.fail_after:
+            raise ClientLeft
+        self.messages.append(msgpack.unpackb(frame))
+        self._arrived.set()
+
+    async def wait_for_texts(self, expected: list[str]) -> None:
+        while self.texts() != expected:
+            self._arrived.clear()
+            await self._arrived.wait()
+
+    def texts(self) -> list[str]:
+        return [m["text"] for m in self.messages if m["type"] == "Text"]
+
+    def types(self) -> list[object]:
+        return [m["type"] for m in self.messages]
+
+
+def new_stream(recorder: Recorder) -> TtsStream:
+    return TtsStream(
+        engine=shared_engine(),
+        voice=DEFAULT_VOICE,
+        send=recorder.send,
+        metrics=TtsMetrics(CollectorRegistry()),
+    )
+
+
+async def test_words_then_eos_give_texts_and_whole_frames() -> None:
+    recorder = Recorder()
+    frames: list[bytes | float | None] = [text(w) for w in ["Good", "morning", "to", "you."]]
+    async with asyncio.timeout(HANG_GUARD_S):
+        await new_stream(recorder).run(scripted([*frames, EOS]))
+    assert recorder.texts() == ["Good", "morning", "to", "you."]
+    audio = [m["pcm"] for m in recorder.messages if m["type"] == "Audio"]
+    assert audio and all(len(pcm) == FRAME_SAMPLES for pcm in audio)
+
+
+@pytest.mark.parametrize("words_before_leaving", [0, 1, 5])
+async def test_a_client_leaving_ends_the_stream(words_before_leaving: int) -> None:
+    # Frames and the disconnect arrive back to back: the race that once hung a stream.
+    frames: list[bytes | float | None] = [text(f"word{i}") for i in range(words_before_leaving)]
+    async with asyncio.timeout(HANG_GUARD_S):
+        await new_stream(Recorder()).run(scripted([*frames, None]))
+
+
+async def test_a_failing_send_ends_the_stream() -> None:
+    recorder = Recorder(fail_after=2)
+    frames: list[bytes | float | None] = [text(w) for w in ["one", "two", "three", "four", "five"]]
+    async with asyncio.timeout(HANG_GUARD_S):
+        await new_stream(recorder).run(scripted([*frames, EOS]))
+    assert len(recorder.messages) == 2
+
+
+async def test_pending_words_are_spoken_when_the_llm_stalls() -> None:
+    recorder = Recorder()
+    stream = new_stream(recorder)
+    # "Well," is cut at once; "so I" waits for more words until the idle cut.
+    frames: list[bytes | float | None] = [text("Well,"), text("so"), text("I")]
+    task = asyncio.create_task(stream.run(scripted(frames)))
+    async with asyncio.timeout(HANG_GUARD_S):
+        await recorder.wait_for_texts(["Well,", "so", "I"])
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_malformed_frames_are_answered_and_skipped() -> None:
+    recorder = Recorder()
+    frames: list[bytes | float | None] = [b"\xc1", text("Hi."), EOS]
+    async with asyncio.timeout(HANG_GUARD_S):
+        await new_stream(recorder).run(scripted(frames))
+    assert recorder.types()[0] == "Error"
+    assert "Text" in recorder.types() and "Audio" in recorder.types()
