@@ -58,23 +58,28 @@ class TtsStream:
         self._first_word_at: float | None = None
         self._any_message_seen = False
         self._first_audio_sent = False
+        self._eos_received = False
 
     async def run(self, receive: Receive) -> None:
         """Serve the stream until its audio is complete after `Eos`, or the client leaves."""
         try:
             async with asyncio.TaskGroup() as group:
+                # The reader runs until the audio is done, so that a client leaving
+                # after Eos still stops the synthesis.
                 reader = group.create_task(self._read(receive))
-                group.create_task(self._take_words(reader))
-                group.create_task(self._speak())
+                group.create_task(self._take_words())
+                await self._speak()
+                reader.cancel()
         except* ClientLeft:
             pass
 
     async def _read(self, receive: Receive) -> None:
         while (frame := await receive()) is not None:
-            await self._inbox.put(frame)
+            if not self._eos_received:  # later frames do not matter
+                await self._inbox.put(frame)
         raise ClientLeft
 
-    async def _take_words(self, reader: asyncio.Task[None]) -> None:
+    async def _take_words(self) -> None:
         while True:
             due = self._chunker.idle_cut_due_at()
             try:
@@ -87,7 +92,7 @@ class TtsStream:
                 continue
             if not await self._handle(frame):
                 break
-        reader.cancel()  # nothing a client sends after Eos matters
+        self._eos_received = True
         await self._queue(self._chunker.finish())
         await self._phrases.put(None)
 

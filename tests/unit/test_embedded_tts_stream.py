@@ -100,6 +100,21 @@ async def test_a_client_leaving_ends_the_stream(words_before_leaving: int) -> No
         await new_stream(Recorder()).run(scripted([*frames, None]))
 
 
+async def test_a_client_leaving_after_eos_ends_the_stream() -> None:
+    frames: list[bytes | float | None] = [text(f"word{i}") for i in range(40)]
+    async with asyncio.timeout(HANG_GUARD_S):
+        await new_stream(Recorder()).run(scripted([*frames, EOS, None]))
+
+
+async def test_frames_after_eos_are_ignored() -> None:
+    recorder = Recorder()
+    frames: list[bytes | float | None] = [text("Hello."), EOS, text("more"), b"\xc1", EOS]
+    async with asyncio.timeout(HANG_GUARD_S):
+        await new_stream(recorder).run(scripted(frames))
+    assert recorder.texts() == ["Hello."]
+    assert "Error" not in recorder.types()
+
+
 async def test_a_failing_send_ends_the_stream() -> None:
     recorder = Recorder(fail_after=2)
     frames: list[bytes | float | None] = [text(w) for w in ["one", "two", "three", "four", "five"]]
