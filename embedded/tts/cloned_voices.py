@@ -31,20 +31,20 @@ class BaseVoice:
 
 LOW_VOICE = BaseVoice(
     voice="en-us",
-    median_pitch_hz=(67.7, 71.9, 77.1, 83.6, 91.2, 100.9, 110.9, 123.6, 137.6, 154.6, 171.1),
+    median_pitch_hz=(67.3, 71.4, 76.6, 83.0, 90.9, 100.0, 109.8, 122.7, 136.5, 152.9, 168.4),
     pitch_spread_hz_at_range_50=28.0,
     syllables_per_s=(3.04, 3.77, 4.51, 5.2, 5.7, 5.88, 6.84, 7.33),
 )
 HIGH_VOICE = BaseVoice(
     voice="en-us+f2",
-    median_pitch_hz=(126.5, 137.3, 147.5, 162.4, 176.8, 194.5, 214.8, 238.2, 264.5, 295.0, 329.9),
-    pitch_spread_hz_at_range_50=67.0,
+    median_pitch_hz=(125.3, 136.0, 146.6, 160.0, 174.3, 191.9, 212.1, 234.5, 260.2, 291.2, 321.0),
+    pitch_spread_hz_at_range_50=65.0,
     syllables_per_s=(2.99, 3.5, 4.08, 4.76, 5.11, 5.42, 6.69, 7.42),
 )
 # Both base voices cover 130-170 Hz; above this the female variant sounds more natural.
 _HIGH_VOICE_FROM_HZ = 150.0
 # Each range step away from 50 moves the median pitch by about this fraction (measured).
-_MEDIAN_SHIFT_PER_RANGE_STEP = 0.00235
+_MEDIAN_SHIFT_PER_RANGE_STEP = 0.00225
 
 
 def voice_for_profile(profile: VoiceProfile) -> EspeakParams:

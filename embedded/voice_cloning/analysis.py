@@ -84,11 +84,13 @@ def pitch_track(audio: FloatArray) -> FloatArray:
     search = normalised[:, min_lag : max_lag + 1]
     best = np.argmax(search, axis=1)
     strength = search[np.arange(len(search)), best]
-    # Prefer the shortest lag nearly as strong as the best one: avoids octave-low errors.
-    strong_enough = search >= (0.9 * strength)[:, None]
-    first_strong = np.argmax(strong_enough, axis=1)
-    lag = (first_strong + min_lag).astype(np.float64)
-    lag += _parabolic_offset(normalised, first_strong + min_lag)
+    # Prefer the shortest-lag peak nearly as strong as the best one: avoids octave-low errors.
+    inner = search[:, 1:-1]
+    is_peak = (inner >= search[:, :-2]) & (inner >= search[:, 2:])
+    strong_peak = is_peak & (inner >= (0.9 * strength)[:, None])
+    chosen = np.where(strong_peak.any(axis=1), np.argmax(strong_peak, axis=1) + 1, best)
+    lag = (chosen + min_lag).astype(np.float64)
+    lag += _parabolic_offset(normalised, chosen + min_lag)
 
     loudness = _frame_loudness_db(frames)
     loud_enough = loudness > np.max(loudness) - _SILENCE_BELOW_LOUDEST_DB
