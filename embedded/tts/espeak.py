@@ -32,6 +32,8 @@ _EE_OK = 0
 
 # Audio handed to the callback per call; small buffers cost nothing in synchronous mode.
 _BUFFER_MS = 100
+# espeak's own default loudness: peaks stay below full scale (about -1 dBFS) for every voice.
+_VOLUME = 100
 
 
 class _EventId(ctypes.Union):
@@ -137,7 +139,7 @@ class Espeak:
             (_PARAM_RATE, params.rate),
             (_PARAM_PITCH, params.pitch),
             (_PARAM_RANGE, params.pitch_range),
-            (_PARAM_VOLUME, 100),
+            (_PARAM_VOLUME, _VOLUME),
         ):
             if self._lib.espeak_SetParameter(parameter, value, 0) != _EE_OK:
                 raise EspeakError(f"espeak_SetParameter({parameter}, {value}) failed")
