@@ -29,8 +29,13 @@ from backend.playback import PlaybackPacer
 logger = logging.getLogger(__name__)
 
 SAMPLE_RATE = 24_000
+STALL_AFTER_S = 2.0  # words or Eos owed an answer and none for this long: the node is stuck
 MAX_STREAMS_PER_REPLY = 3  # the first node and two replacements, then the turn ends
 OPEN_ATTEMPTS = 3  # all nodes full or down: back off briefly before giving up
+
+
+class TtsStalled(SpeechServiceError):
+    pass
 
 
 def _retryable(error: BaseException) -> bool:
@@ -63,6 +68,9 @@ class SpeechOut:
         self._timed = 0  # words whose timing arrived: spoken by some node
         self._audio_samples = 0  # audio handed to the pacer, over every stream
         self._first_word_at: float | None = None
+        self._last_answer_at = 0.0
+        self._sent = 0  # words sent on the current stream's count (from `_timed` on)
+        self._eos_sent = False
         self._first_audio_seen = False
 
     def speak(self, word: str) -> None:
@@ -120,10 +128,15 @@ class SpeechOut:
 
     async def _speak_on(self, stream: TtsStream) -> None:
         offset_s = self._audio_samples / SAMPLE_RATE
+        self._last_answer_at = time.monotonic()
+        self._sent = self._timed
+        self._eos_sent = False
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._send(stream, first=self._timed))
-                group.create_task(self._receive(stream, offset_s))
+                receiving = group.create_task(self._receive(stream, offset_s))
+                watching = group.create_task(self._watch())
+                receiving.add_done_callback(lambda _: watching.cancel())
         except* SpeechServiceError as errors:
             raise errors.exceptions[0] from None
 
@@ -133,14 +146,25 @@ class SpeechOut:
             while sent < len(self._words):
                 stream.send_word(self._words[sent])
                 sent += 1
+                self._sent = sent
             if self._ended:
                 stream.send_eos()
+                self._eos_sent = True
                 return
             self._changed.clear()
             await self._changed.wait()
 
+    async def _watch(self) -> None:
+        """Raise `TtsStalled` when the node owes us audio and has said nothing for a while."""
+        while True:
+            await asyncio.sleep(STALL_AFTER_S / 4)
+            owed = self._eos_sent or self._sent > self._timed
+            if owed and time.monotonic() - self._last_answer_at > STALL_AFTER_S:
+                raise TtsStalled(f"the TTS server stopped answering for {STALL_AFTER_S:g} s")
+
     async def _receive(self, stream: TtsStream, offset_s: float) -> None:
         async for message in stream:
+            self._last_answer_at = time.monotonic()
             if isinstance(message, TtsAudio):
                 if not self._first_audio_seen and self._first_word_at is not None:
                     metrics.TTS_FIRST_AUDIO.observe(time.monotonic() - self._first_word_at)
