@@ -1,13 +1,23 @@
 import type { NextConfig } from "next";
+import { PHASE_DEVELOPMENT_SERVER } from "next/constants";
 
-const config: NextConfig = {
-  // Plain static files: servable by a CDN, by the backend's local mode or any static server.
-  output: "export",
-  // Relative asset paths would break under nested routes; the app is a single page at `/`.
-  trailingSlash: false,
-  images: { unoptimized: true },
-  reactStrictMode: true,
-  poweredByHeader: false,
-};
+// `npm run dev` forwards /api/* to this backend, as the production proxy does, so the
+// page talks to its own origin in development too.
+const DEV_BACKEND = process.env.UNMUTE_DEV_BACKEND ?? "http://127.0.0.1:8000";
 
-export default config;
+export default function config(phase: string): NextConfig {
+  const shared: NextConfig = { reactStrictMode: true, poweredByHeader: false };
+  if (phase === PHASE_DEVELOPMENT_SERVER) {
+    return {
+      ...shared,
+      rewrites: () =>
+        Promise.resolve([{ source: "/api/:path*", destination: `${DEV_BACKEND}/:path*` }]),
+    };
+  }
+  return {
+    ...shared,
+    // Plain static files: servable by a CDN, by the backend's local mode or any static server.
+    output: "export",
+    images: { unoptimized: true },
+  };
+}

@@ -3,13 +3,20 @@ import { CAPTURE_WORKLET_URL, PLAYBACK_WORKLET_URL } from "./workletMessages";
 
 export const PROTOCOL_SAMPLE_RATE = 24_000;
 
-/** Must be called from a user gesture (a click), or the context starts suspended. */
-export async function openAudioContext(): Promise<AudioContext> {
+/**
+ * Must be called from a user gesture (a click), or the context starts suspended. With
+ * `nativeRate`, the device's own rate: for browsers that cannot feed a microphone into a
+ * 24 kHz context (the audio is then resampled in code).
+ */
+export async function openAudioContext(nativeRate = false): Promise<AudioContext> {
   let context: AudioContext;
   try {
-    context = new AudioContext({ sampleRate: PROTOCOL_SAMPLE_RATE, latencyHint: "interactive" });
+    context = new AudioContext({
+      sampleRate: nativeRate ? undefined : PROTOCOL_SAMPLE_RATE,
+      latencyHint: "interactive",
+    });
   } catch {
-    context = new AudioContext({ latencyHint: "interactive" }); // resampled in code instead
+    context = new AudioContext({ latencyHint: "interactive" });
   }
   await Promise.all([
     context.audioWorklet.addModule(new URL(CAPTURE_WORKLET_URL, document.baseURI).href),
@@ -17,4 +24,9 @@ export async function openAudioContext(): Promise<AudioContext> {
   ]);
   if (context.state !== "running") await context.resume();
   return context;
+}
+
+/** The error a browser throws when a microphone cannot join a context at this rate. */
+export function isSampleRateMismatch(error: unknown): boolean {
+  return error instanceof DOMException && error.name === "NotSupportedError";
 }

@@ -3,8 +3,7 @@
  * playback worklet's jitter buffer → speakers. One instance reads one connection's stream.
  */
 import { base64ToBytes } from "@/lib/base64";
-import { GRANULE_RATE, type OpusHead } from "@/lib/ogg/opus";
-import { opusPacketSamples } from "@/lib/ogg/opus";
+import { GRANULE_RATE, type OpusHead, opusPacketSamples } from "@/lib/ogg/opus";
 import { OggOpusReader } from "@/lib/ogg/opusReader";
 
 import { LinearResampler } from "./resampler";
@@ -18,6 +17,8 @@ export class BotSpeaker {
   private granule = 0;
   /** Decoded audio stamped at or before this (µs) belongs to an interrupted turn. */
   private discardThrough = -1;
+  /** The stream's header, to start a fresh decoder if the current one fails. */
+  private header: { head: OpusHead; packet: Uint8Array } | null = null;
 
   constructor(
     private readonly playback: MessagePort,
@@ -29,10 +30,14 @@ export class BotSpeaker {
   pushDelta(base64Pages: string): void {
     const chunk = this.reader.push(base64ToBytes(base64Pages));
     if (chunk.head !== null && chunk.headPacket !== null) {
-      this.configure(chunk.head, chunk.headPacket);
+      this.header = { head: chunk.head, packet: chunk.headPacket };
+      this.granule = 0;
+      this.discardThrough = -1;
+      this.closeDecoder();
     }
+    if (this.header === null) return; // nothing can be decoded before the stream's header
+    if (this.decoder?.state !== "configured") this.decoder = this.newDecoder(this.header);
     const decoder = this.decoder;
-    if (decoder === null || decoder.state !== "configured") return;
     for (const packet of chunk.packets) {
       decoder.decode(
         new EncodedAudioChunk({ type: "key", timestamp: this.microseconds(), data: packet }),
@@ -48,16 +53,19 @@ export class BotSpeaker {
   }
 
   close(): void {
+    this.closeDecoder();
+    this.header = null;
+  }
+
+  private closeDecoder(): void {
     if (this.decoder !== null && this.decoder.state !== "closed") this.decoder.close();
     this.decoder = null;
   }
 
-  private configure(head: OpusHead, headPacket: Uint8Array): void {
-    this.close();
-    this.granule = 0;
-    this.discardThrough = -1;
+  private newDecoder({ head, packet }: { head: OpusHead; packet: Uint8Array }): AudioDecoder {
     const decoder = new AudioDecoder({
       output: (data) => this.play(data),
+      // The decoder is closed after an error; the next delta makes a new one.
       error: (error) => this.onError(error),
     });
     decoder.configure({
@@ -65,9 +73,9 @@ export class BotSpeaker {
       // Opus decodes natively at 24 kHz; ask for the playback rate to skip resampling.
       sampleRate: this.outputSampleRate,
       numberOfChannels: head.channelCount,
-      description: headPacket,
+      description: packet,
     });
-    this.decoder = decoder;
+    return decoder;
   }
 
   private play(data: AudioData): void {

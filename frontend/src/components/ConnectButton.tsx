@@ -20,7 +20,6 @@ export function ConnectButton({ phase, disabled, onConnect, onDisconnect }: Prop
       type="button"
       className={`connect ${active ? "connect-active" : ""}`}
       disabled={disabled && !active}
-      aria-pressed={active}
       onClick={active ? onDisconnect : onConnect}
     >
       {label}

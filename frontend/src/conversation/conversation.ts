@@ -2,7 +2,7 @@
  * One user's conversation with the backend: health check, microphone, the realtime socket,
  * the bot's voice, retries while the server is full. React-free; the page subscribes.
  */
-import { openAudioContext } from "@/audio/audioContext";
+import { isSampleRateMismatch, openAudioContext } from "@/audio/audioContext";
 import { type Microphone, openMicrophone } from "@/audio/microphone";
 import { OggOpusEncoder } from "@/audio/opusEncoder";
 import type { PlaybackStats } from "@/audio/playbackQueue";
@@ -28,8 +28,6 @@ import { nextTranscript, type Transcript } from "./transcript";
 export interface ConversationState {
   phase: Phase;
   transcript: Transcript;
-  /** The bot is between `response.created` and `response.audio.done`. */
-  botTurn: boolean;
 }
 
 export interface Levels {
@@ -37,10 +35,9 @@ export interface Levels {
   bot: number;
 }
 
-const IDLE: ConversationState = {
+export const IDLE_STATE: ConversationState = {
   phase: { kind: "idle", notice: null },
   transcript: [],
-  botTurn: false,
 };
 
 /** Per-connection parts: a new Ogg stream each way for each socket. */
@@ -52,7 +49,7 @@ interface Connection {
 }
 
 export class Conversation {
-  private current: ConversationState = IDLE;
+  private current: ConversationState = IDLE_STATE;
   private readonly listeners = new Set<() => void>();
   private readonly debug = new DebugHooks();
   private context: AudioContext | null = null;
@@ -60,7 +57,10 @@ export class Conversation {
   private microphone: Microphone | null = null;
   private connection: Connection | null = null;
   private session: SessionConfig | null = null;
+  private audio: Promise<AudioContext> | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Bumped by every start and stop: async work of an abandoned attempt sees it and quits. */
+  private generation = 0;
   private seatAttempts = 0;
   private userLevel = 0;
   private botLevel = 0;
@@ -84,59 +84,81 @@ export class Conversation {
   async start(session: SessionConfig): Promise<void> {
     const unsupported = unsupportedReason();
     if (unsupported !== null) return this.fail(unsupported);
+    const generation = ++this.generation;
     this.session = session;
     this.seatAttempts = 0;
-    this.update({ phase: { kind: "checking" }, transcript: [], botTurn: false });
+    this.update({ phase: { kind: "checking" }, transcript: [] });
     try {
-      const contextReady = this.ensureAudio(); // first, while the click still counts
-      contextReady.catch(() => undefined); // awaited below; no "unhandled" noise meanwhile
-      if (!(await this.healthy())) return;
-      await contextReady;
-      if (this.microphone === null) await this.openMicrophone();
+      const audioReady = this.ensureAudio(); // first, while the click still counts
+      audioReady.catch(() => undefined); // awaited below; no "unhandled" noise meanwhile
+      const healthy = await this.checkHealth();
+      if (generation !== this.generation) return; // the user gave up meanwhile
+      if (!healthy) return;
+      const context = await audioReady;
+      if (this.microphone === null) {
+        const microphone = await this.openMicrophone(context).catch(async (error: unknown) => {
+          if (!isSampleRateMismatch(error)) throw error;
+          return this.openMicrophone(await this.reopenAudioAtNativeRate());
+        });
+        if (generation !== this.generation) return microphone.stop();
+        this.microphone = microphone;
+      }
     } catch (error) {
-      return this.fail(describeStartError(error));
+      if (generation === this.generation) this.fail(describeStartError(error));
+      return;
     }
-    // The user may have hung up while the browser asked for the microphone.
-    if (this.current.phase.kind === "checking") this.connect();
-    else this.stopAudioInput();
+    this.connect();
   }
 
   /** Hang up (or stop waiting for a seat) and release the microphone. */
   stop(notice: string | null = null): void {
+    this.generation++;
     this.clearRetry();
     this.closeConnection();
     this.microphone?.stop();
     this.microphone = null;
     this.userLevel = 0;
-    this.update({ phase: { kind: "idle", notice }, botTurn: false });
+    this.update({ phase: { kind: "idle", notice } });
   }
 
   dispose(): void {
     this.stop();
     void this.context?.close();
+    this.audio = null;
     this.context = null;
     this.playback = null;
     this.listeners.clear();
   }
 
-  private async ensureAudio(): Promise<void> {
-    if (this.context !== null) return;
-    const context = await openAudioContext();
-    const playback = new AudioWorkletNode(context, PLAYBACK_PROCESSOR, {
-      numberOfInputs: 0,
-      numberOfOutputs: 1,
-      outputChannelCount: [1],
+  /** The page's AudioContext and playback worklet, made once and shared by connections. */
+  private ensureAudio(nativeRate = false): Promise<AudioContext> {
+    this.audio ??= openAudioContext(nativeRate).then((context) => {
+      const playback = new AudioWorkletNode(context, PLAYBACK_PROCESSOR, {
+        numberOfInputs: 0,
+        numberOfOutputs: 1,
+        outputChannelCount: [1],
+      });
+      playback.connect(context.destination);
+      playback.port.onmessage = (event: MessageEvent<PlaybackReport>) =>
+        this.onPlayback(event.data.stats);
+      this.context = context;
+      this.playback = playback;
+      return context;
     });
-    playback.connect(context.destination);
-    playback.port.onmessage = (event: MessageEvent<PlaybackReport>) =>
-      this.onPlayback(event.data.stats);
-    this.context = context;
-    this.playback = playback;
+    this.audio.catch(() => (this.audio = null)); // let the next click try again
+    return this.audio;
   }
 
-  private async openMicrophone(): Promise<void> {
-    if (this.context === null) throw new Error("audio is not ready");
-    this.microphone = await openMicrophone(this.context, (chunk) => {
+  private async reopenAudioAtNativeRate(): Promise<AudioContext> {
+    await this.context?.close();
+    this.audio = null;
+    this.context = null;
+    this.playback = null;
+    return this.ensureAudio(true);
+  }
+
+  private openMicrophone(context: AudioContext): Promise<Microphone> {
+    return openMicrophone(context, (chunk) => {
       this.userLevel = chunk.rms;
       this.debug.micRms = chunk.rms;
       this.connection?.encoder?.encode(chunk.samples);
@@ -144,18 +166,20 @@ export class Conversation {
   }
 
   /** True when every service is up; otherwise the page shows which is down. */
-  private async healthy(): Promise<boolean> {
+  private async checkHealth(): Promise<boolean> {
+    const generation = this.generation;
+    let phase: Phase;
     try {
       const health = await fetchHealth(this.address);
       if (health.ok) return true;
-      this.stopAudioInput();
-      this.update({
-        phase: { kind: "unhealthy", servicesDown: servicesDown(health), detail: null },
-      });
+      phase = { kind: "unhealthy", servicesDown: servicesDown(health), detail: null };
     } catch (error) {
-      this.stopAudioInput();
       const detail = error instanceof BackendUnreachable ? error.message : String(error);
-      this.update({ phase: { kind: "unhealthy", servicesDown: [], detail } });
+      phase = { kind: "unhealthy", servicesDown: [], detail };
+    }
+    if (generation === this.generation) {
+      this.stopAudioInput();
+      this.update({ phase });
     }
     return false;
   }
@@ -179,15 +203,19 @@ export class Conversation {
     if (this.session === null || this.context === null || this.playback === null) return;
     this.seatAttempts = 0;
     connection.socket.send(sessionUpdate(this.session));
-    const onError = (error: Error): void => console.warn("audio codec error:", error);
-    connection.speaker = new BotSpeaker(this.playback.port, this.context.sampleRate, onError);
+    connection.speaker = new BotSpeaker(this.playback.port, this.context.sampleRate, (error) =>
+      console.warn("Decoding the bot's voice failed; starting a new decoder.", error),
+    );
     connection.encoder = new OggOpusEncoder(
       this.microphone?.sampleRate ?? this.context.sampleRate,
       (pages) => {
         this.debug.pagesSent += pages.length;
         connection.socket.send(audioAppend(bytesToBase64(concatPages(pages))));
       },
-      onError,
+      (error) => {
+        if (connection === this.connection)
+          this.fail(`Could not encode the microphone: ${error.message}`);
+      },
     );
     this.update({ phase: { kind: "connected" } });
   }
@@ -202,6 +230,9 @@ export class Conversation {
       case "unmute.interrupted_by_vad":
         connection.speaker?.interrupt();
         break;
+      case "session.updated":
+        this.debug.sessionVoice = event.session.voice ?? null;
+        return;
       case "error":
         if (event.error.type === "fatal") {
           connection.fatal = { code: event.error.code ?? null, message: event.error.message };
@@ -213,14 +244,7 @@ export class Conversation {
         break;
     }
     const transcript = nextTranscript(this.current.transcript, event);
-    const botTurn =
-      event.type === "response.created" ||
-      (this.current.botTurn &&
-        event.type !== "response.audio.done" &&
-        event.type !== "unmute.interrupted_by_vad");
-    if (transcript !== this.current.transcript || botTurn !== this.current.botTurn) {
-      this.update({ transcript, botTurn });
-    }
+    if (transcript !== this.current.transcript) this.update({ transcript });
   }
 
   private async onClose(connection: Connection, closed: SocketClosed): Promise<void> {
@@ -236,8 +260,10 @@ export class Conversation {
         return this.stop("The conversation has ended.");
       case "failed":
         return this.fail(decision.message);
-      case "check_health":
-        if (await this.healthy()) this.waitForSeat();
+      case "check_health": {
+        const generation = this.generation;
+        if ((await this.checkHealth()) && generation === this.generation) this.waitForSeat();
+      }
     }
   }
 
@@ -251,10 +277,11 @@ export class Conversation {
   }
 
   private fail(message: string): void {
+    this.generation++;
     this.clearRetry();
     this.closeConnection();
     this.stopAudioInput();
-    this.update({ phase: { kind: "failed", message }, botTurn: false });
+    this.update({ phase: { kind: "failed", message } });
   }
 
   private stopAudioInput(): void {

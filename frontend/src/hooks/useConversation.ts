@@ -1,15 +1,9 @@
 /** A `Conversation` for the page's lifetime, with its state as React state. */
 
-import { useEffect, useState, useSyncExternalStore } from "react";
+import { useCallback, useEffect, useState, useSyncExternalStore } from "react";
 
-import { Conversation, type ConversationState } from "@/conversation/conversation";
+import { Conversation, type ConversationState, IDLE_STATE } from "@/conversation/conversation";
 import type { BackendAddress } from "@/lib/backend/address";
-
-const IDLE_STATE: ConversationState = {
-  phase: { kind: "idle", notice: null },
-  transcript: [],
-  botTurn: false,
-};
 
 export function useConversation(address: BackendAddress | null): {
   conversation: Conversation | null;
@@ -24,8 +18,12 @@ export function useConversation(address: BackendAddress | null): {
     return () => created.dispose();
   }, [address]);
 
+  const subscribe = useCallback(
+    (listener: () => void) => conversation?.subscribe(listener) ?? (() => undefined),
+    [conversation],
+  );
   const state = useSyncExternalStore(
-    (listener) => conversation?.subscribe(listener) ?? (() => undefined),
+    subscribe,
     () => conversation?.state ?? IDLE_STATE,
     () => IDLE_STATE,
   );
