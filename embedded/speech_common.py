@@ -6,6 +6,8 @@ moshi-server has a fixed number of channels (its batch size); a stream beyond th
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 import platform
 from collections.abc import Mapping
@@ -24,21 +26,35 @@ class SlotPool:
     """A fixed number of slots; `try_acquire` never waits, like moshi-server."""
 
     def __init__(self, size: int) -> None:
-        if size < 1:
-            raise ValueError("a server needs at least one slot")
+        if size < 0:
+            raise ValueError("a server cannot have a negative number of slots")
         self.size = size
         self.in_use = 0
+        self.draining = False
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     def try_acquire(self) -> bool:
-        if self.in_use >= self.size:
+        if self.draining or self.in_use >= self.size:
             return False
         self.in_use += 1
+        self._idle.clear()
         return True
 
     def release(self) -> None:
         if self.in_use <= 0:
             raise RuntimeError("released a slot that was not taken")
         self.in_use -= 1
+        if self.in_use == 0:
+            self._idle.set()
+
+    async def drain(self, grace_s: float) -> None:
+        """Refuse new streams ("no free channels": clients go elsewhere) and wait for the
+        current ones to finish, for at most `grace_s`."""
+        self.draining = True
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(grace_s):
+                await self._idle.wait()
 
 
 def api_key_ok(expected: str | None, headers: Mapping[str, str], query: Mapping[str, str]) -> bool:
@@ -59,6 +75,7 @@ def add_common_routes(
     app: FastAPI, *, service: str, slots: SlotPool, registry: CollectorRegistry
 ) -> None:
     """`GET /api/build_info` (up-check) and `GET /metrics` (slots in use and total)."""
+    app.state.slots = slots  # for the drain on SIGTERM
     in_use = Gauge(
         f"unmute_{service}_slots_in_use", "Streams currently holding a slot", registry=registry
     )

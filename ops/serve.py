@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import typer
 import uvicorn
+from fastapi import FastAPI
+
+from ops.draining_server import DrainingServer
 
 app = typer.Typer(help="Run one Unmute server in the foreground.", no_args_is_help=True)
 
@@ -17,8 +21,26 @@ ApiKey = Annotated[
 ]
 
 
-def _run(app_: object, host: str, port: int) -> None:
-    uvicorn.run(app_, host=host, port=port, log_level="info", ws_max_size=16 * 1024 * 1024)
+# Past the backend's own 1 MB check, so a client sending more hears why instead of a 1009.
+MAX_WS_MESSAGE_BYTES = 16 * 1024 * 1024
+# Speech streams are short (one utterance or reply): let them finish before stopping.
+SPEECH_DRAIN_GRACE_S = 20.0
+
+
+def _run(app_: FastAPI, host: str, port: int, drain: Callable[[], Awaitable[None]]) -> None:
+    config = uvicorn.Config(
+        app_, host=host, port=port, log_level="info", ws_max_size=MAX_WS_MESSAGE_BYTES
+    )
+    DrainingServer(config, drain).run()
+
+
+def _run_speech_server(app_: FastAPI, host: str, port: int) -> None:
+    """On SIGTERM a speech server takes no new stream and lets the current ones finish."""
+    _run(app_, host, port, lambda: app_.state.slots.drain(SPEECH_DRAIN_GRACE_S))
+
+
+async def _nothing_to_drain() -> None:
+    return None
 
 
 @app.command()
@@ -30,9 +52,13 @@ def backend(
 
     SIGTERM drains: no new sessions, live ones finish (UNMUTE_DRAIN_GRACE_S), then exit.
     """
-    from backend.server import run_backend
+    from backend.app import create_app
+    from backend.drain import drain
+    from backend.settings import Settings
 
-    run_backend(host, port)
+    settings = Settings()
+    app_ = create_app(settings)
+    _run(app_, host, port, lambda: drain(app_.state.services, settings.drain_grace_s))
 
 
 @app.command()
@@ -45,7 +71,7 @@ def stt(
     """CPU speech-to-text server speaking moshi-server's asr-streaming protocol."""
     from embedded.stt.server import create_app
 
-    _run(create_app(slots=slots, api_key=api_key), host, port)
+    _run_speech_server(create_app(slots=slots, api_key=api_key), host, port)
 
 
 @app.command()
@@ -58,7 +84,7 @@ def tts(
     """CPU text-to-speech server speaking moshi-server's tts_streaming protocol."""
     from embedded.tts.server import create_app
 
-    _run(create_app(slots=slots, api_key=api_key), host, port)
+    _run_speech_server(create_app(slots=slots, api_key=api_key), host, port)
 
 
 @app.command()
@@ -72,7 +98,7 @@ def llm(
     """A small rule-based OpenAI-compatible LLM stand-in."""
     from embedded.llm.server import create_app
 
-    _run(create_app(api_key=api_key), host, port)
+    _run(create_app(api_key=api_key), host, port, _nothing_to_drain)
 
 
 @app.command("voice-cloning")
@@ -84,4 +110,4 @@ def voice_cloning(
     """CPU voice cloning: derives pitch, pitch range and rate from a clip."""
     from embedded.voice_cloning.server import create_app
 
-    _run(create_app(api_key=api_key), host, port)
+    _run(create_app(api_key=api_key), host, port, _nothing_to_drain)

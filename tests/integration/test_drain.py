@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 from contextlib import AsyncExitStack
 
 import httpx
+import msgpack
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
@@ -16,7 +20,7 @@ from websockets.exceptions import InvalidStatus
 from tests.doubles.llm_double import LlmDouble
 from tests.doubles.stt_double import SttDouble
 from tests.doubles.tts_double import TtsDouble
-from tests.integration.backend_server import backend_subprocess
+from tests.integration.backend_server import backend_subprocess, free_port
 from tests.integration.realtime_client import RealtimeClient
 
 GRACE_S = 2.0
@@ -64,3 +68,42 @@ async def test_sigterm_drains_then_closes_with_1001() -> None:
             assert [c.close_code for c in talking] == [1001] * 4
             assert all(not c.of_type("error") for c in talking)
             assert await asyncio.to_thread(process.wait, 10) is not None
+
+
+async def test_a_speech_server_finishes_its_streams_on_sigterm() -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("unmute-ops")), "serve", "tts", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"ws://127.0.0.1:{port}/api/tts_streaming?format=PcmMessagePack&voice=v"
+    headers = {"kyutai-api-key": "public_token"}
+    try:
+        async with httpx.AsyncClient() as http:
+            for _ in range(100):
+                try:
+                    if (
+                        await http.get(f"http://127.0.0.1:{port}/api/build_info")
+                    ).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    await asyncio.sleep(0.2)
+        async with connect(url, additional_headers=headers) as live:
+            assert msgpack.unpackb(await live.recv())["type"] == "Ready"
+            process.send_signal(signal.SIGTERM)
+            await asyncio.sleep(0.5)
+            # A new stream is turned away the way a full node turns it away...
+            async with connect(url, additional_headers=headers) as late:
+                answer = msgpack.unpackb(await late.recv())
+                assert answer == {"type": "Error", "message": "no free channels"}
+            # ...while the live one is finished properly.
+            for word in ["Goodbye", "for", "now."]:
+                await live.send(msgpack.packb({"type": "Text", "text": word}))
+            await live.send(msgpack.packb({"type": "Eos"}))
+            kinds = [msgpack.unpackb(frame)["type"] async for frame in live]
+            assert "Audio" in kinds
+        assert await asyncio.to_thread(process.wait, 30) is not None
+    finally:
+        if process.poll() is None:
+            process.kill()
