@@ -8,8 +8,8 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 from contextlib import AsyncExitStack
+from pathlib import Path
 
 import httpx
 import msgpack
