@@ -81,6 +81,7 @@ class ConversationSession:
             end_audio=self._end_audio,
         )
         self._speech_stopped_at: float | None = None
+        self._browser_gone = asyncio.Event()
         self._awaiting_first_audio = False
 
     async def run(self) -> None:
@@ -92,14 +93,21 @@ class ConversationSession:
             metrics.ERRORS.labels("stt_connect").inc()
             await self._fatal("Speech recognition is unavailable right now. Please retry soon.")
             return
-        tasks = [
+        tasks: list[asyncio.Task[object]] = [
             asyncio.create_task(self._receive_from_browser(), name="browser-in"),
             asyncio.create_task(self._send_to_browser(), name="browser-out"),
             asyncio.create_task(self._stt.run(), name="stt"),
             asyncio.create_task(self._tick(), name="tick"),
         ]
+        browser_gone = asyncio.create_task(self._browser_gone.wait(), name="browser-gone")
+        tasks.append(browser_gone)
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            if browser_gone in done:
+                logger.warning("closing a session whose browser stopped reading")
+                metrics.ERRORS.labels("slow_client").inc()
+                tasks[1].cancel()  # the sender may be stuck on a full socket
+                await self._close(1008, "client is not reading its messages")
             for task in done:
                 if not task.cancelled() and (failure := task.exception()) is not None:
                     raise failure
@@ -273,14 +281,13 @@ class ConversationSession:
     # --- backend → browser ------------------------------------------------------------
 
     def _send(self, event: ev.ServerEvent) -> None:
+        if self._outbox.qsize() >= MAX_OUTBOX_EVENTS:
+            self._browser_gone.set()  # stop buffering for a browser that stopped reading
+            return
         self._outbox.put_nowait(event)
 
     async def _send_to_browser(self) -> None:
         while True:
-            if self._outbox.qsize() > MAX_OUTBOX_EVENTS:
-                metrics.ERRORS.labels("slow_client").inc()
-                await self._close(1008, "client is not reading its messages")
-                return
             item = await self._outbox.get()
             if isinstance(item, _CloseRequest):
                 await self._close(item.code, item.reason)

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.doubles.llm_double import LlmDouble
 from tests.doubles.stt_double import SttDouble
 from tests.doubles.tts_double import TtsDouble
-from tests.integration.backend_server import backend_in_process
+from tests.integration.backend_server import backend_app_in_process, backend_in_process
 from tests.integration.protocol_rules import check_event_ids, check_turn_order
 from tests.integration.realtime_client import RealtimeClient
 
@@ -183,3 +183,28 @@ async def test_a_foreign_origin_is_refused() -> None:
         assert refused.value.response.status_code == 403
         async with connect(s.ws_url, origin="https://unmute.example") as ws:  # type: ignore[arg-type]
             assert ws.protocol.state.name == "OPEN"
+
+
+async def test_a_browser_that_stops_reading_is_let_go() -> None:
+    async with SttDouble() as stt, TtsDouble() as tts, LlmDouble(lambda _: "Hi.") as llm:
+        async with backend_app_in_process(stt_url=stt.url, tts_url=tts.url, llm_url=llm.url) as (
+            address,
+            app,
+        ):
+            seats = app.state.services.seats
+            # max_queue=1: once one message waits unread, the client stops reading the socket.
+            async with connect(f"ws://{address}/v1/realtime", max_queue=1) as ws:
+                sent = 0
+                while seats.in_use and sent < 200_000:
+                    try:
+                        await ws.send("{}")  # each answered by an error event nobody reads
+                    except ConnectionClosed:
+                        break
+                    sent += 1
+                    if sent % 1000 == 0:
+                        await asyncio.sleep(0)
+                for _ in range(100):
+                    if not seats.in_use:
+                        break
+                    await asyncio.sleep(0.05)
+                assert seats.in_use == 0, "the session was let go, its seat is free"
