@@ -13,6 +13,7 @@ import base64
 import contextlib
 import json
 import random
+import ssl
 import time
 from collections.abc import Callable
 from typing import Any
@@ -43,6 +44,14 @@ CLOSE_TIMEOUT_S = 3.0
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 
 
+def unverified_tls() -> ssl.SSLContext:
+    """TLS that accepts any certificate: for a test deployment's self-signed proxy."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 class ConnectFailed(Exception):
     def __init__(self, kind: IssueKind, detail: str) -> None:
         super().__init__(detail)
@@ -60,8 +69,10 @@ class RealtimeConnection:
         opus_headers: OpusHeaders,
         silence_packet: bytes,
         report: Callable[[Issue], None],
+        verify_tls: bool = True,
     ) -> None:
         self.url = url
+        self._verify_tls = verify_tls
         self.conversation = conversation
         self.origin = origin
         self.tracker = TurnTracker(conversation, origin)
@@ -86,6 +97,9 @@ class RealtimeConnection:
 
     async def open(self) -> None:
         """Connect; raises `ConnectFailed` (`refused` for a full server's 503)."""
+        options: dict[str, Any] = {}
+        if self.url.startswith("wss:") and not self._verify_tls:
+            options["ssl"] = unverified_tls()
         try:
             self._ws = await connect(
                 self.url,
@@ -93,6 +107,7 @@ class RealtimeConnection:
                 open_timeout=CONNECT_TIMEOUT_S,
                 close_timeout=CLOSE_TIMEOUT_S,
                 max_size=MAX_MESSAGE_BYTES,
+                **options,
             )
         except InvalidStatus as error:
             status = error.response.status_code

@@ -28,6 +28,8 @@ class ConversationPlan:
     pause_s: float
     turn_timeout_s: float
     session: dict[str, Any]
+    verify_tls: bool = True
+    """False accepts any certificate (a local proxy's self-signed one)."""
 
 
 @dataclass
@@ -58,6 +60,7 @@ async def hold_conversation(
         opus_headers=plan.opus_headers,
         silence_packet=plan.silence_packet,
         report=report,
+        verify_tls=plan.verify_tls,
     )
     try:
         await connection.open()

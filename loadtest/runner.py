@@ -58,6 +58,7 @@ class LoadTestOptions:
     voice: str | None = None
     character: str | None = None
     require_health: bool = True
+    verify_tls: bool = True
 
     @property
     def levels(self) -> list[int]:
@@ -207,7 +208,8 @@ async def run_load_test(
 ) -> LoadTestReport:
     """Check health, then run each concurrency level in turn."""
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    async with httpx.AsyncClient(trust_env=False) as http:
+    # Proxy variables apply, as they do to the WebSocket connections (and to browsers).
+    async with httpx.AsyncClient(verify=options.verify_tls) as http:
         endpoints = await discover_endpoints(options.url, http)
         health: dict[str, object] | None = None
         try:
@@ -226,6 +228,7 @@ async def run_load_test(
         pause_s=options.pause_s,
         turn_timeout_s=options.turn_timeout_s,
         session=options.session(),
+        verify_tls=options.verify_tls,
     )
     levels: list[LevelResult] = []
     for number, concurrency in enumerate(options.levels):

@@ -81,6 +81,9 @@ def loadtest(
     skip_health_check: Annotated[
         bool, typer.Option(help="Run even when /v1/health is not ok.")
     ] = False,
+    insecure: Annotated[
+        bool, typer.Option(help="Accept any TLS certificate (a test proxy's self-signed one).")
+    ] = False,
 ) -> None:
     """Simulated browsers speaking real clips in real time; measures every stage."""
     options = LoadTestOptions(
@@ -96,6 +99,7 @@ def loadtest(
         voice=voice,
         character=character,
         require_health=not skip_health_check,
+        verify_tls=not insecure,
     )
     try:
         report = _run_with_progress(options)
