@@ -4,7 +4,6 @@ process, so /proc can tell their CPU and memory apart."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import socket
@@ -16,6 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -24,17 +24,33 @@ STARTUP_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 15.0
 
 
+SERVER_KINDS = ("stt", "tts", "llm")
+
+
 @dataclass
 class Stack:
     backend: subprocess.Popen[bytes]
-    servers: subprocess.Popen[bytes]
+    servers: dict[str, subprocess.Popen[bytes]]
+    ports: dict[str, int]
     base_url: str
     """`http://127.0.0.1:<port>` of the backend."""
-    trace_url: str
 
     @property
     def realtime_url(self) -> str:
         return self.base_url.replace("http://", "ws://", 1) + "/v1/realtime"
+
+    async def trace(self, http: httpx.AsyncClient, *, reset: bool = False) -> dict[str, Any]:
+        """Every server's stamps, merged: per turn key, and the STT's audio arrivals."""
+        turns: dict[str, dict[str, float]] = {}
+        arrivals: dict[str, list[list[float]]] = {}
+        for port in self.ports.values():
+            params = {"reset": "1"} if reset else {}
+            answer = await http.get(f"http://127.0.0.1:{port}/trace", params=params, timeout=30)
+            part = answer.json()
+            for key, stamps in part["turns"].items():
+                turns.setdefault(key, {}).update(stamps)
+            arrivals.update(part["arrivals"])
+        return {"turns": turns, "arrivals": arrivals}
 
 
 def free_port() -> int:
@@ -55,20 +71,18 @@ def _stop(process: subprocess.Popen[bytes] | None) -> None:
         process.wait()
 
 
-def _ports_if_written(ports_file: Path) -> dict[str, int] | None:
-    if not ports_file.exists():
-        return None
-    ports: dict[str, int] = json.loads(ports_file.read_text())
-    return ports
+def _port_if_written(port_file: Path) -> int | None:
+    text = port_file.read_text() if port_file.exists() else ""
+    return int(text) if text.strip() else None
 
 
-async def _wait_for_ports(servers: subprocess.Popen[bytes], ports_file: Path) -> dict[str, int]:
+async def _wait_for_port(server: subprocess.Popen[bytes], port_file: Path) -> int:
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while (ports := _ports_if_written(ports_file)) is None:
-        if servers.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("the fixed-latency servers did not start")
+    while (port := _port_if_written(port_file)) is None:
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the fixed-latency server {port_file.stem} did not start")
         await asyncio.sleep(0.1)
-    return ports
+    return port
 
 
 async def _wait_until_healthy(backend: subprocess.Popen[bytes], base_url: str) -> None:
@@ -90,19 +104,24 @@ async def _wait_until_healthy(backend: subprocess.Popen[bytes], base_url: str) -
 async def benchmark_stack(
     max_sessions: int, log_dir: Path, server_args: list[str] | None = None
 ) -> AsyncIterator[Stack]:
-    """Start the servers (`python -m benchmarks.fixed_latency`, extra `server_args`) and
-    `unmute-ops serve backend` with `UNMUTE_MAX_SESSIONS=max_sessions`; logs go to
-    `log_dir` (which must exist)."""
-    ports_file = Path(tempfile.mkdtemp()) / "ports.json"
-    servers = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.fixed_latency", "--ports-file", str(ports_file)]
-        + (server_args or []),
-        stdout=(log_dir / "servers.log").open("wb"),
-        stderr=subprocess.STDOUT,
-    )
+    """Start the three servers (`python -m benchmarks.fixed_latency KIND`, extra
+    `server_args`), each in its own process, and `unmute-ops serve backend` with
+    `UNMUTE_MAX_SESSIONS=max_sessions`; logs go to `log_dir` (which must exist)."""
+    scratch = Path(tempfile.mkdtemp())
+    servers: dict[str, subprocess.Popen[bytes]] = {}
     backend: subprocess.Popen[bytes] | None = None
     try:
-        ports = await _wait_for_ports(servers, ports_file)
+        for kind in SERVER_KINDS:
+            command = [sys.executable, "-m", "benchmarks.fixed_latency", kind]
+            servers[kind] = subprocess.Popen(
+                [*command, "--port-file", str(scratch / f"{kind}.port"), *(server_args or [])],
+                stdout=(log_dir / f"{kind}.log").open("wb"),
+                stderr=subprocess.STDOUT,
+            )
+        ports = {
+            kind: await _wait_for_port(server, scratch / f"{kind}.port")
+            for kind, server in servers.items()
+        }
         port = free_port()
         env = {
             **os.environ,
@@ -119,7 +138,8 @@ async def benchmark_stack(
         )
         base_url = f"http://127.0.0.1:{port}"
         await _wait_until_healthy(backend, base_url)
-        yield Stack(backend, servers, base_url, f"http://127.0.0.1:{ports['llm']}/trace")
+        yield Stack(backend, servers, ports, base_url)
     finally:
         _stop(backend)
-        _stop(servers)
+        for server in servers.values():
+            _stop(server)

@@ -32,7 +32,7 @@ import httpx
 import numpy as np
 
 from benchmarks.benchmark_stack import Stack, benchmark_stack
-from benchmarks.process_stats import host_busy_cores, sample_host, sample_process
+from benchmarks.process_stats import ProcessSample, host_busy_cores, sample_host, sample_process
 from benchmarks.profile_summary import profile_markdown, summarise_profile
 from benchmarks.reply_path import HOPS, turn_hops
 from loadtest.clips import load_clips
@@ -98,9 +98,12 @@ async def _profile(pid: int, seconds: float, output: Path) -> None:
 
 
 def _snapshot(stack: Stack) -> dict[str, Any]:
+    servers = [sample_process(server.pid) for server in stack.servers.values()]
     return {
         "backend": sample_process(stack.backend.pid),
-        "servers": sample_process(stack.servers.pid),
+        "servers": ProcessSample(
+            cpu_s=sum(s.cpu_s for s in servers), rss_mib=sum(s.rss_mib for s in servers)
+        ),
         "generator": sample_process(os.getpid()),
         "host": sample_host(),
         "at": time.monotonic(),
@@ -115,7 +118,7 @@ async def measure_level(
     profile_to: Path | None,
 ) -> tuple[LevelFigures, LevelResult]:
     async with httpx.AsyncClient(trust_env=False) as http:
-        await http.get(stack.trace_url, params={"reset": "1"})
+        await stack.trace(http, reset=True)
     window: dict[str, Any] = {}
 
     async def watch_steady_window() -> None:
@@ -138,7 +141,7 @@ async def measure_level(
         run_level(plan, concurrency, duration_s=duration_s), watch_steady_window()
     )
     async with httpx.AsyncClient(trust_env=False) as http:
-        trace = (await http.get(stack.trace_url, timeout=30)).json()
+        trace = await stack.trace(http)
     return _figures(level, trace, window, profile_to), level
 
 

@@ -27,6 +27,8 @@ ERROR_EXCERPT_CHARS = 300
 REASONING_TAIL_CHARS = 2000
 # The fallback answer is a sentence or two, not a monologue.
 FALLBACK_MAX_CHARS = 300
+# After `[DONE]` the body ends at once; a server that keeps it open loses the connection.
+DRAIN_AFTER_DONE_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -336,6 +338,7 @@ class LlmClient:
                 budget -= loop.time() - started
                 while event is not None:
                     if event.data.strip() == "[DONE]":
+                        await _read_to_end(events)
                         return
                     if event.data.strip():
                         yield _parse_chunk(url, event.data)
@@ -352,6 +355,15 @@ class LlmClient:
                         )
                         raise LlmTimeoutError(f"POST {url}: {reason}") from error
                     budget -= loop.time() - waited_from
+
+
+async def _read_to_end(events: AsyncGenerator[ServerSentEvent, None]) -> None:
+    """Read what follows `[DONE]` (only the end of the body, normally), so the connection
+    goes back to the pool: otherwise every reply pays a new TCP (or TLS) handshake."""
+    with contextlib.suppress(TimeoutError, httpx.HTTPError, SSEError):
+        async with asyncio.timeout(DRAIN_AFTER_DONE_S):
+            async for _ in events:
+                pass
 
 
 def _parse_chunk(url: str, data: str) -> _Chunk:

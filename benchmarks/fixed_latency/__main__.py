@@ -1,9 +1,10 @@
-"""Run the fixed-latency STT, TTS and LLM servers in one process.
+"""Run one fixed-latency server (STT, TTS or LLM) in this process.
 
-    python -m benchmarks.fixed_latency --ports-file ports.json
+    python -m benchmarks.fixed_latency stt --port-file stt.port
 
-Once all three listen, their ports are written to the ports file as JSON
-(`{"stt": …, "tts": …, "llm": …}`); `GET http://127.0.0.1:<llm>/trace` serves the stamps.
+Each kind runs in its own process, so one server's work never delays another's
+answer. Once it listens, the port is written to the port file. `GET /trace` on any of
+them returns that server's stamps (`?reset=1` clears them afterwards).
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ import json
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import numpy.typing as npt
 import uvicorn
-from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
@@ -30,16 +31,25 @@ from benchmarks.fixed_latency.stt import FixedLatencyStt
 from benchmarks.fixed_latency.tts import FixedLatencyTts
 
 Handler = Callable[[ServerConnection], Awaitable[None]]
+KINDS = ("stt", "tts", "llm")
 
 
-async def serve_speech(path: str, handler: Handler) -> Server:
-    """A moshi-server-like WebSocket endpoint at `path`, plus `/api/build_info`."""
+async def serve_speech(
+    path: str, handler: Handler, trace: Trace, on_ready: Callable[[int], None]
+) -> None:
+    """A moshi-server-like WebSocket endpoint at `path`, plus `/api/build_info` and
+    `/trace`; serves until cancelled."""
 
     def process_request(connection: ServerConnection, request: Request) -> Response | None:
-        route = urlsplit(request.path).path
-        if route == "/api/build_info":
+        parts = urlsplit(request.path)
+        if parts.path == "/api/build_info":
             return connection.respond(HTTPStatus.OK, '{"service": "fixed-latency"}')
-        if route != path:
+        if parts.path == "/trace":
+            answer = connection.respond(HTTPStatus.OK, json.dumps(trace.export()))
+            if parse_qs(parts.query).get("reset"):
+                trace.reset()
+            return answer
+        if parts.path != path:
             return connection.respond(HTTPStatus.NOT_FOUND, "Not Found\n")
         return None
 
@@ -47,41 +57,39 @@ async def serve_speech(path: str, handler: Handler) -> Server:
         with contextlib.suppress(ConnectionClosed):
             await handler(connection)
 
-    return await serve(
+    async with serve(
         serve_connection,
         "127.0.0.1",
         0,
         process_request=process_request,
         compression=None,  # moshi-server does not negotiate permessage-deflate
         max_size=None,
-    )
+    ) as server:
+        on_ready(server.sockets[0].getsockname()[1])
+        await server.serve_forever()
 
 
-async def run_servers(
-    latencies: Latencies,
-    voice: npt.NDArray[np.float32],
-    on_ready: Callable[[dict[str, int]], None],
-) -> None:
-    """Serve until cancelled; `on_ready` gets the ports once all three listen."""
-    trace = Trace()
-    stt = await serve_speech("/api/asr-streaming", FixedLatencyStt(latencies, trace).serve_stream)
-    tts = await serve_speech(
-        "/api/tts_streaming", FixedLatencyTts(latencies, trace, voice).serve_stream
-    )
+async def serve_llm(latencies: Latencies, trace: Trace, on_ready: Callable[[int], None]) -> None:
     app = FixedLatencyLlm(latencies, trace).app()
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
     http = uvicorn.Server(config)
-    http_task = asyncio.create_task(http.serve())
+    task = asyncio.create_task(http.serve())
     while not http.started:  # noqa: ASYNC110 (uvicorn offers a flag, not an event)
         await asyncio.sleep(0.01)
-    on_ready(
-        {
-            "stt": stt.sockets[0].getsockname()[1],
-            "tts": tts.sockets[0].getsockname()[1],
-            "llm": http.servers[0].sockets[0].getsockname()[1],
-        }
-    )
-    await http_task
+    on_ready(http.servers[0].sockets[0].getsockname()[1])
+    await task
+
+
+async def run_server(kind: str, latencies: Latencies, on_ready: Callable[[int], None]) -> None:
+    trace = Trace()
+    if kind == "stt":
+        stt = FixedLatencyStt(latencies, trace)
+        await serve_speech("/api/asr-streaming", stt.serve_stream, trace, on_ready)
+    elif kind == "tts":
+        tts = FixedLatencyTts(latencies, trace, recorded_voice())
+        await serve_speech("/api/tts_streaming", tts.serve_stream, trace, on_ready)
+    else:
+        await serve_llm(latencies, trace, on_ready)
 
 
 def recorded_voice() -> npt.NDArray[np.float32]:
@@ -93,8 +101,9 @@ def recorded_voice() -> npt.NDArray[np.float32]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Fixed-latency speech and LLM servers.")
-    parser.add_argument("--ports-file", type=Path, required=True)
+    parser = argparse.ArgumentParser(description="A fixed-latency speech or LLM server.")
+    parser.add_argument("kind", choices=KINDS)
+    parser.add_argument("--port-file", type=Path, required=True)
     defaults = Latencies()
     for name in ("stt_step_s", "llm_first_token_s", "tts_first_audio_s", "tts_speed"):
         option = "--" + name.replace("_", "-")
@@ -106,12 +115,12 @@ def main() -> None:
         tts_first_audio_s=args.tts_first_audio_s,
         tts_speed=args.tts_speed,
     )
-    ports_file: Path = args.ports_file
+    port_file: Path = args.port_file
 
-    def write_ports(ports: dict[str, int]) -> None:
-        ports_file.write_text(json.dumps(ports))
+    def write_port(port: int) -> None:
+        port_file.write_text(str(port))
 
-    asyncio.run(run_servers(latencies, recorded_voice(), write_ports))
+    asyncio.run(run_server(args.kind, latencies, write_port))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """An OpenAI-compatible chat server whose first token comes after a fixed delay.
 
 The reply starts with the turn key found in the last user message, so the TTS can tell
-which turn its first word belongs to. `GET /trace` serves every server's stamps.
+which turn its first word belongs to. `GET /trace` serves its stamps.
 """
 
 from __future__ import annotations

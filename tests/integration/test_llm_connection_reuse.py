@@ -1,0 +1,62 @@
+"""One keep-alive connection serves reply after reply: no handshake per turn."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from backend.clients.llm import LlmClient
+
+WORDS = ["Hello", " there", " friend."]
+
+
+async def test_consecutive_replies_share_one_connection() -> None:
+    client_ports: list[int] = []
+
+    async def complete(request: Request) -> Response:
+        assert request.client is not None
+        client_ports.append(request.client.port)
+
+        async def events() -> AsyncIterator[str]:
+            for word in WORDS:
+                yield f'data: {{"choices": [{{"index": 0, "delta": {{"content": "{word}"}}}}]}}\n\n'
+            yield "data: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    async def models(request: Request) -> Response:
+        return JSONResponse({"data": [{"id": "only-model"}]})
+
+    app = Starlette(
+        routes=[
+            Route("/v1/chat/completions", complete, methods=["POST"]),
+            Route("/v1/models", models),
+        ]
+    )
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        async with LlmClient(f"http://127.0.0.1:{port}") as llm:
+            for _ in range(3):
+                reply = [
+                    delta
+                    async for delta in llm.stream_reply(
+                        [{"role": "user", "content": "hi"}], temperature=0.3
+                    )
+                ]
+                assert "".join(reply) == "".join(WORDS)
+    finally:
+        server.should_exit = True
+        await task
+    assert len(client_ports) == 3
+    assert len(set(client_ports)) == 1, "each reply opened a new connection"
