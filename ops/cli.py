@@ -7,6 +7,15 @@ from typing import Annotated
 import typer
 
 from ops import serve
+from ops.swarm.autoscale import autoscale
+from ops.swarm.deploy import deploy
+from ops.swarm.drain import drain
+from ops.swarm.health import health
+from ops.swarm.images import images
+from ops.swarm.logs import logs
+from ops.swarm.rollback import rollback
+from ops.swarm.scale import scale
+from ops.swarm.status import status
 from ops.up import up
 
 app = typer.Typer(
@@ -17,6 +26,15 @@ app = typer.Typer(
 )
 app.add_typer(serve.app, name="serve")
 app.command()(up)
+app.command()(images)
+app.command()(deploy)
+app.command()(scale)
+app.command()(status)
+app.command()(health)
+app.command()(logs)
+app.command()(rollback)
+app.command()(drain)
+app.command()(autoscale)
 
 
 @app.callback()

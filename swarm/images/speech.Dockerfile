@@ -1,0 +1,26 @@
+# The CPU speech servers: STT, TTS and voice cloning (`unmute-ops serve stt|tts|voice-cloning`),
+# for clusters without GPUs. The stack picks the server with the command; all listen on 8080.
+#
+# BASE_IMAGE and the wheels work as in backend.Dockerfile (same layers, shared by the cache).
+ARG BASE_IMAGE=python:3.11-slim-bookworm
+FROM ${BASE_IMAGE}
+
+COPY wheels/deps /tmp/wheels/deps
+RUN python3 -m venv /opt/unmute \
+    && /opt/unmute/bin/pip install --no-index --no-cache-dir --disable-pip-version-check \
+        --find-links /tmp/wheels/deps /tmp/wheels/deps/*.whl \
+    && rm -rf /tmp/wheels
+COPY wheels/project /tmp/wheels/project
+RUN /opt/unmute/bin/pip install --no-index --no-cache-dir --disable-pip-version-check \
+        --no-deps /tmp/wheels/project/*.whl \
+    && rm -rf /tmp/wheels
+
+COPY entrypoint.sh /usr/local/bin/unmute-entrypoint
+RUN useradd --system --uid 10001 --create-home --home-dir /home/unmute unmute
+ENV PATH=/opt/unmute/bin:$PATH PYTHONUNBUFFERED=1
+USER unmute
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+    CMD ["python3", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/api/build_info', timeout=3)"]
+ENTRYPOINT ["unmute-entrypoint"]
+CMD ["unmute-ops", "serve", "stt", "--host", "0.0.0.0", "--port", "8080"]
