@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
@@ -31,7 +32,9 @@ def _run(app_: FastAPI, host: str, port: int, drain: Callable[[], Awaitable[None
     config = uvicorn.Config(
         app_, host=host, port=port, log_level="info", ws_max_size=MAX_WS_MESSAGE_BYTES
     )
-    DrainingServer(config, drain).run()
+    # uvicorn re-raises the signal it caught once it has shut down; Ctrl-C is a clean exit.
+    with contextlib.suppress(KeyboardInterrupt):
+        DrainingServer(config, drain).run()
 
 
 def _run_speech_server(app_: FastAPI, host: str, port: int) -> None:
