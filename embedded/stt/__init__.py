@@ -1,0 +1,1 @@
+"""CPU speech-to-text server speaking moshi-server's `asr-streaming` protocol."""

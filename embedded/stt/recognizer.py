@@ -23,9 +23,11 @@ from embedded.stt.word_commit import TimedWord, WordCommitter
 # Audio kept from before the first voiced block: the VAD misses soft onsets, and the
 # recogniser needs a little silence to align the first word.
 PREROLL_S = 0.3
-# Silence that closes an utterance. Shorter than the pause the end-of-turn decision needs
-# (see `pause_prediction`), so the last words are out before the backend ends the turn.
-UTTERANCE_END_SILENCE_S = 0.16
+# Silence that closes an utterance, whose words are then all final. The backend cannot end
+# the turn before (see `stream`), so this sets how soon the last words and the end of turn
+# come. Measured on flite clips: 0.12 s puts the last word out 0.25 s after the voice
+# stops (0.31 s at 0.16 s) for about the same accuracy; shorter splits words in noise.
+UTTERANCE_END_SILENCE_S = 0.12
 # An utterance is closed after this long even without a pause: the final pass costs time
 # proportional to its length, and the words after it must still come out promptly.
 MAX_UTTERANCE_S = 20.0
@@ -45,7 +47,9 @@ def create_decoder() -> Decoder:
     # expects whole utterances up front. The second, flat-lexicon pass re-searches the whole
     # utterance once it ends; skipping it makes the last words come out ~0.1 s sooner and,
     # with words committed early anyway, cost no accuracy on our measurements.
-    return Decoder(loglevel="FATAL", cmn="live", fwdflat=False)
+    # Capping the HMMs searched per 10 ms frame (default 30 000) cut decoding time by a
+    # third with no accuracy change on clean or noisy clips; 3 000 began to cost words.
+    return Decoder(loglevel="FATAL", cmn="live", fwdflat=False, maxhmmpf=8000)
 
 
 class SpeechRecognizer:

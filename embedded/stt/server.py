@@ -13,7 +13,7 @@ the `ws_ping_interval` the server is run with (`PING_INTERVAL_S`).
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, WebSocket
@@ -25,11 +25,13 @@ from embedded.speech_common import NO_FREE_CHANNELS, SlotPool, add_common_routes
 from embedded.stt import protocol
 from embedded.stt.metrics import SttMetrics
 from embedded.stt.stream import IDLE_TIMEOUT_S, ClientLeft, StreamEnd, SttStream
-from embedded.stt.worker_pool import WORKER_COMMAND, RecognizerPool
+from embedded.stt.worker_pool import RecognizerPool
 
 logger = logging.getLogger(__name__)
 
-PING_INTERVAL_S = 10.0  # as moshi-server: keeps idle connections alive through proxies
+# For the server that runs this app (uvicorn's `ws_ping_interval`): moshi-server pings
+# every 10 s, which keeps idle connections alive through proxies.
+PING_INTERVAL_S = 10.0
 _CLOSE_CODES = {StreamEnd.IDLE: 1000, StreamEnd.RECOGNIZER_FAILED: 1011}
 
 
@@ -38,11 +40,10 @@ def create_app(
     api_key: str | None,
     *,
     idle_timeout_s: float = IDLE_TIMEOUT_S,
-    worker_command: Sequence[str] = WORKER_COMMAND,
 ) -> FastAPI:
     """The STT app with `slots` concurrent streams; `api_key=None` accepts any client."""
     slot_pool = SlotPool(slots)
-    recognizers = RecognizerPool(slots, worker_command)
+    recognizers = RecognizerPool(slots)
     registry = CollectorRegistry()
     metrics = SttMetrics(registry)
 

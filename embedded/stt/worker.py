@@ -8,14 +8,20 @@ come in on stdin and answers go out on stdout (see `worker_messages`); logs go t
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import sys
+import threading
 import time
 from typing import Any, BinaryIO
 
 from embedded.stt import worker_messages
 from embedded.stt.recognizer import SpeechRecognizer
 from embedded.stt.word_commit import TimedWord
+
+# Recognition runs at a lower CPU priority than the server's event loop: on an overloaded
+# host words come late, but Steps (pause probabilities) and pings keep flowing on time.
+WORKER_NICENESS = 10
 
 
 def main() -> None:
@@ -25,21 +31,23 @@ def main() -> None:
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     # Ctrl-C reaches the whole process group; the server decides when workers stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(WORKER_NICENESS)
     serve(sys.stdin.buffer, answers, SpeechRecognizer())
 
 
 def serve(commands: BinaryIO, answers: BinaryIO, recognizer: SpeechRecognizer) -> None:
     """Answer commands until the server closes the pipe."""
+    inbox = _Inbox(commands)
     _send(answers, {"op": "ready"})
     stream = -1
     frames = 0
-    while (command := worker_messages.read_blocking(commands)) is not None:
+    while (command := inbox.get()) is not None:
         op = command["op"]
         if op == "reset":
             recognizer.reset()
             stream, frames = command["stream"], 0
-        elif command.get("stream") != stream:
-            continue  # left over from a stream that has ended
+        elif command.get("stream") != stream or stream != inbox.newest_stream:
+            continue  # a stream that has ended: skip its backlog
         elif op == "audio":
             started = time.process_time()
             words = recognizer.feed(command["pcm"], command["voiced"])
@@ -68,6 +76,25 @@ def serve(commands: BinaryIO, answers: BinaryIO, recognizer: SpeechRecognizer) -
                     "words": _wire_words(words),
                 },
             )
+
+
+class _Inbox:
+    """Reads commands ahead of the decoder, so that it learns at once of a newer stream."""
+
+    def __init__(self, commands: BinaryIO) -> None:
+        self._queue: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
+        self.newest_stream = -1
+        threading.Thread(target=self._read, args=(commands,), daemon=True).start()
+
+    def get(self) -> dict[str, Any] | None:
+        return self._queue.get()
+
+    def _read(self, commands: BinaryIO) -> None:
+        while (command := worker_messages.read_blocking(commands)) is not None:
+            if command["op"] == "reset":
+                self.newest_stream = command["stream"]
+            self._queue.put(command)
+        self._queue.put(None)
 
 
 def _wire_words(words: list[TimedWord]) -> list[list[Any]]:

@@ -95,9 +95,10 @@ class RecognizerWorker:
         self._send({"op": "marker", "stream": self._stream_id, "id": marker_id})
 
     def end(self) -> None:
-        """The stream is over: drop whatever the worker still says about it."""
+        """The stream is over: the worker skips its backlog, its answers are dropped."""
         self._listener = None
         self._stream_id += 1
+        self._send({"op": "reset", "stream": self._stream_id})
 
     async def stop(self) -> None:
         self._stopping = True

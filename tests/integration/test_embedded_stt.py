@@ -138,7 +138,8 @@ def server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
         time.sleep(0.2)
     yield address, process
     process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=20) == 0
+    exit_code = process.wait(timeout=60)
+    assert exit_code == 0, f"the STT server exited with {exit_code}"
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from embedded.stt.framing import FrameAssembler
 from embedded.stt.recognizer import SpeechRecognizer
 from embedded.stt.voice_activity import VoiceActivityDetector
 from embedded.stt.worker import serve
-from tests.speech_clips import silence, speak
+from tests.speech_clips import SENTENCES, silence, speak
 
 
 def audio_commands(stream: int, pcm: np.ndarray[Any, np.dtype[np.float32]]) -> list[dict[str, Any]]:
@@ -73,3 +73,17 @@ def test_commands_of_an_ended_stream_are_ignored() -> None:
     assert stream_2 == [
         {"op": "marker", "stream": 2, "id": 2, "frames": 0, "idle": True, "words": []}
     ]
+
+
+def test_a_new_stream_skips_the_backlog_of_the_ended_one() -> None:
+    backlog = audio_commands(1, np.concatenate([speak(s) for s in SENTENCES[:3]]))
+    commands = [
+        {"op": "reset", "stream": 1},
+        *backlog,
+        {"op": "reset", "stream": 2},  # sent at once when stream 1 ends
+        {"op": "marker", "stream": 2, "id": 7},
+    ]
+    answers = run_worker(commands)
+    processed_for_ended_stream = [a for a in answers if a.get("stream") == 1]
+    assert len(processed_for_ended_stream) < len(backlog) // 2
+    assert answers[-1]["op"] == "marker" and answers[-1]["id"] == 7
