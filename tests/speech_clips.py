@@ -74,9 +74,9 @@ def speak(text: str, voice: str = DEFAULT_VOICE) -> npt.NDArray[np.float32]:
     pcm = _synthesise(text, voice)
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     # Write then rename, so that parallel test runs never read a half-written file.
-    partial = cached.with_suffix(f".{id(pcm)}.partial.npy")
-    np.save(partial, pcm)
-    partial.replace(cached)
+    with tempfile.NamedTemporaryFile(dir=CACHE_DIR, suffix=".partial", delete=False) as partial:
+        np.save(partial, pcm)
+    Path(partial.name).replace(cached)
     return pcm
 
 
