@@ -11,7 +11,7 @@ import typer
 from rich.live import Live
 
 from ops.swarm import stack_files
-from ops.swarm.cli_options import Json, Stack, console, fail, print_json
+from ops.swarm.cli_options import Json, Stack, console, errors, fail, print_json
 from ops.swarm.convergence import (
     Outcome,
     ServiceProgress,
@@ -156,7 +156,9 @@ def deploy(
         )
         for secret in created:
             if secret.generated and secret.name.endswith(GRAFANA_ADMIN_PASSWORD):
-                console.print(f"Grafana's admin password (shown once): {secret.generated}")
+                # On stderr with --json, so that stdout stays one JSON document.
+                shown = errors if as_json else console
+                shown.print(f"Grafana's admin password (shown once): {secret.generated}")
         outcome, progress, changed = _deploy_and_wait(
             client,
             plan,

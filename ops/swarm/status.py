@@ -83,17 +83,28 @@ def status(stack: Stack = DEFAULT_STACK, as_json: Json = False) -> None:
         if not services:
             fail(f"stack {stack!r} has no services (deploy it with `unmute-ops deploy`)")
         nodes = node_rows(client)
-        load = load_rows(read_load(client, stack))
     except SwarmError as error:
         fail(str(error))
+    # The load needs a probe inside the stack's network, which a drained manager cannot
+    # join: then say so, and still show what the engine knows.
+    load: list[dict[str, Any]] | None = None
+    load_error: str | None = None
+    try:
+        load = load_rows(read_load(client, stack))
+    except SwarmError as error:
+        load_error = str(error)
     if as_json:
-        print_json({"stack": stack, "services": services, "nodes": nodes, "load": load})
+        report = {"stack": stack, "services": services, "nodes": nodes, "load": load}
+        print_json({**report, "load_error": load_error})
         return
     service_columns = ("service", "mode", "tasks", "image", "update")
     console.print(_table(f"stack {stack}", services, service_columns))
     node_columns = ("hostname", "role", "availability", "state", "labels")
     console.print(_table("nodes", nodes, node_columns))
-    console.print(_load_table(load))
+    if load is not None:
+        console.print(_load_table(load))
+    else:
+        console.print(f"[yellow]in use / capacity unknown:[/] {load_error}")
 
 
 def _table(title: str, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> Table:
