@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ops import serve
+from ops.loadtest_command import loadtest
 from ops.swarm.autoscale import autoscale
 from ops.swarm.deploy import deploy
 from ops.swarm.drain import drain
@@ -35,6 +36,7 @@ app.command()(logs)
 app.command()(rollback)
 app.command()(drain)
 app.command()(autoscale)
+app.command()(loadtest)
 
 
 @app.callback()
