@@ -21,7 +21,13 @@ FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
 UNMUTE_OPS = Path(sys.executable).with_name("unmute-ops")
 BUILD_TIMEOUT_S = 300
 E2E_TIMEOUT_S = 480  # the stack's start (~20 s) plus about a minute of conversations
-SCREENSHOTS = ("conversation-desktop.png", "conversation-phone.png", "waiting-for-seat.png")
+SCREENSHOTS = (
+    "conversation-desktop.png",
+    "conversation-phone.png",
+    "barge-in.png",
+    "waiting-for-seat.png",
+    "services-down.png",
+)
 
 
 def _npm() -> str:

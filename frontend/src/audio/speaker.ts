@@ -17,6 +17,10 @@ export class BotSpeaker {
   private granule = 0;
   /** Decoded audio stamped at or before this (µs) belongs to an interrupted turn. */
   private discardThrough = -1;
+  /** Between an interruption and the next turn: audio still arriving is not played. */
+  private muted = false;
+  /** Packets skipped because they belonged to an interrupted turn. */
+  skippedPackets = 0;
   /** The stream's header, to start a fresh decoder if the current one fails. */
   private header: { head: OpusHead; packet: Uint8Array } | null = null;
 
@@ -39,6 +43,11 @@ export class BotSpeaker {
     if (this.decoder?.state !== "configured") this.decoder = this.newDecoder(this.header);
     const decoder = this.decoder;
     for (const packet of chunk.packets) {
+      if (this.muted) {
+        this.skippedPackets++;
+        this.granule += opusPacketSamples(packet);
+        continue;
+      }
       decoder.decode(
         new EncodedAudioChunk({ type: "key", timestamp: this.microseconds(), data: packet }),
       );
@@ -46,10 +55,19 @@ export class BotSpeaker {
     }
   }
 
-  /** The user barged in: silence now, including audio still inside the decoder. */
+  /**
+   * The user barged in: silence now, including audio still inside the decoder or in
+   * flight from the server, until the bot's next turn begins.
+   */
   interrupt(): void {
+    this.muted = true;
     this.discardThrough = this.microseconds();
     this.send({ type: "flush" });
+  }
+
+  /** The bot's next turn began (`response.created`): play again. */
+  startTurn(): void {
+    this.muted = false;
   }
 
   close(): void {

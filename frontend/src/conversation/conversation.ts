@@ -226,9 +226,13 @@ export class Conversation {
     switch (event.type) {
       case "response.audio.delta":
         connection.speaker?.pushDelta(event.delta);
+        this.debug.skippedPackets = connection.speaker?.skippedPackets ?? 0;
         return; // many per second: no re-render
       case "unmute.interrupted_by_vad":
         connection.speaker?.interrupt();
+        break;
+      case "response.created":
+        connection.speaker?.startTurn();
         break;
       case "session.updated":
         this.debug.sessionVoice = event.session.voice ?? null;

@@ -11,6 +11,8 @@ export interface UnmuteDebug {
   recentEvents: string[];
   micRms: number;
   pagesSent: number;
+  /** Bot audio packets not played because they arrived after an interruption. */
+  skippedPackets: number;
   /** The voice the server confirmed in `session.updated`. */
   sessionVoice: string | null;
   playback: PlaybackStats | null;
@@ -30,6 +32,7 @@ export class DebugHooks implements UnmuteDebug {
   recentEvents: string[] = [];
   micRms = 0;
   pagesSent = 0;
+  skippedPackets = 0;
   sessionVoice: string | null = null;
   playback: PlaybackStats | null = null;
 

@@ -46,9 +46,10 @@ export function nextTranscript(transcript: Transcript, event: ServerEvent): Tran
         text: appendWord(turn.text, event.delta),
       }));
     case "unmute.interrupted_by_vad":
-      return last?.speaker === "bot"
-        ? withLast(transcript, (turn) => ({ ...turn, interrupted: true }))
-        : transcript;
+      if (last?.speaker !== "bot") return transcript;
+      // A turn cut before its first word said nothing: drop it rather than show "…".
+      if (last.text === "") return transcript.slice(0, -1);
+      return withLast(transcript, (turn) => ({ ...turn, interrupted: true }));
     default:
       return transcript;
   }

@@ -1,8 +1,7 @@
 /**
- * A whole spoken conversation in real headless Chromium against the real local stack:
- * the page loads and connects, the greeting is heard, the user's sentence (a fake
- * microphone playing a WAV file) shows up as a transcript, the reply is subtitled and
- * heard, and speaking over the bot silences it at once.
+ * A spoken conversation in real headless Chromium against the real local stack: the page
+ * loads and connects, the greeting is heard, the user's sentence (a fake microphone
+ * playing a WAV file) shows up as a transcript, and the reply is subtitled and heard.
  */
 import { join } from "node:path";
 
@@ -14,12 +13,11 @@ import { audibleSeconds, debugState, eventCount, waitUntil } from "./pageHooks";
 import { RESULTS_DIR } from "./paths";
 import { writeRecording } from "./speech";
 
-// The Guide character's opening takes about 9 s to say and its explanations about 7 s, so
-// the answer is long enough to be interrupted. Times count from when the microphone opens.
-const CHARACTER = /Guide/;
-const ANSWER = { text: "yes please tell me more", at: 11 }; // once the greeting has ended
-const BARGE_IN = { text: "wait a moment please", at: 16 }; // ~2 s into the reply
-const RECORDING_SECONDS = 30;
+// Robin's greeting takes about 4 s to say; the user answers well after it, even on a
+// slow machine. Times count from when the page opens the microphone.
+const CHARACTER = /Robin/;
+const QUESTION = { text: "can you tell me a funny story", at: 10 };
+const RECORDING_SECONDS = 25;
 
 describe("a conversation in the browser", () => {
   let browser: Browser;
@@ -28,7 +26,7 @@ describe("a conversation in the browser", () => {
 
   beforeAll(async () => {
     const clip = join(RESULTS_DIR, "conversation-microphone.wav");
-    writeRecording(clip, [ANSWER, BARGE_IN], RECORDING_SECONDS);
+    writeRecording(clip, [QUESTION], RECORDING_SECONDS);
     browser = await launchChromium(clip);
     ({ page, errors } = await openPage(browser, `${inject("stackUrl")}/`));
   });
@@ -54,16 +52,17 @@ describe("a conversation in the browser", () => {
       (s) => eventCount(s, "response.audio.done") >= 1,
       40_000,
     );
-    expect(audibleSeconds(state)).toBeGreaterThan(2);
-    expect(state.pagesSent).toBeGreaterThan(100); // the microphone streams meanwhile
+    expect(audibleSeconds(state)).toBeGreaterThan(1.5);
+    expect(eventCount(state, "unmute.interrupted_by_vad")).toBe(0);
+    expect(state.pagesSent).toBeGreaterThan(50); // the microphone streams meanwhile
     const greeting = await page.getByTestId("bot-subtitle").first().innerText();
-    expect(greeting.split(/\s+/).length).toBeGreaterThan(5);
+    expect(greeting.split(/\s+/).length).toBeGreaterThan(4);
   });
 
   it("shows what the user said", async () => {
     await page
       .getByTestId("user-transcript")
-      .filter({ hasText: /tell me more/i })
+      .filter({ hasText: /funny story/i })
       .waitFor({ timeout: 30_000 });
   });
 
@@ -73,7 +72,7 @@ describe("a conversation in the browser", () => {
     await waitUntil(
       "reply subtitles",
       () => reply.innerText().catch(() => ""),
-      (t) => t.split(/\s+/).length >= 3,
+      (text) => text.split(/\s+/).length >= 3,
       30_000,
     );
     await waitUntil(
@@ -82,33 +81,6 @@ describe("a conversation in the browser", () => {
       (s) => audibleSeconds(s) > audibleSeconds(before) + 1,
       20_000,
     );
-  });
-
-  it("stops playing at once when the user barges in", async () => {
-    await waitUntil(
-      "unmute.interrupted_by_vad",
-      () => debugState(page),
-      (s) => eventCount(s, "unmute.interrupted_by_vad") >= 1,
-      30_000,
-    );
-    // Measured inside the page: whatever is heard from 0.3 s to 1 s after the interruption.
-    const { audibleDuringWindow, flushes, repliesDuringWindow } = await page.evaluate(async () => {
-      const read = () => window.unmuteDebug!;
-      const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-      await sleep(300);
-      const audible = read().playback?.audibleSamples ?? 0;
-      const replies = read().eventCounts["response.created"] ?? 0;
-      await sleep(700);
-      return {
-        audibleDuringWindow: (read().playback?.audibleSamples ?? 0) - audible,
-        flushes: read().playback?.flushes ?? 0,
-        repliesDuringWindow: (read().eventCounts["response.created"] ?? 0) - replies,
-      };
-    });
-    expect(flushes).toBeGreaterThanOrEqual(1);
-    expect(repliesDuringWindow).toBe(0); // the user is still talking: no new reply yet
-    expect(audibleDuringWindow).toBe(0);
-    await page.getByText("(interrupted)").waitFor();
   });
 
   it("looks right on desktop and phone screens", async () => {

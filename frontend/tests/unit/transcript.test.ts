@@ -55,6 +55,14 @@ describe("transcript", () => {
     ]);
   });
 
+  it("drops a bot turn interrupted before it said a word", () => {
+    const interrupted: ServerEvent = { ...id, type: "unmute.interrupted_by_vad" };
+    expect(run([created, said("Hi"), interrupted, created, interrupted, heard("wait")])).toEqual([
+      { speaker: "bot", text: "Hi", interrupted: true },
+      { speaker: "user", text: "wait", interrupted: false },
+    ]);
+  });
+
   it("ignores the LLM's early words: subtitles follow the voice", () => {
     const before = run([created]);
     const ready: ServerEvent = { ...id, type: "unmute.response.text.delta.ready", delta: "Hi" };
