@@ -67,9 +67,10 @@ class SttLink:
         self._opened_at = 0.0
 
     async def open(self) -> None:
-        """Open the first stream; raises `SpeechServiceError` if none can be had."""
+        """Open the first stream, retrying briefly: a slot frees up as soon as another
+        conversation's stream closes. Raises `SpeechServiceError` if none can be had."""
         started = time.monotonic()
-        self._stream = await self._open_stream()
+        self._stream = await self._open_with_retries()
         self._began(started)
 
     def send_audio(self, pcm: npt.NDArray[np.float32]) -> None:
@@ -138,17 +139,21 @@ class SttLink:
         if stream is not None:
             asyncio.get_running_loop().create_task(stream.aclose())
 
+    async def _open_with_retries(self) -> SttStream:
+        async for attempt in AsyncRetrying(
+            stop=stop_after_attempt(REOPEN_ATTEMPTS),
+            wait=wait_exponential_jitter(multiplier=0.1, max=0.5, jitter=0.1),
+            retry=retry_if_exception(_retryable),
+            reraise=True,
+        ):
+            with attempt:
+                return await self._open_stream()
+        raise AssertionError("unreachable: tenacity reraises the last error")
+
     async def _reopen(self) -> None:
         started = time.monotonic()
         try:
-            async for attempt in AsyncRetrying(
-                stop=stop_after_attempt(REOPEN_ATTEMPTS),
-                wait=wait_exponential_jitter(multiplier=0.1, max=0.5, jitter=0.1),
-                retry=retry_if_exception(_retryable),
-                reraise=True,
-            ):
-                with attempt:
-                    self._stream = await self._open_stream()
+            self._stream = await self._open_with_retries()
         except SpeechServiceError as error:
             raise SttLost(str(error)) from error
         self._began(started)
