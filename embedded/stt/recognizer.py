@@ -59,11 +59,12 @@ class SpeechRecognizer:
         self._decoder = decoder or create_decoder()
         self._initial_cmn = self._decoder.get_cmn(False)
         self._preroll: deque[bytes] = deque(maxlen=round(PREROLL_S / BLOCK_S))
+        self._state = _State.IDLE
         self.reset()
 
     def reset(self) -> None:
         """Forget the current stream, including the speaker's adapted normalisation."""
-        if getattr(self, "_state", None) is _State.SPEAKING:
+        if self._state is _State.SPEAKING:
             self._decoder.end_utt()
         self._decoder.set_cmn(self._initial_cmn)
         self._state = _State.IDLE
