@@ -41,6 +41,15 @@ describe("a conversation in the browser", () => {
     expect(await page.getByRole("radio").count()).toBeGreaterThanOrEqual(5);
   });
 
+  it("lets the keyboard pick a character", async () => {
+    const radios = page.getByRole("radio");
+    await radios.nth(0).focus();
+    await page.keyboard.press("ArrowDown");
+    expect(await radios.nth(1).isChecked()).toBe(true);
+    await page.keyboard.press("ArrowUp");
+    expect(await radios.nth(0).isChecked()).toBe(true);
+  });
+
   it("connects and plays the greeting", async () => {
     await page.getByRole("radio", { name: CHARACTER }).check();
     await page.getByRole("button", { name: "Connect" }).click();
