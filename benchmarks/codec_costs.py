@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import base64
+import ctypes
+import ctypes.util
 import json
 import timeit
 from collections.abc import Callable
@@ -27,12 +29,16 @@ from backend.audio.ogg_pages import OggPageSplitter
 from backend.clients.audio_frames import pack_audio_frame, parse_audio_frame
 from backend.realtime import events as ev
 from loadtest.clips import load_clips
-from loadtest.ogg_opus import OggOpusMuxer, encode_silence
+from loadtest.ogg_opus import PACKET_SAMPLES, encode_silence, stream_writer
 from loadtest.protocol_check import parse_server_message
 
 SAMPLE_RATE = 24_000
 UNIT_SAMPLES = 480  # 20 ms
-REPEATS = 5
+REPEATS = 7
+# libopus request and application codes (opus_defines.h).
+_OPUS_SET_COMPLEXITY = 4010
+_OPUS_APPLICATION_VOIP = 2048
+_OPUS_APPLICATION_AUDIO = 2049
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,44 @@ def best_seconds(call: Callable[[], object], number: int) -> float:
     return min(timeit.repeat(call, number=number, repeat=REPEATS)) / number
 
 
+def libopus_costs(frames: list[npt.NDArray[np.float32]]) -> list[Cost]:
+    """What the system's libopus costs per frame at lower complexities (the backend's
+    encoder, sphn, offers no complexity setting): the room an encoder choice leaves."""
+    path = ctypes.util.find_library("opus")
+    if path is None:
+        return []
+    lib = ctypes.CDLL(path)
+    lib.opus_encoder_create.restype = ctypes.c_void_p
+    lib.opus_encoder_ctl.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
+    lib.opus_encode_float.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int32,
+    ]
+    lib.opus_encoder_destroy.argtypes = [ctypes.c_void_p]
+    lib.opus_get_version_string.restype = ctypes.c_char_p
+    version = lib.opus_get_version_string().decode()
+    output = ctypes.create_string_buffer(4000)
+    costs: list[Cost] = []
+    for application, name in ((_OPUS_APPLICATION_VOIP, "voip"), (_OPUS_APPLICATION_AUDIO, "audio")):
+        for complexity in (10, 5, 3):
+            error = ctypes.c_int()
+            encoder = lib.opus_encoder_create(SAMPLE_RATE, 1, application, ctypes.byref(error))
+            lib.opus_encoder_ctl(encoder, _OPUS_SET_COMPLEXITY, complexity)
+
+            def run(encoder: int = encoder) -> None:
+                for frame in frames:
+                    lib.opus_encode_float(encoder, frame.ctypes.data, frame.size, output, 4000)
+
+            seconds = best_seconds(run, 1) / len(frames)
+            lib.opus_encoder_destroy(encoder)
+            step = f"{version} encode, {name}, complexity {complexity} (not used)"
+            costs.append(Cost(step, "40 ms", frames[0].size, seconds))
+    return costs
+
+
 def _speech() -> npt.NDArray[np.float32]:
     return np.concatenate([clip.pcm for clip in load_clips()])
 
@@ -66,22 +110,21 @@ def measure() -> list[Cost]:
     frames = [speech[i : i + page] for i in range(0, speech.size - page, page)]
     costs: list[Cost] = []
 
-    def encode_all(source: list[npt.NDArray[np.float32]]) -> Callable[[], None]:
+    def encode_all(source: list[npt.NDArray[np.float32]], use_libopus: bool) -> Callable[[], None]:
         def run() -> None:
-            encoder = OpusOutputEncoder()
+            encoder = OpusOutputEncoder(use_libopus=use_libopus)
             for frame in source:
                 encoder.encode(frame)
 
         return run
 
     n = len(frames)
-    costs.append(
-        Cost("Opus encode, speech", "40 ms", page, best_seconds(encode_all(frames), 1) / n)
-    )
     silence = [np.zeros(page, dtype=np.float32)] * n
-    costs.append(
-        Cost("Opus encode, silence", "40 ms", page, best_seconds(encode_all(silence), 1) / n)
-    )
+    for use_libopus in (False, True):
+        codec = OpusOutputEncoder(use_libopus=use_libopus).codec
+        for what, source in (("speech", frames), ("silence", silence)):
+            seconds = best_seconds(encode_all(source, use_libopus), 1) / n
+            costs.append(Cost(f"Opus encode ({codec}), {what}", "40 ms", page, seconds))
 
     encoder = OpusOutputEncoder()
     pages = [encoder.encode(frame) for frame in frames]
@@ -192,16 +235,16 @@ def measure() -> list[Cost]:
         )
     )
     headers, packet = encode_silence()
-    muxer = OggOpusMuxer(headers, serial=7)
+    muxer = stream_writer(headers, serial=7)
     costs.append(
         Cost(
             "load tester: mux one pre-encoded page",
             "40 ms",
             page,
-            best_seconds(lambda: muxer.page(packet), 5000),
+            best_seconds(lambda: muxer.page(packet, PACKET_SAMPLES), 5000),
         )
     )
-    return costs
+    return costs + libopus_costs(frames)
 
 
 def costs_markdown(costs: list[Cost]) -> str:

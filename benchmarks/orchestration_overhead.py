@@ -116,7 +116,7 @@ async def measure_level(
     concurrency: int,
     duration_s: float,
     profile_to: Path | None,
-) -> tuple[LevelFigures, LevelResult]:
+) -> tuple[LevelFigures, LevelResult, dict[str, Any]]:
     async with httpx.AsyncClient(trust_env=False) as http:
         await stack.trace(http, reset=True)
     window: dict[str, Any] = {}
@@ -142,7 +142,7 @@ async def measure_level(
     )
     async with httpx.AsyncClient(trust_env=False) as http:
         trace = await stack.trace(http)
-    return _figures(level, trace, window, profile_to), level
+    return _figures(level, trace, window, profile_to), level, trace
 
 
 def _figures(
@@ -289,12 +289,15 @@ async def run_benchmark(args: argparse.Namespace) -> list[LevelFigures]:
         idle = await _idle_backend(stack)
         for concurrency in levels:
             profile_to = out / f"profile-{concurrency}.txt" if concurrency in args.profile else None
-            figure, level = await measure_level(stack, plan, concurrency, args.duration, profile_to)
+            figure, level, trace = await measure_level(
+                stack, plan, concurrency, args.duration, profile_to
+            )
             figure.rss_mib_per_conversation = round(
                 (figure.backend_rss_mib - idle["rss_mib"]) / concurrency, 2
             )
             figures.append(figure)
             (out / f"level-{concurrency}.json").write_text(level.model_dump_json())
+            (out / f"trace-{concurrency}.json").write_text(json.dumps(trace))
             print(figures_markdown([figure], idle), flush=True)
             await asyncio.sleep(SETTLE_BETWEEN_LEVELS_S)
     (out / "figures.json").write_text(json.dumps([asdict(f) for f in figures], indent=2))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from loadtest.ogg_opus import PACKET_SAMPLES, EncodedClip, OggOpusMuxer, OpusHeaders
+from loadtest.ogg_opus import PACKET_SAMPLES, EncodedClip, OpusHeaders, stream_writer
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class ScheduledSpeech:
 
 class Microphone:
     def __init__(self, headers: OpusHeaders, silence_packet: bytes, serial: int) -> None:
-        self._muxer = OggOpusMuxer(headers, serial)
+        self._pages = stream_writer(headers, serial)
         self._silence = silence_packet
         self._queued: deque[bytes] = deque()
         self._started = False
@@ -51,8 +51,8 @@ class Microphone:
         headers = b""
         if not self._started:
             self._started = True
-            headers = self._muxer.header_pages()
+            headers = self._pages.header_pages()
         packet = self._queued.popleft() if self._queued else self._silence
-        data = headers + self._muxer.page(packet)
+        data = headers + self._pages.page(packet, PACKET_SAMPLES)
         self.position += PACKET_SAMPLES
         return data

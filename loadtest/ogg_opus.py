@@ -10,7 +10,6 @@ and granule positions), which costs a header and a checksum per page.
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,12 +17,9 @@ import numpy.typing as npt
 import sphn
 
 from backend.audio.ogg import ENCODER_FRAME_SAMPLES, SAMPLE_RATE, OggPageSplitter, OpusOutputEncoder
-from backend.audio.ogg_pages import FLAG_BOS, FLAG_CONTINUED, ogg_crc
+from backend.audio.ogg_writer import OggOpusWriter
 
 PACKET_SAMPLES = ENCODER_FRAME_SAMPLES
-# Ogg Opus counts granule positions at 48 kHz whatever the input rate (RFC 7845 §4).
-_GRANULE_PER_SAMPLE = 48_000 // SAMPLE_RATE
-_PAGE_HEADER = struct.Struct("<4sBBqIIIB")
 _MAX_LACING = 255
 # Encoded after a clip so the encoder's look-ahead delivers the clip's last samples.
 _FLUSH_TAIL_S = 0.1
@@ -110,47 +106,13 @@ def encode_silence() -> tuple[OpusHeaders, bytes]:
     return headers, packets[-1]
 
 
+def stream_writer(headers: OpusHeaders, serial: int) -> OggOpusWriter:
+    """A fresh Ogg stream for these packets: each connection has its own."""
+    return OggOpusWriter(headers.opus_head, headers.opus_tags, serial, SAMPLE_RATE)
+
+
 def _decode(headers: OpusHeaders, packets: list[bytes]) -> Pcm:
-    muxer = OggOpusMuxer(headers, serial=1)
-    stream = muxer.header_pages() + b"".join(muxer.page(packet) for packet in packets)
+    writer = stream_writer(headers, serial=1)
+    pages = [writer.page(packet, PACKET_SAMPLES) for packet in packets]
+    stream = writer.header_pages() + b"".join(pages)
     return np.asarray(sphn.OpusStreamReader(SAMPLE_RATE).append_bytes(stream), dtype=np.float32)
-
-
-class OggOpusMuxer:
-    """One continuous Ogg Opus stream: header pages first, then one page per packet."""
-
-    def __init__(self, headers: OpusHeaders, serial: int) -> None:
-        self._headers = headers
-        self._serial = serial & 0xFFFFFFFF
-        self._sequence = 0
-        self._granule = 0
-
-    def header_pages(self) -> bytes:
-        """OpusHead on the beginning-of-stream page, then OpusTags."""
-        return self._page(self._headers.opus_head, FLAG_BOS, 0) + self._page(
-            self._headers.opus_tags, 0, 0
-        )
-
-    def page(self, packet: bytes, samples: int = PACKET_SAMPLES) -> bytes:
-        """A page carrying one audio packet of `samples` samples (at 24 kHz)."""
-        self._granule += samples * _GRANULE_PER_SAMPLE
-        return self._page(packet, 0, self._granule)
-
-    def _page(self, packet: bytes, flags: int, granule: int) -> bytes:
-        full, rest = divmod(len(packet), _MAX_LACING)
-        lacing = bytes([_MAX_LACING] * full + [rest])
-        if len(lacing) > _MAX_LACING:
-            raise ValueError("a packet this large needs several pages")
-        header = _PAGE_HEADER.pack(
-            b"OggS",
-            0,
-            flags & ~FLAG_CONTINUED,
-            granule,
-            self._serial,
-            self._sequence,
-            0,
-            len(lacing),
-        )
-        self._sequence += 1
-        page = header + lacing + packet
-        return page[:22] + ogg_crc(page).to_bytes(4, "little") + page[26:]

@@ -7,16 +7,25 @@ continuous stream that `response.audio.delta` events carry (protocols.md §1).
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 import sphn
 from numpy.typing import ArrayLike, NDArray
 
+from backend.audio.libopus import (
+    ENCODER_COMPLEXITY,
+    LibopusEncoder,
+    libopus_version,
+    load_libopus,
+)
 from backend.audio.ogg_pages import (
     MAX_PAGE_BYTES,
     OggFormatError,
     OggPage,
     OggPageSplitter,
 )
+from backend.audio.ogg_writer import OPUS_GRANULE_RATE, OggOpusWriter, opus_head, opus_tags
 
 __all__ = [
     "ENCODER_FRAME_SAMPLES",
@@ -30,9 +39,12 @@ __all__ = [
 ]
 
 SAMPLE_RATE = 24_000
-# sphn's writer encodes 40 ms Opus frames, one page each; we hand it whole frames only,
-# so a flush leaves nothing buffered inside it.
+# 40 ms Opus frames, one page each (as sphn's writer makes them); the writers get whole
+# frames only, so a flush leaves nothing buffered inside them.
 ENCODER_FRAME_SAMPLES = 960
+# The serial number sphn's writer gives its stream: each connection carries exactly one
+# logical stream, so any constant will do, and this one keeps both encoders alike.
+STREAM_SERIAL = 42
 # OpusHead plus OpusTags, with room for tags split over a few pages; kept to rebuild
 # the decoder, so bounded to keep a connection's memory small.
 _MAX_HEADER_PAGES = 4
@@ -191,8 +203,15 @@ class OpusOutputEncoder:
     words are not held back; the stream simply continues after it.
     """
 
-    def __init__(self, sample_rate: int = SAMPLE_RATE) -> None:
-        self._writer = sphn.OpusStreamWriter(sample_rate)
+    def __init__(self, sample_rate: int = SAMPLE_RATE, *, use_libopus: bool = True) -> None:
+        self._writer: _PageWriter
+        if use_libopus and load_libopus() is not None:
+            self._writer = _LibopusPageWriter(sample_rate)
+            self.codec = f"{libopus_version()}, complexity {ENCODER_COMPLEXITY}"
+        else:
+            self._writer = sphn.OpusStreamWriter(sample_rate)
+            self.codec = "sphn"
+        """Which encoder makes the packets (libopus when installed, else sphn's)."""
         self._pending = np.zeros(0, dtype=np.float32)
         self.samples_encoded = 0
         """Samples turned into pages so far, including flush padding."""
@@ -228,3 +247,31 @@ class OpusOutputEncoder:
         pages = self._writer.append_pcm(np.ascontiguousarray(samples))
         self.samples_encoded += samples.size
         return bytes(pages)
+
+
+class _PageWriter(Protocol):
+    def append_pcm(self, pcm: NDArray[np.float32]) -> bytes: ...
+
+
+class _LibopusPageWriter:
+    """sphn's `OpusStreamWriter` interface (whole frames in, complete pages out, the
+    header pages first) on top of libopus at a chosen complexity."""
+
+    def __init__(self, sample_rate: int) -> None:
+        self._encoder = LibopusEncoder(sample_rate)
+        pre_skip = self._encoder.lookahead * (OPUS_GRANULE_RATE // sample_rate)
+        self._pages = OggOpusWriter(
+            opus_head(input_sample_rate=sample_rate, pre_skip=pre_skip),
+            opus_tags(f"unmute ({libopus_version()})"),
+            serial=STREAM_SERIAL,
+            sample_rate=sample_rate,
+        )
+        self._started = False
+
+    def append_pcm(self, pcm: NDArray[np.float32]) -> bytes:
+        pages = [] if self._started else [self._pages.header_pages()]
+        self._started = True
+        for start in range(0, pcm.size, ENCODER_FRAME_SAMPLES):
+            frame = pcm[start : start + ENCODER_FRAME_SAMPLES]
+            pages.append(self._pages.page(self._encoder.encode(frame), frame.size))
+        return b"".join(pages)
