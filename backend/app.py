@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import httpx
 from fastapi import FastAPI, File, HTTPException, Request, Response, UploadFile, WebSocket
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -58,6 +59,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Unmute backend", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.add_middleware(StripApiPrefix)
+    # A browser app served from another origin (a CDN) reads /v1/health and /v1/voices.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.origin_list(),
+        allow_methods=["GET", "POST"],
+        allow_headers=["*"],
+    )
 
     def services_of(request: Request | WebSocket) -> Services:
         services: Services = request.app.state.services

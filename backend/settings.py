@@ -92,8 +92,11 @@ class Settings(BaseSettings):
     def _strip_trailing_slash(cls, value: str) -> str:
         return ",".join(part.strip().rstrip("/") for part in value.split(",") if part.strip())
 
+    def origin_list(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip()]
+
     def origin_allowed(self, origin: str | None) -> bool:
-        allowed = [o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip()]
+        allowed = self.origin_list()
         return origin is None or "*" in allowed or origin.rstrip("/") in allowed
 
     @field_validator("llm_model", "llm_api_key", "voice_cloning_url", "frontend_dir")

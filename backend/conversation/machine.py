@@ -141,7 +141,7 @@ class Conversation:
             and self.pause_probability < rules.BARGE_IN_PAUSE_PROBABILITY
             and self._may_interrupt()
         ):
-            return self._interrupt()
+            return self._interrupt(step.t)
         return []
 
     def _on_user_word(self, word: SttWord) -> list[Action]:
@@ -149,7 +149,7 @@ class Conversation:
         if self.phase is Phase.REPLYING:
             if not self._may_interrupt():
                 return []  # most likely the bot's own voice echoed back
-            actions = self._interrupt()
+            actions = self._interrupt(word.t)
         if self.phase not in (Phase.LISTENING, Phase.FLUSHING):
             return actions
         if self._user_words_this_turn == 0 and self.phase is Phase.LISTENING:
@@ -260,10 +260,11 @@ class Conversation:
             actions.append(Close(1000, "goodbye"))
         return actions
 
-    def _interrupt(self) -> list[Action]:
+    def _interrupt(self, t: float) -> list[Action]:
         self.history.interrupt_assistant()
         self.phase = Phase.LISTENING
         self._user_words_this_turn = 0
+        self._listening_since = t  # the user is speaking now: the silence clock restarts
         return [CancelReply(self._response_id), Emit(ev.UnmuteInterruptedByVad())]
 
     # --- time passing -----------------------------------------------------------------

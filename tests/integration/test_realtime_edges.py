@@ -183,6 +183,11 @@ async def test_a_foreign_origin_is_refused() -> None:
         assert refused.value.response.status_code == 403
         async with connect(s.ws_url, origin="https://unmute.example") as ws:  # type: ignore[arg-type]
             assert ws.protocol.state.name == "OPEN"
+        async with httpx.AsyncClient(base_url=f"http://{s.address}") as http:
+            allowed = await http.get("/v1/health", headers={"Origin": "https://unmute.example"})
+            assert allowed.headers["access-control-allow-origin"] == "https://unmute.example"
+            foreign = await http.get("/v1/health", headers={"Origin": "https://evil.example"})
+            assert "access-control-allow-origin" not in foreign.headers
 
 
 async def test_a_browser_that_stops_reading_is_let_go() -> None:

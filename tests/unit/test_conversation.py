@@ -194,6 +194,16 @@ def test_the_pause_probability_dropping_interrupts_the_bot() -> None:
     assert event_types(out)[0] == "unmute.interrupted_by_vad"
 
 
+def test_a_voice_barge_in_does_not_trigger_the_silence_prompt() -> None:
+    s = Script()
+    s.start()
+    s.frames(100, SILENCE)  # 8 s into a long greeting, which is still playing
+    s.frames(3, SPEECH)  # the user talks over it: no words recognised yet
+    assert "unmute.interrupted_by_vad" in event_types(s.actions)
+    out = s.frames(30, SPEECH)  # and goes on talking for a few seconds
+    assert "response.created" not in event_types(out)
+
+
 def test_no_barge_in_during_the_first_seconds() -> None:
     s = Script()
     s.start()
