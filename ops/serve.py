@@ -26,11 +26,23 @@ ApiKey = Annotated[
 MAX_WS_MESSAGE_BYTES = 16 * 1024 * 1024
 # Speech streams are short (one utterance or reply): let them finish before stopping.
 SPEECH_DRAIN_GRACE_S = 20.0
+SPEECH_PING_INTERVAL_S = 10.0  # moshi-server's housekeeping ping
 
 
-def _run(app_: FastAPI, host: str, port: int, drain: Callable[[], Awaitable[None]]) -> None:
+def _run(
+    app_: FastAPI,
+    host: str,
+    port: int,
+    drain: Callable[[], Awaitable[None]],
+    ping_interval_s: float = 20.0,
+) -> None:
     config = uvicorn.Config(
-        app_, host=host, port=port, log_level="info", ws_max_size=MAX_WS_MESSAGE_BYTES
+        app_,
+        host=host,
+        port=port,
+        log_level="info",
+        ws_max_size=MAX_WS_MESSAGE_BYTES,
+        ws_ping_interval=ping_interval_s,
     )
     # uvicorn re-raises the signal it caught once it has shut down; Ctrl-C is a clean exit.
     with contextlib.suppress(KeyboardInterrupt):
@@ -38,8 +50,15 @@ def _run(app_: FastAPI, host: str, port: int, drain: Callable[[], Awaitable[None
 
 
 def _run_speech_server(app_: FastAPI, host: str, port: int) -> None:
-    """On SIGTERM a speech server takes no new stream and lets the current ones finish."""
-    _run(app_, host, port, lambda: app_.state.slots.drain(SPEECH_DRAIN_GRACE_S))
+    """On SIGTERM a speech server takes no new stream and lets the current ones finish.
+    Like moshi-server, it pings every 10 s."""
+    _run(
+        app_,
+        host,
+        port,
+        lambda: app_.state.slots.drain(SPEECH_DRAIN_GRACE_S),
+        ping_interval_s=SPEECH_PING_INTERVAL_S,
+    )
 
 
 async def _nothing_to_drain() -> None:

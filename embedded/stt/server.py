@@ -17,14 +17,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, WebSocket
-from fastapi.responses import PlainTextResponse
 from prometheus_client import CollectorRegistry
-from starlette.websockets import WebSocketDisconnect
 
+from embedded.frame_connection import ClientLeft, FrameConnection, refuse_upgrade
 from embedded.speech_common import NO_FREE_CHANNELS, SlotPool, add_common_routes, api_key_ok, pack
 from embedded.stt import protocol
 from embedded.stt.metrics import SttMetrics
-from embedded.stt.stream import IDLE_TIMEOUT_S, ClientLeft, StreamEnd, SttStream
+from embedded.stt.stream import IDLE_TIMEOUT_S, StreamEnd, SttStream
 from embedded.stt.worker_pool import RecognizerPool
 
 logger = logging.getLogger(__name__)
@@ -61,10 +60,10 @@ def create_app(
     @app.websocket("/api/asr-streaming")
     async def asr_streaming(websocket: WebSocket) -> None:
         if not api_key_ok(api_key, websocket.headers, websocket.query_params):
-            await _refuse_upgrade(websocket)
+            await refuse_upgrade(websocket)
             return
         await websocket.accept()
-        connection = _Connection(websocket)
+        connection = FrameConnection(websocket)
         has_slot = slot_pool.try_acquire()
         worker = recognizers.take() if has_slot else None
         if worker is None:
@@ -94,53 +93,3 @@ def create_app(
             metrics.streams_active.dec()
 
     return app
-
-
-async def _refuse_upgrade(websocket: WebSocket) -> None:
-    try:
-        await websocket.send_denial_response(PlainTextResponse("invalid api key", 401))
-    except RuntimeError:  # a server without the denial extension can only answer 403
-        await websocket.close(code=1008)
-
-
-class _Connection:
-    """Starlette's WebSocket seen as the frames-in, frames-out pair a stream needs."""
-
-    def __init__(self, websocket: WebSocket) -> None:
-        self._websocket = websocket
-        self.left = False
-
-    async def receive(self) -> bytes | str | None:
-        if self.left:
-            return None
-        try:
-            message = await self._websocket.receive()
-        except (WebSocketDisconnect, RuntimeError, OSError):
-            message = {"type": "websocket.disconnect"}
-        if message["type"] == "websocket.disconnect":
-            self.left = True
-            return None
-        data: bytes | None = message.get("bytes")
-        return data if data is not None else str(message.get("text") or "")
-
-    async def send(self, frame: bytes) -> None:
-        if self.left:
-            raise ClientLeft
-        try:
-            await self._websocket.send_bytes(frame)
-        except (WebSocketDisconnect, RuntimeError, OSError) as error:
-            self.left = True
-            raise ClientLeft from error
-
-    async def close(self, code: int) -> None:
-        try:
-            await self._websocket.close(code=code)
-        except (WebSocketDisconnect, RuntimeError, OSError):
-            self.left = True
-
-    async def send_and_close(self, frame: bytes, code: int = 1000) -> None:
-        try:
-            await self.send(frame)
-            await self.close(code)
-        except ClientLeft:
-            pass

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from embedded.frame_connection import ClientLeft
 from embedded.speech_common import pack
 from embedded.stt import protocol
 from embedded.stt.framing import FrameAssembler
@@ -47,10 +48,6 @@ _ARRIVALS_KEPT_S = 120.0  # word latency is measured for words up to this old
 
 Receive = Callable[[], Awaitable[bytes | str | None]]  # None once the client has left
 Send = Callable[[bytes], Awaitable[None]]  # raises ClientLeft once the client has left
-
-
-class ClientLeft(Exception):
-    """The client closed the connection; the stream ends quietly."""
 
 
 class StreamEnd(enum.Enum):

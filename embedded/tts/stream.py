@@ -12,6 +12,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
+from embedded.frame_connection import ClientLeft
 from embedded.tts.cloned_voices import voice_for_profile
 from embedded.tts.engine import SpeechEngine, Utterance
 from embedded.tts.espeak import EspeakParams
@@ -36,10 +37,6 @@ MAX_WORD_CHARS = 100
 
 Receive = Callable[[], Awaitable[bytes | str | None]]  # None once the client has left
 Send = Callable[[bytes], Awaitable[None]]  # raises ClientLeft once the client has left
-
-
-class ClientLeft(Exception):
-    """The client closed the connection; the stream ends quietly."""
 
 
 class TtsStream:

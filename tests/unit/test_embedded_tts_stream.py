@@ -10,10 +10,11 @@ import msgpack
 import pytest
 from prometheus_client import CollectorRegistry
 
+from embedded.frame_connection import ClientLeft
 from embedded.tts.engine import shared_engine
 from embedded.tts.messages import FRAME_SAMPLES
 from embedded.tts.metrics import TtsMetrics
-from embedded.tts.stream import ClientLeft, TtsStream
+from embedded.tts.stream import TtsStream
 from embedded.tts.voices import DEFAULT_VOICE
 
 # Generous: a stream that has not ended by then never will.
