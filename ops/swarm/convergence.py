@@ -36,6 +36,9 @@ FAILED_UPDATE_STATES = frozenset(
 UPDATE_IN_PROGRESS = frozenset({"updating", "rollback_started"})
 ROLLBACK_FAILED_STATES = frozenset({"rollback_paused"})
 TASK_FAILURES = frozenset({"failed", "rejected", "orphaned"})
+# Tasks of one service that failed since the deploy while none runs: it will not start by
+# itself (a crash at startup, a missing image), so stop waiting and report why.
+CRASH_LOOP_FAILURES = 3
 
 
 class Outcome(StrEnum):
@@ -52,9 +55,16 @@ class ServiceProgress:
     update_state: str | None
     problem: str | None
     rolling_back: bool = False  # a rollback was asked for: its completion is success
+    failures: int = 0  # tasks that failed since the deploy
+
+    @property
+    def crash_looping(self) -> bool:
+        return self.failures >= CRASH_LOOP_FAILURES and self.running == 0 < self.desired
 
     @property
     def failed(self) -> bool:
+        if self.crash_looping:
+            return True
         if self.rolling_back:
             return self.update_state in ROLLBACK_FAILED_STATES
         return self.update_state in FAILED_UPDATE_STATES
@@ -95,17 +105,28 @@ def assess(
     started = update.get("StartedAt")
     if since is not None and started and parse_time(started) < since:
         update_state = None
-    problem = _latest_problem(tasks, since)
-    return ServiceProgress(name_of(service), wanted, running, update_state, problem, rolling_back)
+    failures = _failures(tasks, since)
+    return ServiceProgress(
+        name_of(service),
+        wanted,
+        running,
+        update_state,
+        _latest_problem(failures),
+        rolling_back,
+        len(failures),
+    )
 
 
-def _latest_problem(tasks: Sequence[TaskInfo], since: datetime | None) -> str | None:
-    failures = [
+def _failures(tasks: Sequence[TaskInfo], since: datetime | None) -> list[TaskInfo]:
+    return [
         t
         for t in tasks
         if t["Status"]["State"] in TASK_FAILURES
         and (since is None or parse_time(t["Status"]["Timestamp"]) >= since)
     ]
+
+
+def _latest_problem(failures: Sequence[TaskInfo]) -> str | None:
     if not failures:
         return None
     latest = max(failures, key=lambda t: parse_time(t["Status"]["Timestamp"]))

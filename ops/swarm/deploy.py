@@ -175,10 +175,14 @@ def deploy(
         healthy, checks = wait_until_healthy(url, PUBLIC_CHECK_TIMEOUT_S)
     rolled_back: list[str] = []
     if not healthy and rollback and changed:
-        rolled_back = roll_back_services(client, stack, changed, timeout_s=timeout)
+        try:
+            rolled_back = roll_back_services(client, stack, changed, timeout_s=timeout)
+        except SwarmError as error:
+            fail(f"the deploy failed, and so did its rollback: {error}")
+    verdict = outcome.value if outcome is not Outcome.converged or healthy else "unhealthy"
     report = {
         "stack": stack,
-        "outcome": outcome.value if outcome is not Outcome.converged or healthy else "unhealthy",
+        "outcome": verdict,
         "ok": healthy,
         "services": [p.__dict__ for p in progress],
         "checks": [c.__dict__ for c in checks],
@@ -192,7 +196,7 @@ def deploy(
             console.print(f"{mark} {check.component}: {check.detail}")
         if rolled_back:
             console.print(f"[yellow]rolled back:[/] {', '.join(rolled_back)}")
-        console.print("[green]deployed[/]" if healthy else f"[red]deploy failed ({outcome})[/]")
+        console.print("[green]deployed[/]" if healthy else f"[red]deploy failed ({verdict})[/]")
     if not healthy:
         raise typer.Exit(1)
 

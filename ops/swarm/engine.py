@@ -28,8 +28,11 @@ class SwarmError(RuntimeError):
 
 def connect(*, swarm: bool = True) -> docker.DockerClient:
     """The engine named by DOCKER_HOST (or the local socket); with `swarm`, a swarm manager."""
-    import docker  # here, not at the top: `unmute-ops serve` must not need the SDK
-    from docker.errors import DockerException
+    try:  # here, not at the top: `unmute-ops serve` must not need the SDK
+        import docker
+        from docker.errors import DockerException
+    except ImportError as error:
+        raise SwarmError("the Docker SDK is missing: pip install docker") from error
 
     try:
         client = docker.from_env(timeout=API_TIMEOUT_S)

@@ -2,9 +2,15 @@
 #
 # BASE_IMAGE: any Debian bookworm image with Python 3.11 and its venv module. Without a
 # registry, `unmute-ops images` imports one made with debootstrap from the apt mirror.
-# The build needs no network: `unmute-ops images` puts every wheel in the context first.
+# Python packages need no network: `unmute-ops images` puts every wheel in the context.
 ARG BASE_IMAGE=python:3.11-slim-bookworm
 FROM ${BASE_IMAGE}
+
+# The system's libopus encodes the bot's voice at a fraction of the CPU (the debootstrap
+# base has it; a slim online base gets it here).
+RUN ldconfig -p | grep -q "libopus.so.0" \
+    || (apt-get update && apt-get install -y --no-install-recommends libopus0 \
+        && rm -rf /var/lib/apt/lists/*)
 
 # Dependencies first and the project last, so a code change rebuilds one small layer.
 COPY wheels/deps /tmp/wheels/deps

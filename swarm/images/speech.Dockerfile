@@ -5,6 +5,12 @@
 ARG BASE_IMAGE=python:3.11-slim-bookworm
 FROM ${BASE_IMAGE}
 
+# The system's libopus encodes the bot's voice at a fraction of the CPU (the debootstrap
+# base has it; a slim online base gets it here).
+RUN ldconfig -p | grep -q "libopus.so.0" \
+    || (apt-get update && apt-get install -y --no-install-recommends libopus0 \
+        && rm -rf /var/lib/apt/lists/*)
+
 COPY wheels/deps /tmp/wheels/deps
 RUN python3 -m venv /opt/unmute \
     && /opt/unmute/bin/pip install --no-index --no-cache-dir --disable-pip-version-check \

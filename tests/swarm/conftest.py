@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from ops.swarm.variables import read_env_files
 from tests.integration.backend_server import free_port
 from tests.swarm.engine_setup import EngineUnavailable, SwarmEngine
 from tests.swarm.live_stack import LiveStack
@@ -43,10 +44,17 @@ def swarm_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SwarmEngi
 
 
 @pytest.fixture(scope="session")
-def live_stack(swarm_engine: SwarmEngine) -> Iterator[LiveStack]:
+def live_stack(
+    swarm_engine: SwarmEngine, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveStack]:
     http_port, https_port = free_port(), free_port()
     bootstrap = LiveStack(STACK, http_port, https_port, ())
-    images = bootstrap.ops_json("images", timeout=1500)
+    # As docs/deployment.md shows it: build, keep the image names, deploy with them.
+    built = bootstrap.ops("images", timeout=1500)
+    assert built.returncode == 0, f"building the images failed:\n{built.stderr}"
+    images_env = tmp_path_factory.mktemp("images") / "images.env"
+    images_env.write_text(built.stdout)
+    assert {"UNMUTE_BACKEND_IMAGE", "UNMUTE_TRAEFIK_IMAGE"} <= set(read_env_files([images_env]))
     arguments = (
         "deploy",
         "--speech", "cpu",
@@ -55,15 +63,12 @@ def live_stack(swarm_engine: SwarmEngine) -> Iterator[LiveStack]:
         "--no-letsencrypt",
         "--http-port", str(http_port),
         "--https-port", str(https_port),
+        "--env-file", str(images_env),
         "--resolve-image", "never",
         "--timeout", "600",
         "--set", f"UNMUTE_DRAIN_GRACE_S={DRAIN_GRACE_S}",
         "--set", f"UNMUTE_STOP_GRACE_PERIOD={STOP_GRACE_PERIOD}",
         "--set", "UNMUTE_FRONTEND_REPLICAS=1",
-        "--set", f"UNMUTE_BACKEND_IMAGE={images['backend']}",
-        "--set", f"UNMUTE_SPEECH_IMAGE={images['speech']}",
-        "--set", f"UNMUTE_FRONTEND_IMAGE={images['frontend']}",
-        "--set", f"UNMUTE_TRAEFIK_IMAGE={images['traefik']}",
     )  # fmt: skip
     stack = LiveStack(STACK, http_port, https_port, arguments)
     try:

@@ -82,3 +82,12 @@ def test_a_global_service_wants_one_task_per_eligible_node() -> None:
     tasks = [task("running"), task("running"), task("shutdown", desired="shutdown")]
     progress = assess(service(replicas=None), tasks, None)
     assert progress.desired == 2 and progress.converged
+
+
+def test_a_service_whose_tasks_keep_crashing_has_failed() -> None:
+    crashes = [task("failed", at=f"2026-01-01T10:00:0{i}Z", error="exit (1)") for i in range(3)]
+    progress = assess(service(), [*crashes, task("starting")], None)
+    assert progress.failed and progress.problem == "exit (1)"
+    # Two crashes, or a crash while another task runs, is still worth waiting for.
+    assert not assess(service(), [*crashes[:2], task("starting")], None).failed
+    assert not assess(service(), [*crashes, task("running")], None).failed
