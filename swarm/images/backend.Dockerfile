@@ -33,4 +33,5 @@ EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
     CMD ["python3", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/v1/voices', timeout=3)"]
 ENTRYPOINT ["unmute-entrypoint"]
-CMD ["unmute-ops", "serve", "backend", "--host", "0.0.0.0", "--port", "8000"]
+# `unmute-ops serve …` without the rest of the CLI: see ops/swarm/serve.py.
+CMD ["python3", "-m", "ops.swarm.serve", "backend", "--host", "0.0.0.0", "--port", "8000"]

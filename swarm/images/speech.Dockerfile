@@ -29,4 +29,5 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
     CMD ["python3", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/api/build_info', timeout=3)"]
 ENTRYPOINT ["unmute-entrypoint"]
-CMD ["unmute-ops", "serve", "stt", "--host", "0.0.0.0", "--port", "8080"]
+# `unmute-ops serve …` without the rest of the CLI: see ops/swarm/serve.py.
+CMD ["python3", "-m", "ops.swarm.serve", "stt", "--host", "0.0.0.0", "--port", "8080"]

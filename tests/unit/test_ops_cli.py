@@ -55,3 +55,18 @@ def test_autoscale_refuses_inverted_thresholds() -> None:
         app, ["autoscale", "--once", "--scale-up-at", "0.3", "--scale-down-at", "0.5"]
     )
     assert result.exit_code == 1
+
+
+def test_the_images_start_servers_without_the_rest_of_the_cli() -> None:
+    help_text = subprocess.run(
+        [sys.executable, "-m", "ops.swarm.serve", "--help"], capture_output=True, text=True
+    )
+    assert help_text.returncode == 0, help_text.stderr
+    for server in ("backend", "stt", "tts", "llm", "voice-cloning"):
+        assert server in help_text.stdout
+    probe = (
+        "import sys, ops.swarm.serve; "
+        "print(sorted({'docker', 'matplotlib', 'loadtest', 'ops.cli'} & set(sys.modules)))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.stdout.strip() == "[]", result.stderr
