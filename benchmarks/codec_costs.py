@@ -63,8 +63,8 @@ def best_seconds(call: Callable[[], object], number: int) -> float:
 
 
 def libopus_costs(frames: list[npt.NDArray[np.float32]]) -> list[Cost]:
-    """What the system's libopus costs per frame at lower complexities (the backend's
-    encoder, sphn, offers no complexity setting): the room an encoder choice leaves."""
+    """What the system's libopus costs per frame by application and complexity, without
+    Ogg: why the backend encodes with application "audio" at complexity 5."""
     path = ctypes.util.find_library("opus")
     if path is None:
         return []
@@ -95,7 +95,7 @@ def libopus_costs(frames: list[npt.NDArray[np.float32]]) -> list[Cost]:
 
             seconds = best_seconds(run, 1) / len(frames)
             lib.opus_encoder_destroy(encoder)
-            step = f"{version} encode, {name}, complexity {complexity} (not used)"
+            step = f"{version} alone, application {name}, complexity {complexity}"
             costs.append(Cost(step, "40 ms", frames[0].size, seconds))
     return costs
 

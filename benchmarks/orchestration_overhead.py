@@ -85,10 +85,10 @@ def _quantiles_ms(values: list[float]) -> dict[str, float | None]:
 
 async def _profile(pid: int, seconds: float, output: Path) -> None:
     """py-spy on the backend, native frames included (libopus, uvloop, zlib show up by
-    name); only samples holding the GIL, so idle waits are left out."""
+    name, even when they run without the GIL); waits for I/O are dropped when summed."""
     process = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).with_name("py-spy")),
-        *("record", "--pid", str(pid), "--rate", str(PROFILE_RATE_HZ), "--gil", "--native"),
+        *("record", "--pid", str(pid), "--rate", str(PROFILE_RATE_HZ), "--native"),
         *("--duration", str(max(1, int(seconds))), "--format", "raw"),
         *("--output", str(output)),
         stdout=asyncio.subprocess.DEVNULL,

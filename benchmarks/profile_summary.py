@@ -19,6 +19,8 @@ _FRAME = re.compile(r"^(?P<function>.*?) \((?P<file>[^()]*?)(?::\d+)?\)$")
 # Paths are shortened to what follows these, so a table names `backend/session.py`.
 _PATH_ANCHORS = ("site-packages/", "lib/python3.11/", "/work/main/")
 ENTRY_CHAIN_SHARE = 0.9
+# A stack ending in one of these is a thread waiting for I/O, not using the CPU.
+IDLE_LEAVES = frozenset({"epoll_wait", "epoll_pwait", "poll", "ppoll", "select", "pselect6"})
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ def summarise_profile(raw: str, top: int = 15) -> Profile:
             continue
         count = int(count_text)
         functions = [_function(frame) for frame in stack.split(";")]
+        if functions[-1].split(" (")[0] in IDLE_LEAVES:
+            continue  # the event loop waiting for I/O: not CPU
         total += count
         self_counts[functions[-1]] += count
         python = [f for f in functions if ".py)" in f]
@@ -89,7 +93,7 @@ def summarise_profile(raw: str, top: int = 15) -> Profile:
 
 
 def profile_markdown(profile: Profile, title: str) -> str:
-    lines = [f"### {title}", "", f"{profile.samples} samples of the busy thread.", ""]
+    lines = [f"### {title}", "", f"{profile.samples} busy samples.", ""]
     tables = (
         ("Self time", profile.self_time),
         ("Self time by Python caller (native frames folded in)", profile.by_python_caller),

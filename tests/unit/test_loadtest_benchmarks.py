@@ -93,6 +93,7 @@ RAW = "\n".join(
         f"{ENTRY};send_data (/v/site-packages/websockets/asyncio/connection.py:1);"
         "write (libc.so.6) 30",
         f"{ENTRY};feed (/x/backend/audio/ogg.py:100) 10",
+        f"{ENTRY};select (selectors.py:468);epoll_wait (libc.so.6) 500",  # idle: left out
     ]
 )
 
