@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -52,6 +53,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = Services.create(settings)
         app.state.services = services
+        # Everything loaded so far lives as long as the process: keep it out of the
+        # collector's full passes, which otherwise pause every conversation for ~50 ms.
+        gc.freeze()
         try:
             yield
         finally:
