@@ -35,6 +35,13 @@ async def backend_in_process(**settings: Any) -> AsyncIterator[str]:
 async def backend_app_in_process(**settings: Any) -> AsyncIterator[tuple[str, FastAPI]]:
     """Like `backend_in_process`, also yielding the app (its `state.services`)."""
     app = create_app(Settings(**settings))
+    async with serving(app) as address:
+        yield address, app
+
+
+@asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[str]:
+    """Run any ASGI app with uvicorn on a free loopback port; yields `host:port`."""
     config = uvicorn.Config(
         app, host="127.0.0.1", port=0, log_level="warning", ws_max_size=16 * 1024 * 1024
     )
@@ -46,7 +53,7 @@ async def backend_app_in_process(**settings: Any) -> AsyncIterator[tuple[str, Fa
         await asyncio.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"127.0.0.1:{port}", app
+        yield f"127.0.0.1:{port}"
     finally:
         server.should_exit = True
         await task

@@ -6,7 +6,6 @@ import asyncio
 import re
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,9 +13,7 @@ import httpx
 import msgpack
 import numpy as np
 import pytest
-import uvicorn
 import websockets
-from fastapi import FastAPI
 from websockets.exceptions import InvalidStatus
 
 from embedded.tts.engine import SAMPLE_RATE
@@ -24,28 +21,12 @@ from embedded.tts.messages import FRAME_SAMPLES
 from embedded.tts.server import create_app
 from embedded.tts.voices import voice_for_id
 from embedded.voice_cloning.analysis import measure_voice
+from tests.integration.backend_server import serving
 
 pytestmark = pytest.mark.integration
 
 KEY = "public_token"
 SENTENCE = "Hello there, my friend! I speak as soon as words arrive. Isn't that nice?"
-
-
-@asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
-    """Run `app` on a free loopback port; yields `host:port`."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @pytest.fixture

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import tempfile
 import wave
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -15,9 +13,7 @@ import msgpack
 import numpy as np
 import pytest
 import sphn
-import uvicorn
 import websockets
-from fastapi import FastAPI
 
 from embedded.tts.engine import SAMPLE_RATE, shared_engine
 from embedded.tts.espeak import EspeakParams
@@ -26,6 +22,7 @@ from embedded.tts.voices import DEFAULT_VOICE
 from embedded.voice_cloning.analysis import measure_voice
 from embedded.voice_cloning.server import MAX_UPLOAD_BYTES
 from embedded.voice_cloning.server import create_app as create_cloning_app
+from tests.integration.backend_server import serving
 
 pytestmark = pytest.mark.integration
 
@@ -36,23 +33,6 @@ SPEECH = (
 )
 LOW_VOICE = EspeakParams(voice="en-us", pitch=10, pitch_range=50, rate=160)
 HIGH_VOICE = EspeakParams(voice="en-us+f2", pitch=85, pitch_range=50, rate=190)
-
-
-@asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
-    """Run `app` on a free loopback port; yields `host:port`."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @pytest.fixture
