@@ -16,9 +16,8 @@ from backend.clients.llm import (
     LlmHttpError,
     LlmTimeoutError,
     LlmTimeouts,
-    ThinkTagFilter,
-    spoken_fallback_from_reasoning,
 )
+from backend.clients.reasoning import ThinkTagFilter, spoken_fallback_from_reasoning
 from tests.doubles.llm_double import LlmDouble, ScriptedReply
 
 pytestmark = pytest.mark.integration
