@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Mapping
+from types import TracebackType
+from typing import Any, Generic, Self, TypeVar
 
 import msgpack
 from websockets.asyncio.client import ClientConnection, connect
@@ -30,6 +31,8 @@ from backend.clients.speech_errors import (
 )
 
 logger = logging.getLogger(__name__)
+
+Message = TypeVar("Message")
 
 API_KEY_HEADER = "kyutai-api-key"
 NO_FREE_CHANNELS = "no free channels"
@@ -216,3 +219,47 @@ async def _first_typed_message(websocket: ClientConnection) -> dict[str, Any]:
         message = _unpack(await websocket.recv())
         if message is not None:
             return message
+
+
+class SpeechStream(Generic[Message]):
+    """An open STT or TTS stream. Sending never waits on the network; iterate to receive.
+
+    Iteration yields the typed messages `_parse` makes of the server's maps, ends when
+    the server closes the stream normally, and raises `SpeechStreamError` on a server
+    `Error` or a lost connection.
+    """
+
+    def __init__(self, socket: SpeechSocket, instance: str = "") -> None:
+        self._socket = socket
+        self.instance = instance  # the base URL this stream runs on, as instances are named
+
+    @property
+    def url(self) -> str:
+        """The full URL of this stream."""
+        return self._socket.url
+
+    def _parse(self, message: dict[str, Any]) -> Message | None:
+        raise NotImplementedError
+
+    def __aiter__(self) -> AsyncIterator[Message]:
+        return self._messages()
+
+    async def _messages(self) -> AsyncIterator[Message]:
+        while (message := await self._socket.receive()) is not None:
+            parsed = self._parse(message)
+            if parsed is not None:
+                yield parsed
+
+    async def aclose(self) -> None:
+        await self._socket.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()

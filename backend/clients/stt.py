@@ -6,9 +6,7 @@ per-frame pause probabilities (`Step`) and echoed markers come out, in order.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 import numpy as np
@@ -20,7 +18,7 @@ from backend.clients.speech_errors import SpeechStreamError
 from backend.clients.speech_socket import (
     CONNECT_TIMEOUT_S,
     READY_TIMEOUT_S,
-    SpeechSocket,
+    SpeechStream,
     open_speech_socket,
 )
 
@@ -99,21 +97,11 @@ def _parse(message: dict[str, Any]) -> SttMessage | None:
     return None
 
 
-class SttStream:
-    """An open STT stream. Sending never waits on the network; iterate to receive.
+class SttStream(SpeechStream[SttMessage]):
+    """An open STT stream (see `SpeechStream`)."""
 
-    Iteration ends when the server closes the stream normally and raises
-    `SpeechStreamError` on a server `Error` or a lost connection.
-    """
-
-    def __init__(self, socket: SpeechSocket, instance: str = "") -> None:
-        self._socket = socket
-        self.instance = instance  # the base URL this stream runs on, as instances are named
-
-    @property
-    def url(self) -> str:
-        """The instance this stream runs on."""
-        return self._socket.url
+    def _parse(self, message: dict[str, Any]) -> SttMessage | None:
+        return _parse(message)
 
     def send_audio(self, pcm: npt.NDArray[np.floating[Any]]) -> None:
         """Queue mono PCM in [-1, 1], any length (the server re-frames it)."""
@@ -126,29 +114,6 @@ class SttStream:
     def send_marker(self, marker_id: int) -> None:
         """Queue a marker; it comes back once all audio sent before it is processed."""
         self._socket.send({"type": "Marker", "id": int(marker_id)})
-
-    def __aiter__(self) -> AsyncIterator[SttMessage]:
-        return self._messages()
-
-    async def _messages(self) -> AsyncIterator[SttMessage]:
-        while (message := await self._socket.receive()) is not None:
-            parsed = _parse(message)
-            if parsed is not None:
-                yield parsed
-
-    async def aclose(self) -> None:
-        await self._socket.aclose()
-
-    async def __aenter__(self) -> SttStream:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
 
 async def open_stt_stream(

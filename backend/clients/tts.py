@@ -6,9 +6,7 @@ time each word is spoken come out, faster than real time, until the server close
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,7 +18,7 @@ from backend.clients.speech_errors import SpeechStreamError
 from backend.clients.speech_socket import (
     CONNECT_TIMEOUT_S,
     READY_TIMEOUT_S,
-    SpeechSocket,
+    SpeechStream,
     open_speech_socket,
 )
 
@@ -77,21 +75,11 @@ def stream_url(base_url: str, voice: str | None) -> str:
     return f"{base_url}{STREAM_PATH}?{urlencode(query)}"
 
 
-class TtsStream:
-    """An open TTS stream. Sending never waits on the network; iterate to receive.
+class TtsStream(SpeechStream[TtsMessage]):
+    """An open TTS stream (see `SpeechStream`)."""
 
-    Iteration ends when the server closes the stream after `Eos`, and raises
-    `SpeechStreamError` on a server `Error` or a lost connection.
-    """
-
-    def __init__(self, socket: SpeechSocket, instance: str = "") -> None:
-        self._socket = socket
-        self.instance = instance  # the base URL this stream runs on, as instances are named
-
-    @property
-    def url(self) -> str:
-        """The instance this stream runs on."""
-        return self._socket.url
+    def _parse(self, message: dict[str, Any]) -> TtsMessage | None:
+        return _parse(message)
 
     def send_word(self, text: str) -> None:
         """Queue a word. Whitespace around it is dropped, a blank one is ignored, and
@@ -102,29 +90,6 @@ class TtsStream:
     def send_eos(self) -> None:
         """No more text: the server finishes the audio, then closes."""
         self._socket.send({"type": "Eos"})
-
-    def __aiter__(self) -> AsyncIterator[TtsMessage]:
-        return self._messages()
-
-    async def _messages(self) -> AsyncIterator[TtsMessage]:
-        while (message := await self._socket.receive()) is not None:
-            parsed = _parse(message)
-            if parsed is not None:
-                yield parsed
-
-    async def aclose(self) -> None:
-        await self._socket.aclose()
-
-    async def __aenter__(self) -> TtsStream:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
 
 async def open_tts_stream(
