@@ -1,6 +1,6 @@
 """Measurements of the embedded STT server over real sockets.
 
-    .venv/bin/python benchmarks/stt_bench.py [--streams 1,2,4,6,8] [--skip-capacity]
+    .venv/bin/python -m benchmarks.stt_bench [--streams 1,2,4,6,8] [--skip-capacity]
 
 1. Accuracy: word error rate over every sentence of `tests.speech_clips` (flite `kal16`),
    and the recognition real-time factor (recogniser CPU seconds per audio second).
@@ -17,28 +17,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import httpx
 import msgpack
 import numpy as np
 import numpy.typing as npt
 import websockets
 from websockets.asyncio.client import ClientConnection
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.speech_server_process import KEY, metric, start_speech_server, stop_server
 from tests.speech_clips import SAMPLE_RATE, SENTENCES, silence, speak, word_error_rate
 
-KEY = "public_token"
 FRAME = 1920
 FRAME_S = FRAME / SAMPLE_RATE
 FLUSH = silence(0.5 + FRAME_S)
@@ -113,37 +105,6 @@ class Connected:
         await self.collector
 
 
-def start_server(slots: int, cpu: int | None) -> tuple[str, subprocess.Popen[bytes]]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    command = [str(Path(sys.executable).parent / "unmute-ops"), "serve", "stt"]
-    command += ["--port", str(port), "--slots", str(slots), "--api-key", KEY]
-    if cpu is not None and shutil.which("taskset"):
-        command = ["taskset", "-c", str(cpu), *command]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    address = f"127.0.0.1:{port}"
-    for _ in range(600):
-        try:
-            if httpx.get(f"http://{address}/api/build_info").status_code == 200:
-                return address, process
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise RuntimeError("the STT server did not start")
-
-
-def stop_server(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGINT)
-    process.wait(timeout=30)
-
-
-def metric(address: str, name: str) -> float:
-    for line in httpx.get(f"http://{address}/metrics").text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    raise KeyError(name)
-
-
 def speech_end_s(pcm: npt.NDArray[np.float32]) -> float:
     blocks = pcm[: len(pcm) // 240 * 240].reshape(-1, 240)
     loud = np.nonzero(np.sqrt((blocks**2).mean(axis=1)) > 0.01)[0]
@@ -212,7 +173,7 @@ async def capacity(counts: list[int]) -> None:
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {1})  # the clients stay off the server's core
     for count in counts:
-        address, process = start_server(slots=count, cpu=0)
+        address, process = start_speech_server("stt", slots=count, cpu=0)
         try:
             lags, step_delays = await _capacity_round(address, speech, count)
             busy = metric(address, "unmute_stt_recognition_cpu_seconds_total")
@@ -268,7 +229,7 @@ async def main() -> None:
     parser.add_argument("--skip-capacity", action="store_true")
     args = parser.parse_args()
     print(f"host: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
-    address, process = start_server(slots=2, cpu=None)
+    address, process = start_speech_server("stt", slots=2, cpu=None)
     try:
         await accuracy(address)
         await end_of_turn(address, list(SENTENCES[::3]))

@@ -1,6 +1,6 @@
 """Measurements of the embedded CPU TTS server over real sockets.
 
-    .venv/bin/python benchmarks/tts_bench.py [--word-gap 0.04] [--streams 1,2,4]
+    .venv/bin/python -m benchmarks.tts_bench [--word-gap 0.04] [--streams 1,2,4]
 
 The server runs as its own process (`unmute-ops serve tts`), as in production.
 1. Time to first audio: replies streamed one word at a time at an LLM's pace; the delay
@@ -16,20 +16,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
-import httpx
 import msgpack
 import websockets
 
-KEY = "public_token"
+from benchmarks.speech_server_process import KEY, metric, start_speech_server, stop_server
+
 SAMPLE_RATE = 24_000
 FRAME = 1920
 REPLIES = (
@@ -52,36 +47,6 @@ class Reply:
     eos_sent: float
     closed: float
     audio_s: float
-
-
-def start_server(slots: int) -> tuple[str, subprocess.Popen[bytes]]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    command = [str(Path(sys.executable).parent / "unmute-ops"), "serve", "tts"]
-    command += ["--port", str(port), "--slots", str(slots), "--api-key", KEY]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    address = f"127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://{address}/api/build_info").status_code == 200:
-                return address, process
-        except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("the TTS server did not start")
-
-
-def stop_server(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGINT)
-    process.wait(timeout=30)
-
-
-def metric(address: str, name: str) -> float:
-    for line in httpx.get(f"http://{address}/metrics").text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    raise KeyError(name)
 
 
 async def speak(address: str, text: str, word_gap_s: float, voice: str) -> Reply:
@@ -167,7 +132,7 @@ async def main() -> None:
     args = parser.parse_args()
     streams = [int(n) for n in args.streams.split(",")]
     print(f"host: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
-    address, process = start_server(slots=max(streams))
+    address, process = start_speech_server("tts", slots=max(streams))
     try:
         await speak(address, "Warming up.", 0.0, "warm-up")
         await time_to_first_audio(address, args.word_gap, args.rounds)
