@@ -107,6 +107,8 @@ class SttStream:
                 async with asyncio.timeout(self._idle_timeout_s):
                     frame = await receive()
             except TimeoutError:
+                if self._frames_processed < self._frames_received:
+                    continue  # the client is waiting for its backlog: that is not idleness
                 self._finish(StreamEnd.IDLE)
                 return
             if frame is None:

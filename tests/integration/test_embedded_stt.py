@@ -369,7 +369,9 @@ async def test_a_slow_stream_does_not_hold_up_another(address: str) -> None:
         await live.wait_for("Ready")
         await busy.send_audio(long_speech, chunk=len(long_speech))
         await busy.send({"type": "Marker", "id": 1})
-        await live.send_realtime(np.concatenate([speak("hello how are you today"), silence(0.3)]))
+        # Both backlogs arrive at once; the short one must not queue behind the long one,
+        # whatever the speed of the machine (recognising 20 s takes ~8x as long as 2.5 s).
+        await live.send_audio(np.concatenate([speak("hello how are you today"), silence(0.3)]))
         await live.send({"type": "Marker", "id": 2})
         await live.wait_for("Marker", id=2)
         assert busy.messages("Marker") == []  # still recognising its 20 s
@@ -414,15 +416,23 @@ async def test_a_crashed_recognizer_ends_its_stream_and_is_replaced(
             await asyncio.sleep(0.2)
 
 
-async def test_an_idle_stream_is_dropped() -> None:
-    app = create_app(slots=1, api_key=None, idle_timeout_s=0.5)
+@asynccontextmanager
+async def in_process_server(idle_timeout_s: float) -> AsyncIterator[str]:
+    app = create_app(slots=1, api_key=None, idle_timeout_s=idle_timeout_s)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     task = asyncio.create_task(server.serve())
     while not server.started:
         assert not task.done()
         await asyncio.sleep(0.05)
-    address = f"127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
     try:
+        yield f"127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def test_an_idle_stream_is_dropped() -> None:
+    async with in_process_server(idle_timeout_s=0.5) as address:
         async with session(address, key=None) as stream:
             await stream.wait_for("Ready")
             await stream.send_audio(silence(0.2))
@@ -430,6 +440,16 @@ async def test_an_idle_stream_is_dropped() -> None:
             assert stream.ws.close_code == 1000
         async with session(address, key=None) as again:  # its slot is free again
             await again.wait_for("Ready")
-    finally:
-        server.should_exit = True
-        await task
+
+
+async def test_a_stream_waiting_for_its_backlog_is_not_idle() -> None:
+    long_speech = np.concatenate([speak(s) for s in SENTENCES[:8]])  # ~20 s
+    async with in_process_server(idle_timeout_s=0.5) as address:
+        async with session(address, key=None) as stream:
+            await stream.wait_for("Ready")
+            sent_at = time.monotonic()
+            await stream.send_audio(long_speech, chunk=len(long_speech))
+            await stream.send({"type": "Marker", "id": 1})
+            await stream.wait_for("Marker", id=1, timeout_s=60)
+            assert time.monotonic() - sent_at > 0.5  # recognising it outlasted the idle timeout
+            assert len(stream.words()) > 20
