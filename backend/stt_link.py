@@ -60,9 +60,14 @@ class SttLink:
         self._on_restart = on_restart
         self._stream: SttStream | None = None
         self._samples_sent = 0  # over every stream, gaps included
+        # Audio short of a whole frame waits here: the STT cannot use part of a frame,
+        # and whole frames mean a quarter of the messages for 20 ms browser pages.
+        self._unsent: list[npt.NDArray[np.float32]] = []
+        self._unsent_samples = 0
         self._stream_origin = 0  # where the current stream's step 0 lies on that clock
         self._last_answer_at = 0.0
-        self._answered_samples = 0  # samples sent when the stream last answered
+        self._samples_transmitted = 0  # what left for a stream, whole frames only
+        self._answered_samples = 0  # samples transmitted when the stream last answered
         self.first_step_after_s: float | None = None
         self._opened_at = 0.0
 
@@ -77,8 +82,18 @@ class SttLink:
         self._samples_sent += int(pcm.size)
         if self._stream is None:
             return  # between two streams: this audio is lost
+        self._unsent.append(pcm)
+        self._unsent_samples += int(pcm.size)
+        if self._unsent_samples < FRAME_SAMPLES:
+            return
+        pending = np.concatenate(self._unsent) if len(self._unsent) > 1 else self._unsent[0]
+        whole = self._unsent_samples - self._unsent_samples % FRAME_SAMPLES
+        rest = pending[whole:]
+        self._unsent = [rest] if rest.size else []
+        self._unsent_samples = int(rest.size)
+        self._samples_transmitted += whole
         try:
-            self._stream.send_audio(pcm)
+            self._stream.send_audio(pending[:whole])
         except SpeechServiceError as error:  # the node stopped reading: replace it
             logger.warning("STT send failed: %s", error)
             self._drop()
@@ -114,7 +129,7 @@ class SttLink:
     async def _receive(self, stream: SttStream) -> None:
         async for message in stream:
             self._last_answer_at = time.monotonic()
-            self._answered_samples = self._samples_sent
+            self._answered_samples = self._samples_transmitted
             if isinstance(message, SttStep):
                 if self.first_step_after_s is None:
                     self.first_step_after_s = self._last_answer_at - self._opened_at
@@ -130,12 +145,13 @@ class SttLink:
         """Raise `_Stalled` when audio is owed an answer and none came for STALL_AFTER_S."""
         while True:
             await asyncio.sleep(STALL_AFTER_S / 4)
-            owed = self._samples_sent - self._answered_samples >= FRAME_SAMPLES
+            owed = self._samples_transmitted - self._answered_samples >= FRAME_SAMPLES
             if owed and time.monotonic() - self._last_answer_at > STALL_AFTER_S:
                 raise _Stalled
 
     def _drop(self) -> None:
         stream, self._stream = self._stream, None
+        self._unsent, self._unsent_samples = [], 0  # lost with the stream, like the gap
         if stream is not None:
             asyncio.get_running_loop().create_task(stream.aclose())
 
@@ -163,4 +179,4 @@ class SttLink:
         self._opened_at = started
         self._stream_origin = self._samples_sent
         self._last_answer_at = time.monotonic()
-        self._answered_samples = self._samples_sent
+        self._answered_samples = self._samples_transmitted

@@ -43,6 +43,8 @@ def _run(
         log_level="info",
         ws_max_size=MAX_WS_MESSAGE_BYTES,
         ws_ping_interval=ping_interval_s,
+        # Base64 Opus and float PCM shrink little; deflating each message costs CPU.
+        ws_per_message_deflate=False,
     )
     # uvicorn re-raises the signal it caught once it has shut down; Ctrl-C is a clean exit.
     with contextlib.suppress(KeyboardInterrupt):
