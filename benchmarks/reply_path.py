@@ -3,14 +3,16 @@ fixed-latency servers' stamps (all on the host's monotonic clock).
 
 | hop | from | to |
 |---|---|---|
-| `in` | the browser sends the page holding the end of speech | the STT receives that audio |
+| `in` | the browser sends the page completing the frame of the end of speech | the STT has it |
 | `eot` | the STT sends the step that ends the turn | the STT receives the flush |
 | `reply` | the STT sends the step covering the flush | the LLM receives the request |
 | `text` | the LLM completes its first word | the TTS receives that word |
 | `out` | the TTS sends its first audio | the browser receives it |
 
 Everything else between the end of speech and the first audio is spent inside a server
-or waiting for real-time audio (the silence that ends a turn).
+or waiting for real-time audio (the silence that ends a turn, the rest of a frame).
+The backend forwards the user's audio in whole 80 ms STT frames, so `in` starts at the
+page that completes the frame; pages leave the load tester in real time, which dates it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from benchmarks.fixed_latency.common import KEY_PATTERN
+from loadtest.ogg_opus import PACKET_SAMPLES, SAMPLE_RATE
 from loadtest.results import TurnRecord
 
 HOPS = ("in", "eot", "reply", "text", "out")
@@ -32,12 +35,16 @@ _STAMPS = (
 )
 
 
-def _heard_at(arrivals: list[list[float]], sample: int) -> float | None:
-    """When the STT had received the stream up to position `sample`."""
+def _heard_at(arrivals: list[list[float]], sample: int) -> tuple[int, float] | None:
+    """When the STT had received the stream up to position `sample`, and up to where."""
     for heard, at in arrivals:
         if heard >= sample:
-            return float(at)
+            return int(heard), float(at)
     return None
+
+
+def _page_end(sample: int) -> int:
+    return -(-sample // PACKET_SAMPLES) * PACKET_SAMPLES
 
 
 def turn_hops(turn: TurnRecord, origin: float, trace: dict[str, Any]) -> dict[str, float] | None:
@@ -55,8 +62,10 @@ def turn_hops(turn: TurnRecord, origin: float, trace: dict[str, Any]) -> dict[st
     heard = _heard_at(arrivals, turn.speech_end_sample)
     if heard is None or any(name not in stamps for name in _STAMPS):
         return None
+    heard_until, heard_at = heard
+    pages_later_s = (_page_end(heard_until) - _page_end(turn.speech_end_sample)) / SAMPLE_RATE
     return {
-        "in": heard - (origin + turn.speech_end_page_sent_at),
+        "in": heard_at - (origin + turn.speech_end_page_sent_at + pages_later_s),
         "eot": stamps["stt_flush_received"] - stamps["stt_step_before_flush_sent"],
         "reply": stamps["llm_request_received"] - stamps["stt_flush_step_sent"],
         "text": stamps["tts_first_word_received"] - stamps["llm_first_word_complete_sent"],

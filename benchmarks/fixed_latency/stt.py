@@ -4,7 +4,9 @@ A frame is voiced when its RMS is above `VOICE_RMS`. The first voiced frame of a
 utterance yields one word, the turn key `k<stream>t<utterance>`; after
 `SILENT_FRAMES_FOR_PAUSE` silent frames the pause probabilities jump to 1. A burst of
 zeros (the backend's flush) is stamped, with the step that preceded it and the step
-that covers it.
+that covers it. The backend sends whole frames, so a flush arrives after the user's
+last part-frame and its own last part-frame arrives with the next audio: the flush's
+known size tells its zeros from the user's audio.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Callable
 import numpy as np
 from websockets.asyncio.server import ServerConnection
 
+from backend.conversation.rules import FLUSH_SAMPLES
 from benchmarks.fixed_latency.common import (
     FRAME,
     KEY_PREFIX,
@@ -55,13 +58,22 @@ class FixedLatencyStt:
     def _take_audio(
         self, state: _StreamState, sender: TimedSender, pcm: np.ndarray, now: float
     ) -> None:
+        flush = 0
+        if state.flush_zeros_due:  # the flush's last part-frame, ahead of the user's audio
+            flush = min(state.flush_zeros_due, pcm.size)
+            state.flush_zeros_due -= flush
+        elif pcm.size >= FLUSH_MIN_SAMPLES and state.key is not None:
+            flush = min(_trailing_zeros(pcm), FLUSH_SAMPLES)
+            if flush >= FLUSH_MIN_SAMPLES:
+                self.trace.stamp(state.key, "stt_flush_received", now)
+                self.trace.stamp(state.key, "stt_step_before_flush_sent", state.last_step_sent_at)
+                state.flush_zeros_due = FLUSH_SAMPLES - flush
+                state.flush_end = state.received + pcm.size + state.flush_zeros_due
+            else:
+                flush = 0
         state.received += pcm.size
-        if pcm.size >= FLUSH_MIN_SAMPLES and not np.any(pcm) and state.key is not None:
-            self.trace.stamp(state.key, "stt_flush_received", now)
-            self.trace.stamp(state.key, "stt_step_before_flush_sent", state.last_step_sent_at)
-            state.flush_end = state.received
-        else:
-            state.heard += pcm.size
+        if pcm.size > flush:
+            state.heard += pcm.size - flush
             self.trace.arrivals[state.stream].append((state.heard, now))
         state.pending = np.concatenate([state.pending, pcm])
         due = now + self.latencies.stt_step_s
@@ -112,4 +124,10 @@ class _StreamState:
         self.silent_frames = SILENT_FRAMES_FOR_PAUSE
         self.key: str | None = None
         self.flush_end: int | None = None
+        self.flush_zeros_due = 0  # of the flush, still to arrive
         self.last_step_sent_at = 0.0
+
+
+def _trailing_zeros(pcm: np.ndarray) -> int:
+    nonzero = np.flatnonzero(pcm)
+    return int(pcm.size - (nonzero[-1] + 1)) if nonzero.size else int(pcm.size)

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import msgpack
+import numpy as np
 import pytest
 
+from backend.conversation.rules import FLUSH_SAMPLES
+from benchmarks.fixed_latency.common import FRAME, Latencies, Trace
+from benchmarks.fixed_latency.stt import FixedLatencyStt, _StreamState
 from benchmarks.orchestration_overhead import LevelFigures, knee
 from benchmarks.profile_summary import summarise_profile
 from benchmarks.reply_path import turn_hops
@@ -114,3 +121,43 @@ def test_a_profile_summary_attributes_native_time_to_its_python_caller() -> None
         "_write (/x/backend/audio/ogg.py)",
         "opus_encode_float (opus_encoder.c)",
     }
+
+
+def test_audio_goes_in_from_the_page_that_completes_the_frame() -> None:
+    # 40 ms pages: the end of speech is in the page ending at 47 040, sent at 10.0
+    turn = reply().model_copy(update={"speech_end_sample": 46_500})
+    trace = {**TRACE, "arrivals": {"3": [[46_080, 1009.96], [48_000, 1010.041]]}}
+    hops = turn_hops(turn, ORIGIN, trace)
+    assert hops is not None
+    assert hops["in"] == pytest.approx(0.001)  # the page ending at 48 000 left at 10.04
+
+
+class RecordingSender:
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    def send_at(self, due: float, frame: bytes, on_sent: Any = None) -> None:
+        self.sent.append(msgpack.unpackb(frame))
+        if on_sent is not None:
+            on_sent(due)
+
+
+def test_the_stt_double_tells_a_flush_split_over_two_frames_from_the_user_audio() -> None:
+    trace = Trace()
+    stt = FixedLatencyStt(Latencies(), trace)
+    state = _StreamState(1)
+    sender = RecordingSender()
+    voice = np.full(FRAME, 0.3, dtype=np.float32)
+    stt._take_audio(state, sender, voice, 1.0)  # type: ignore[arg-type]
+    user_tail = np.full(1000, 0.001, dtype=np.float32)  # quiet, not digital silence
+    sent = 5 * FRAME - user_tail.size  # the backend holds back FLUSH_SAMPLES - sent zeros
+    flush_part = np.concatenate([user_tail, np.zeros(sent, dtype=np.float32)])
+    stt._take_audio(state, sender, flush_part, 2.0)  # type: ignore[arg-type]
+    rest = np.concatenate([np.zeros(FLUSH_SAMPLES - sent, np.float32), np.zeros(FRAME, np.float32)])
+    rest = rest[: -(rest.size % FRAME) or None]
+    stt._take_audio(state, sender, rest, 3.0)  # type: ignore[arg-type]
+    key = "k1t1"
+    assert trace.turns[key]["stt_flush_received"] == 2.0
+    assert "stt_flush_step_sent" in trace.turns[key]  # once the whole flush was in
+    assert state.heard == FRAME + user_tail.size + rest.size - (FLUSH_SAMPLES - sent)
+    assert state.received == state.heard + FLUSH_SAMPLES
