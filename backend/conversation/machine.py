@@ -165,10 +165,12 @@ class Conversation:
 
     def _end_user_turn(self, t: float) -> list[Action]:
         self.phase = Phase.FLUSHING
-        self._flush_target = self.user_samples + rules.FLUSH_SAMPLES
+        frame = rules.STT_FRAME_SAMPLES
+        self._flush_target = -(-(self.user_samples + rules.FLUSH_SAMPLES) // frame) * frame
         self._flush_started_at = t
-        self.user_samples += rules.FLUSH_SAMPLES
-        return [Emit(ev.SpeechStopped()), FlushStt(rules.FLUSH_SAMPLES)]
+        flush = self._flush_target - self.user_samples
+        self.user_samples = self._flush_target
+        return [Emit(ev.SpeechStopped()), FlushStt(flush)]
 
     def _may_interrupt(self) -> bool:
         return self.user_samples >= rules.UNINTERRUPTIBLE_AUDIO_S * rules.SAMPLE_RATE

@@ -13,7 +13,10 @@ PAUSE_SMOOTHING = (
 NOISY_STEPS_AT_STREAM_START = 12  # the first ~1 s of an STT stream gives unreliable probabilities
 
 # Flush trick: zeros make the STT's delayed last words come out faster than real time.
-FLUSH_SAMPLES = SAMPLE_RATE // 2 + STT_FRAME_SAMPLES  # 0.5 s (model delay) + one frame
+# At least 0.5 s (the model's delay) and one frame; the flush is then rounded up to end
+# on a frame boundary, so the STT can answer it without waiting for more of the user's
+# audio to complete its last frame.
+FLUSH_SAMPLES = SAMPLE_RATE // 2 + STT_FRAME_SAMPLES
 FLUSH_TIMEOUT_S = 1.0  # a stalled STT must not leave the user waiting: answer anyway
 
 # Barge-in while the bot speaks.

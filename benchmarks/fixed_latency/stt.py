@@ -4,9 +4,10 @@ A frame is voiced when its RMS is above `VOICE_RMS`. The first voiced frame of a
 utterance yields one word, the turn key `k<stream>t<utterance>`; after
 `SILENT_FRAMES_FOR_PAUSE` silent frames the pause probabilities jump to 1. A burst of
 zeros (the backend's flush) is stamped, with the step that preceded it and the step
-that covers it. The backend sends whole frames, so a flush arrives after the user's
-last part-frame and its own last part-frame arrives with the next audio: the flush's
-known size tells its zeros from the user's audio.
+that covers it. The backend sends whole frames and ends a flush on a frame boundary, so
+a flush arrives in one message with the user's last part-frame before it: the run of
+exact zeros that ends the message (the load tester's audio, its silence included, is
+never exactly zero once through Opus).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from collections.abc import Callable
 import numpy as np
 from websockets.asyncio.server import ServerConnection
 
-from backend.conversation.rules import FLUSH_SAMPLES
 from benchmarks.fixed_latency.common import (
     FRAME,
     KEY_PREFIX,
@@ -59,18 +59,13 @@ class FixedLatencyStt:
         self, state: _StreamState, sender: TimedSender, pcm: np.ndarray, now: float
     ) -> None:
         flush = 0
-        if state.flush_zeros_due:  # the flush's last part-frame, ahead of the user's audio
-            flush = min(state.flush_zeros_due, pcm.size)
-            state.flush_zeros_due -= flush
-        elif pcm.size >= FLUSH_MIN_SAMPLES and state.key is not None:
-            flush = min(_trailing_zeros(pcm), FLUSH_SAMPLES)
-            if flush >= FLUSH_MIN_SAMPLES:
+        if pcm.size >= FLUSH_MIN_SAMPLES and state.key is not None:
+            trailing = _trailing_zeros(pcm)
+            if trailing >= FLUSH_MIN_SAMPLES:
                 self.trace.stamp(state.key, "stt_flush_received", now)
                 self.trace.stamp(state.key, "stt_step_before_flush_sent", state.last_step_sent_at)
-                state.flush_zeros_due = FLUSH_SAMPLES - flush
-                state.flush_end = state.received + pcm.size + state.flush_zeros_due
-            else:
-                flush = 0
+                flush = trailing
+                state.flush_end = state.received + pcm.size
         state.received += pcm.size
         if pcm.size > flush:
             state.heard += pcm.size - flush
@@ -124,7 +119,6 @@ class _StreamState:
         self.silent_frames = SILENT_FRAMES_FOR_PAUSE
         self.key: str | None = None
         self.flush_end: int | None = None
-        self.flush_zeros_due = 0  # of the flush, still to arrive
         self.last_step_sent_at = 0.0
 
 

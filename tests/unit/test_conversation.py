@@ -21,6 +21,7 @@ from backend.conversation.signals import (
     SttWord,
     Tick,
     TtsFailed,
+    UserAudio,
 )
 from tests.unit.conversation_script import Script, event_types, starts
 
@@ -105,8 +106,21 @@ def test_end_of_turn_needs_words_and_a_pause() -> None:
     user_says(s, "what", "is", "the", "time")
     out = s.frames(3, SILENCE)
     assert event_types(out) == ["input_audio_buffer.speech_stopped"]
-    assert [a.samples for a in out if isinstance(a, FlushStt)] == [rules.FLUSH_SAMPLES]
+    (flush,) = [a.samples for a in out if isinstance(a, FlushStt)]
+    assert rules.FLUSH_SAMPLES <= flush < rules.FLUSH_SAMPLES + rules.STT_FRAME_SAMPLES
+    # The flush ends on a frame boundary: the STT needs nothing more to answer it.
+    assert s.conversation.flush_point % rules.STT_FRAME_SAMPLES == 0
     assert s.conversation.phase is Phase.FLUSHING
+
+
+def test_a_flush_after_part_of_a_frame_completes_that_frame() -> None:
+    s = greeted()
+    user_says(s, "what", "is", "the", "time")
+    s.feed(UserAudio(s.t, 480))  # a 20 ms browser page: the STT's frame is a quarter full
+    out = s.frames(3, SILENCE)
+    (flush,) = [a.samples for a in out if isinstance(a, FlushStt)]
+    assert flush == rules.FLUSH_SAMPLES + rules.STT_FRAME_SAMPLES - 480 - 480
+    assert s.conversation.flush_point % rules.STT_FRAME_SAMPLES == 0
 
 
 def test_a_short_breath_does_not_end_the_turn() -> None:

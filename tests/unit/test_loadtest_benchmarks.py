@@ -8,7 +8,6 @@ import msgpack
 import numpy as np
 import pytest
 
-from backend.conversation.rules import FLUSH_SAMPLES
 from benchmarks.fixed_latency.common import FRAME, Latencies, Trace
 from benchmarks.fixed_latency.stt import FixedLatencyStt, _StreamState
 from benchmarks.orchestration_overhead import LevelFigures, knee
@@ -142,22 +141,18 @@ class RecordingSender:
             on_sent(due)
 
 
-def test_the_stt_double_tells_a_flush_split_over_two_frames_from_the_user_audio() -> None:
+def test_the_stt_double_tells_a_flush_from_the_user_audio_before_it() -> None:
     trace = Trace()
     stt = FixedLatencyStt(Latencies(), trace)
     state = _StreamState(1)
     sender = RecordingSender()
     voice = np.full(FRAME, 0.3, dtype=np.float32)
     stt._take_audio(state, sender, voice, 1.0)  # type: ignore[arg-type]
-    user_tail = np.full(1000, 0.001, dtype=np.float32)  # quiet, not digital silence
-    sent = 5 * FRAME - user_tail.size  # the backend holds back FLUSH_SAMPLES - sent zeros
-    flush_part = np.concatenate([user_tail, np.zeros(sent, dtype=np.float32)])
-    stt._take_audio(state, sender, flush_part, 2.0)  # type: ignore[arg-type]
-    rest = np.concatenate([np.zeros(FLUSH_SAMPLES - sent, np.float32), np.zeros(FRAME, np.float32)])
-    rest = rest[: -(rest.size % FRAME) or None]
-    stt._take_audio(state, sender, rest, 3.0)  # type: ignore[arg-type]
+    user_tail = np.full(1000, 1e-30, dtype=np.float32)  # decoded silence: tiny, not zero
+    flush = np.zeros(8 * FRAME - user_tail.size, dtype=np.float32)
+    stt._take_audio(state, sender, np.concatenate([user_tail, flush]), 2.0)  # type: ignore[arg-type]
     key = "k1t1"
     assert trace.turns[key]["stt_flush_received"] == 2.0
-    assert "stt_flush_step_sent" in trace.turns[key]  # once the whole flush was in
-    assert state.heard == FRAME + user_tail.size + rest.size - (FLUSH_SAMPLES - sent)
-    assert state.received == state.heard + FLUSH_SAMPLES
+    assert trace.turns[key]["stt_flush_step_sent"] == 2.0 + Latencies().stt_step_s
+    assert state.heard == FRAME + user_tail.size
+    assert [heard for heard, _ in trace.arrivals[1]] == [FRAME, FRAME + user_tail.size]
