@@ -13,7 +13,10 @@ spoken clips. For each level it reports:
 - audio gaps, latency growth and the load generator's own lateness: the knee.
 
     python -m benchmarks.orchestration_overhead --levels 1,4,16,64 --duration 60 \\
-        --profile 16 --out benchmarks/results/overhead
+        --out benchmarks/results/overhead
+    # Profiles in a run of their own: py-spy pauses the backend at every sample.
+    python -m benchmarks.orchestration_overhead --levels 16 --duration 30 \\
+        --profile 16 --out benchmarks/results/profile
 """
 
 from __future__ import annotations
@@ -236,7 +239,9 @@ def figures_markdown(figures: list[LevelFigures], idle: dict[str, float]) -> str
             return f"{_cell(q['p50'], digits)} / {_cell(q['p99'], digits)}"
 
         cells = [
-            str(f.concurrency),
+            # py-spy pauses the backend for every sample: such a level's times and CPU
+            # are inflated, so it is marked and its figures are for the profile only.
+            f"{f.concurrency} (profiled)" if f.profile else str(f.concurrency),
             str(f.replies),
             pair(f.voice_to_voice_ms, 0),
             pair(f.overhead_ms),

@@ -38,6 +38,8 @@ export class PlaybackQueue {
   private headOffset = 0;
   private playing = false;
   private waitedSamples = 0;
+  /** Something audible played since the queue last ran dry (or was flushed). */
+  private soundSinceEmpty = false;
   readonly stats: PlaybackStats = {
     playedSamples: 0,
     audibleSamples: 0,
@@ -64,20 +66,25 @@ export class PlaybackQueue {
     this.discard(this.stats.bufferedSamples);
     this.playing = false;
     this.waitedSamples = 0;
+    this.soundSinceEmpty = false;
   }
 
-  /** Fill `out` with the next samples to play (silence while buffering). */
-  pull(out: Float32Array): void {
+  /**
+   * Fill `out` with the next samples to play (silence while buffering). Returns true when
+   * this block is the first audible one since the queue ran dry: the moment a turn's
+   * voice is first heard, which latency measurements date on the audio clock.
+   */
+  pull(out: Float32Array): boolean {
     out.fill(0);
     this.stats.rms = 0;
     if (!this.playing) {
-      if (this.stats.bufferedSamples === 0) return;
+      if (this.stats.bufferedSamples === 0) return false;
       this.waitedSamples += out.length;
       // Also start when audio has waited as long as the threshold: it may be a turn's tail.
       const ready =
         this.stats.bufferedSamples >= this.options.startThresholdSamples ||
         this.waitedSamples >= this.options.startThresholdSamples;
-      if (!ready) return;
+      if (!ready) return false;
       this.playing = true;
     }
     const copied = this.read(out);
@@ -88,7 +95,11 @@ export class PlaybackQueue {
     }
     this.stats.playedSamples += copied;
     this.stats.rms = rms(out);
-    if (this.stats.rms > AUDIBLE_RMS) this.stats.audibleSamples += copied;
+    const audible = this.stats.rms > AUDIBLE_RMS;
+    if (audible) this.stats.audibleSamples += copied;
+    const onset = audible && !this.soundSinceEmpty;
+    this.soundSinceEmpty = (this.soundSinceEmpty || audible) && copied === out.length;
+    return onset;
   }
 
   private read(out: Float32Array): number {

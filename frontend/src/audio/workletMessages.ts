@@ -12,6 +12,8 @@ export interface CaptureChunk {
   type: "chunk";
   samples: Float32Array<ArrayBuffer>;
   rms: number;
+  /** The context frame (audio clock) at which the chunk's first sample was captured. */
+  startFrame: number;
 }
 
 /** Page → playback. */
@@ -22,4 +24,6 @@ export type PlaybackCommand =
 export interface PlaybackReport {
   type: "stats";
   stats: PlaybackStats;
+  /** Context frames at which the latest turns were first heard, oldest first. */
+  soundOnsetFrames: number[];
 }

@@ -3,9 +3,9 @@
  * the bot's voice, retries while the server is full. React-free; the page subscribes.
  */
 import { isSampleRateMismatch, openAudioContext } from "@/audio/audioContext";
+import { AUDIBLE_RMS } from "@/audio/levels";
 import { type Microphone, openMicrophone } from "@/audio/microphone";
 import { OggOpusEncoder } from "@/audio/opusEncoder";
-import type { PlaybackStats } from "@/audio/playbackQueue";
 import { BotSpeaker } from "@/audio/speaker";
 import { unsupportedReason } from "@/audio/support";
 import { PLAYBACK_PROCESSOR, type PlaybackReport } from "@/audio/workletMessages";
@@ -20,7 +20,7 @@ import {
   sessionUpdate,
 } from "@/lib/protocol/events";
 
-import { DebugHooks } from "./debugHooks";
+import { type AudioClock, DebugHooks, withQuietFrame } from "./debugHooks";
 import { afterClose, type FatalError, type Phase } from "./phase";
 import { RealtimeSocket, type SocketClosed } from "./realtimeSocket";
 import { nextTranscript, type Transcript } from "./transcript";
@@ -140,7 +140,7 @@ export class Conversation {
       });
       playback.connect(context.destination);
       playback.port.onmessage = (event: MessageEvent<PlaybackReport>) =>
-        this.onPlayback(event.data.stats);
+        this.onPlayback(context, event.data);
       this.context = context;
       this.playback = playback;
       return context;
@@ -158,7 +158,15 @@ export class Conversation {
   }
 
   private openMicrophone(context: AudioContext): Promise<Microphone> {
+    let wasLoud = false;
     return openMicrophone(context, (chunk) => {
+      const loud = chunk.rms > AUDIBLE_RMS;
+      if (wasLoud && !loud) {
+        const clock = audioClockOf(context, this.debug);
+        clock.micQuietFrames = withQuietFrame(clock.micQuietFrames, chunk.startFrame);
+        this.debug.audioClock = clock;
+      }
+      wasLoud = loud;
       this.userLevel = chunk.rms;
       this.debug.micRms = chunk.rms;
       this.connection?.encoder?.encode(chunk.samples);
@@ -309,9 +317,13 @@ export class Conversation {
     this.retryTimer = null;
   }
 
-  private onPlayback(stats: PlaybackStats): void {
-    this.botLevel = stats.rms;
-    this.debug.playback = stats;
+  private onPlayback(context: AudioContext, report: PlaybackReport): void {
+    this.botLevel = report.stats.rms;
+    this.debug.playback = report.stats;
+    this.debug.audioClock = {
+      ...audioClockOf(context, this.debug),
+      soundOnsetFrames: report.soundOnsetFrames,
+    };
   }
 
   private update(change: Partial<ConversationState>): void {
@@ -319,6 +331,16 @@ export class Conversation {
     this.debug.phase = this.current.phase.kind;
     for (const listener of this.listeners) listener();
   }
+}
+
+function audioClockOf(context: AudioContext, debug: DebugHooks): AudioClock {
+  return {
+    sampleRate: context.sampleRate,
+    micQuietFrames: debug.audioClock?.micQuietFrames ?? [],
+    soundOnsetFrames: debug.audioClock?.soundOnsetFrames ?? [],
+    // outputLatency is missing in some browsers; baseLatency is the worklet's own share.
+    outputLatencyS: (context.outputLatency || 0) + context.baseLatency,
+  };
 }
 
 function concatPages(pages: readonly Uint8Array[]): Uint8Array {

@@ -16,6 +16,27 @@ export interface UnmuteDebug {
   /** The voice the server confirmed in `session.updated`. */
   sessionVoice: string | null;
   playback: PlaybackStats | null;
+  /**
+   * The audio clock (the AudioContext's frames), for latency measurements: when the
+   * microphone went quiet after sound (the user may have finished), when the latest bot
+   * turns were first heard in the playback worklet, and the output latency after it.
+   */
+  audioClock: AudioClock | null;
+}
+
+export interface AudioClock {
+  sampleRate: number;
+  /** Frames at which a 20 ms microphone chunk was quiet after a loud one, latest last. */
+  micQuietFrames: number[];
+  soundOnsetFrames: number[];
+  outputLatencyS: number;
+}
+
+const MIC_QUIET_FRAMES_KEPT = 256;
+
+/** `frames` with `frame` appended, keeping the latest MIC_QUIET_FRAMES_KEPT. */
+export function withQuietFrame(frames: readonly number[], frame: number): number[] {
+  return [...frames, frame].slice(-MIC_QUIET_FRAMES_KEPT);
 }
 
 declare global {
@@ -35,6 +56,7 @@ export class DebugHooks implements UnmuteDebug {
   skippedPackets = 0;
   sessionVoice: string | null = null;
   playback: PlaybackStats | null = null;
+  audioClock: AudioClock | null = null;
 
   constructor() {
     if (typeof window !== "undefined") window.unmuteDebug = this;

@@ -12,6 +12,7 @@ import { launchChromium, openPage } from "./browser";
 import { audibleSeconds, debugState, eventCount, waitUntil } from "./pageHooks";
 import { RESULTS_DIR } from "./paths";
 import { writeRecording } from "./speech";
+import { voiceToVoiceSeconds } from "../bench/voiceToVoice";
 
 // Robin's greeting takes about 4 s to say; the user answers well after it, even on a
 // slow machine. Times count from when the page opens the microphone.
@@ -84,12 +85,18 @@ describe("a conversation in the browser", () => {
       (text) => text.split(/\s+/).length >= 3,
       30_000,
     );
-    await waitUntil(
+    const heard = await waitUntil(
       "the reply to be heard",
       () => debugState(page),
       (s) => audibleSeconds(s) > audibleSeconds(before) + 1,
       20_000,
     );
+    // The audio clock dates the question's end and the reply's first sound, in order:
+    // what `npm run bench:browser` measures voice-to-voice with.
+    const clock = heard.audioClock;
+    expect(clock?.micQuietFrames.length).toBeGreaterThan(0);
+    const [sinceQuestion] = clock === null ? [] : voiceToVoiceSeconds(clock, 10);
+    expect(sinceQuestion).toBeGreaterThan(0);
   });
 
   it("looks right on desktop and phone screens", async () => {

@@ -90,6 +90,22 @@ describe("PlaybackQueue", () => {
     expect(queue.stats.audibleSamples).toBe(0);
   });
 
+  it("marks the first audible block of each stretch of sound", () => {
+    const queue = new PlaybackQueue({ ...options, startThresholdSamples: 1 });
+    const onsets = (): boolean[] =>
+      Array.from({ length: 4 }, () => queue.pull(new Float32Array(BLOCK)));
+    queue.push(new Float32Array(BLOCK)); // a turn opening with silence...
+    queue.push(constant(2 * BLOCK)); // ...then the voice
+    expect(onsets()).toEqual([false, true, false, false]); // ran dry at the fourth block
+    queue.push(constant(BLOCK)); // the next turn
+    expect(onsets()).toEqual([true, false, false, false]);
+    queue.push(constant(4 * BLOCK));
+    queue.pull(new Float32Array(BLOCK));
+    queue.flush(); // an interruption: the next sound is a new turn's
+    queue.push(constant(BLOCK));
+    expect(onsets()[0]).toBe(true);
+  });
+
   it("defaults to 60 ms of jitter buffer", () => {
     expect(playbackOptionsFor(24_000).startThresholdSamples).toBe(1440);
   });

@@ -5,11 +5,13 @@ import { type WorkletProcessor, workletScope } from "./scope";
 
 // ~20 reports a second: smooth meters, negligible messaging cost.
 const REPORT_EVERY_SECONDS = 0.05;
+const SOUND_ONSETS_KEPT = 64;
 
 class PlaybackProcessor extends workletScope.AudioWorkletProcessor implements WorkletProcessor {
   private readonly queue = new PlaybackQueue(playbackOptionsFor(workletScope.sampleRate));
   private readonly reportEvery = Math.round(workletScope.sampleRate * REPORT_EVERY_SECONDS);
   private sinceReport = 0;
+  private readonly soundOnsetFrames: number[] = [];
 
   constructor() {
     super();
@@ -26,7 +28,10 @@ class PlaybackProcessor extends workletScope.AudioWorkletProcessor implements Wo
     const output = outputs[0];
     const first = output?.[0];
     if (output === undefined || first === undefined) return true;
-    this.queue.pull(first);
+    if (this.queue.pull(first)) {
+      this.soundOnsetFrames.push(workletScope.currentFrame);
+      if (this.soundOnsetFrames.length > SOUND_ONSETS_KEPT) this.soundOnsetFrames.shift();
+    }
     for (const channel of output.slice(1)) channel.set(first);
     this.sinceReport += first.length;
     if (this.sinceReport >= this.reportEvery) this.report();
@@ -35,7 +40,11 @@ class PlaybackProcessor extends workletScope.AudioWorkletProcessor implements Wo
 
   private report(): void {
     this.sinceReport = 0;
-    const message: PlaybackReport = { type: "stats", stats: { ...this.queue.stats } };
+    const message: PlaybackReport = {
+      type: "stats",
+      stats: { ...this.queue.stats },
+      soundOnsetFrames: [...this.soundOnsetFrames],
+    };
     this.port.postMessage(message);
   }
 }

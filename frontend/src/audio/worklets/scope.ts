@@ -12,6 +12,8 @@ interface AudioWorkletScope {
   AudioWorkletProcessor: new () => { readonly port: MessagePort };
   registerProcessor(name: string, processor: new () => WorkletProcessor): void;
   sampleRate: number;
+  /** The context's frame at the start of the block being processed: the audio clock. */
+  currentFrame: number;
 }
 
 export const workletScope = globalThis as unknown as AudioWorkletScope;
