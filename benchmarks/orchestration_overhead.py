@@ -45,6 +45,7 @@ from loadtest.results import LevelResult
 from loadtest.runner import run_level
 
 # After this long every conversation of a level has connected and heard its greeting.
+WARM_UP_S = 20.0  # unmeasured conversations before the first level
 STEADY_AFTER_S = 8.0
 # A level "holds" when no reply has an audio gap and median voice-to-voice grew by less
 # than this over one conversation: a listener notices a tenth of a second more.
@@ -292,6 +293,9 @@ async def run_benchmark(args: argparse.Namespace) -> list[LevelFigures]:
             session={"allow_recording": False},
         )
         idle = await _idle_backend(stack)
+        # A fresh process costs more per conversation for a while (first use of code
+        # paths, allocator and caches warming): its first level would read high.
+        await run_level(plan, levels[0], duration_s=WARM_UP_S)
         for concurrency in levels:
             profile_to = out / f"profile-{concurrency}.txt" if concurrency in args.profile else None
             figure, level, trace = await measure_level(

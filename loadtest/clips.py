@@ -3,25 +3,31 @@
 Clips come from a directory of audio files (any format sphn reads: WAV, FLAC, MP3, Ogg),
 or are synthesised once with Debian's `flite` (voice `kal16`) and cached on disk. The
 text of a file clip is read from a `.txt` file of the same name when there is one.
+`flite_speech` is also what the test suites speak with, so a sentence always sounds the
+same, and the speech recogniser's accuracy figures hold for both.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import shutil
 import subprocess
 import tempfile
+import wave
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import soxr
 import sphn
 
 SAMPLE_RATE = 24_000
 FLITE_VOICE = "kal16"
-CACHE_DIR = Path(tempfile.gettempdir()) / "unmute-loadtest-clips"
+# flite's untrimmed output, 24 kHz, keyed by voice and text: made once per machine.
+CACHE_DIR = Path(tempfile.gettempdir()) / "unmute-speech-clips"
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".opus")
 # Below this amplitude a sample counts as silence when trimming a clip's ends: far under
 # speech, far over the dither or hiss of a recording.
@@ -97,11 +103,32 @@ def load_clip_directory(directory: Path) -> list[SpeechClip]:
 
 
 def synthesise_clip(text: str, voice: str = FLITE_VOICE) -> SpeechClip:
-    """`text` spoken by flite, trimmed; synthesised once per machine, then read from cache."""
-    digest = hashlib.sha256(f"{voice}\n{text}".encode()).hexdigest()[:24]
-    cached = CACHE_DIR / f"{voice}-{digest}.npy"
+    """`text` spoken by flite, trimmed."""
+    return SpeechClip(text=text, pcm=trim_silence(flite_speech(text, voice)))
+
+
+def flite_speech(text: str, voice: str = FLITE_VOICE) -> Pcm:
+    """`text` spoken by flite as 24 kHz float32, untrimmed; synthesised once per machine,
+    then read from the cache."""
+    cached = flite_cache_path(text, voice)
     if cached.exists():
-        return SpeechClip(text=text, pcm=np.load(cached))
+        pcm: Pcm = np.load(cached)
+        return pcm
+    pcm = _run_flite(text, voice)
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    # Write then rename: a parallel run never reads a half-written file.
+    with tempfile.NamedTemporaryFile(dir=CACHE_DIR, suffix=".partial", delete=False) as partial:
+        np.save(partial, pcm)
+    Path(partial.name).replace(cached)
+    return pcm
+
+
+def flite_cache_path(text: str, voice: str = FLITE_VOICE) -> Path:
+    digest = hashlib.sha256(f"{voice}\n{text}".encode()).hexdigest()[:24]
+    return CACHE_DIR / f"{voice}-{digest}.npy"
+
+
+def _run_flite(text: str, voice: str) -> Pcm:
     flite = shutil.which("flite")
     if flite is None:
         raise ClipsUnavailableError(
@@ -115,13 +142,14 @@ def synthesise_clip(text: str, voice: str = FLITE_VOICE) -> SpeechClip:
             check=True,
             capture_output=True,
         )
-        pcm = trim_silence(read_audio(wav_path))
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    # Write then rename: a parallel run never reads a half-written file.
-    partial = cached.with_name(f"{cached.stem}.{id(pcm)}.partial.npy")
-    np.save(partial, pcm)
-    partial.replace(cached)
-    return SpeechClip(text=text, pcm=pcm)
+        wav_bytes = wav_path.read_bytes()
+    with wave.open(io.BytesIO(wav_bytes)) as wav:
+        if wav.getsampwidth() != 2 or wav.getnchannels() != 1:
+            raise ClipsUnavailableError("flite is expected to write 16-bit mono WAV")
+        rate = wav.getframerate()
+        frames = wav.readframes(wav.getnframes())
+    pcm16 = np.frombuffer(frames, dtype=np.int16).astype(np.float32) / 32768.0
+    return np.ascontiguousarray(soxr.resample(pcm16, rate, SAMPLE_RATE), dtype=np.float32)
 
 
 def load_clips(

@@ -1,27 +1,18 @@
 """Spoken test clips made with Debian's `flite` (voice `kal16`), as 24 kHz float32 PCM.
 
 Every suite that needs real speech uses this helper, so the same sentence always sounds
-the same. Clips are cached on disk under the system temp dir, keyed by voice and text,
-so a sentence is synthesised once per machine rather than once per test.
+the same. The synthesis is the load tester's (`loadtest.clips.flite_speech`, cached on
+disk once per machine), untrimmed: the silence flite leaves around a sentence stays.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
-import shutil
-import subprocess
-import tempfile
-import wave
-from pathlib import Path
-
 import numpy as np
 import numpy.typing as npt
-import soxr
 
-SAMPLE_RATE = 24_000
-DEFAULT_VOICE = "kal16"
-CACHE_DIR = Path(tempfile.gettempdir()) / "unmute-speech-clips"
+from loadtest.clips import FLITE_VOICE, SAMPLE_RATE, flite_speech
+
+__all__ = ["SAMPLE_RATE", "SENTENCES", "silence", "speak", "word_error_rate"]
 
 # Short, everyday sentences of the kind people say to a voice assistant; each one uses
 # common words so that a small general-purpose recogniser has a fair chance.
@@ -61,58 +52,14 @@ SENTENCES: tuple[str, ...] = (
 )
 
 
-class FliteMissingError(RuntimeError):
-    """Raised when the `flite` program is not installed."""
-
-
-def speak(text: str, voice: str = DEFAULT_VOICE) -> npt.NDArray[np.float32]:
-    """`text` spoken by flite, as mono float32 PCM at 24 kHz (cached on disk)."""
-    cached = _cache_path(text, voice)
-    if cached.exists():
-        clip: npt.NDArray[np.float32] = np.load(cached)
-        return clip
-    pcm = _synthesise(text, voice)
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    # Write then rename, so that parallel test runs never read a half-written file.
-    with tempfile.NamedTemporaryFile(dir=CACHE_DIR, suffix=".partial", delete=False) as partial:
-        np.save(partial, pcm)
-    Path(partial.name).replace(cached)
-    return pcm
+def speak(text: str, voice: str = FLITE_VOICE) -> npt.NDArray[np.float32]:
+    """`text` spoken by flite, as mono float32 PCM at 24 kHz, untrimmed (cached on disk)."""
+    return flite_speech(text, voice)
 
 
 def silence(seconds: float) -> npt.NDArray[np.float32]:
     """Digital silence at 24 kHz."""
     return np.zeros(round(seconds * SAMPLE_RATE), dtype=np.float32)
-
-
-def _cache_path(text: str, voice: str) -> Path:
-    digest = hashlib.sha256(f"{voice}\n{text}".encode()).hexdigest()[:24]
-    return CACHE_DIR / f"{voice}-{digest}.npy"
-
-
-def _synthesise(text: str, voice: str) -> npt.NDArray[np.float32]:
-    flite = shutil.which("flite")
-    if flite is None:
-        raise FliteMissingError(
-            "the `flite` program is needed to make spoken test clips: "
-            "run `apt-get install flite` (Debian/Ubuntu)"
-        )
-    with tempfile.TemporaryDirectory() as tmp:
-        wav_path = Path(tmp) / "clip.wav"
-        subprocess.run(
-            [flite, "-voice", voice, "-t", text, "-o", str(wav_path)],
-            check=True,
-            capture_output=True,
-        )
-        wav_bytes = wav_path.read_bytes()
-    with wave.open(io.BytesIO(wav_bytes)) as wav:
-        rate = wav.getframerate()
-        frames = wav.readframes(wav.getnframes())
-        if wav.getsampwidth() != 2 or wav.getnchannels() != 1:
-            raise RuntimeError("flite is expected to write 16-bit mono WAV")
-    pcm16 = np.frombuffer(frames, dtype=np.int16).astype(np.float32) / 32768.0
-    resampled: npt.NDArray[np.float32] = soxr.resample(pcm16, rate, SAMPLE_RATE).astype(np.float32)
-    return resampled
 
 
 def word_error_rate(references: list[str], hypotheses: list[str]) -> float:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests import speech_clips
-from tests.speech_clips import SAMPLE_RATE, FliteMissingError, speak, word_error_rate
+from loadtest import clips
+from loadtest.clips import ClipsUnavailableError, flite_cache_path
+from tests.speech_clips import SAMPLE_RATE, speak, word_error_rate
 
 
 def test_a_clip_is_24_khz_float32_speech_and_cached() -> None:
@@ -14,15 +15,15 @@ def test_a_clip_is_24_khz_float32_speech_and_cached() -> None:
     assert 1.0 < len(clip) / SAMPLE_RATE < 3.0
     assert 0.05 < abs(clip).max() <= 1.0
     assert (speak("hello how are you today") == clip).all()
-    assert speech_clips._cache_path("hello how are you today", "kal16").exists()
+    assert flite_cache_path("hello how are you today", "kal16").exists()
 
 
 def test_a_missing_flite_names_the_package_to_install(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    monkeypatch.setattr(speech_clips, "CACHE_DIR", tmp_path_factory.mktemp("clips"))
-    monkeypatch.setattr("tests.speech_clips.shutil.which", lambda _: None)
-    with pytest.raises(FliteMissingError, match="apt-get install flite"):
+    monkeypatch.setattr(clips, "CACHE_DIR", tmp_path_factory.mktemp("clips"))
+    monkeypatch.setattr("loadtest.clips.shutil.which", lambda _: None)
+    with pytest.raises(ClipsUnavailableError, match="apt-get install flite"):
         speak("a sentence nobody has cached")
 
 
