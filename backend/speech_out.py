@@ -13,16 +13,10 @@ import logging
 import time
 from collections.abc import Callable
 
-from tenacity import (
-    AsyncRetrying,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
-
 from backend import metrics
 from backend.clients.instances import InstanceChooser, InstanceOutcome
-from backend.clients.speech_errors import SpeechAuthError, SpeechServiceError
+from backend.clients.speech_errors import SpeechServiceError
+from backend.clients.speech_retry import open_with_retries
 from backend.clients.tts import TtsAudio, TtsStream, TtsWordTiming, open_tts_stream
 from backend.playback import PlaybackPacer
 
@@ -31,16 +25,10 @@ logger = logging.getLogger(__name__)
 SAMPLE_RATE = 24_000
 STALL_AFTER_S = 2.0  # words or Eos owed an answer and none for this long: the node is stuck
 MAX_STREAMS_PER_REPLY = 3  # the first node and two replacements, then the turn ends
-OPEN_ATTEMPTS = 3  # all nodes full or down: back off briefly before giving up
 
 
 class TtsStalled(SpeechServiceError):
     pass
-
-
-def _retryable(error: BaseException) -> bool:
-    # A refused API key is a configuration error: every node shares the key.
-    return isinstance(error, SpeechServiceError) and not isinstance(error, SpeechAuthError)
 
 
 class SpeechOut:
@@ -110,21 +98,15 @@ class SpeechOut:
         return len(self._words) - self._timed
 
     async def _open(self) -> TtsStream:
-        async for attempt in AsyncRetrying(
-            stop=stop_after_attempt(OPEN_ATTEMPTS),
-            wait=wait_exponential_jitter(multiplier=0.1, max=0.5, jitter=0.1),
-            retry=retry_if_exception(_retryable),
-            reraise=True,
-        ):
-            with attempt:
-                return await open_tts_stream(
-                    self._spec,
-                    self._api_key,
-                    voice=self._voice,
-                    voice_embedding=self._voice_embedding,
-                    chooser=self._nodes,
-                )
-        raise AssertionError("unreachable: tenacity reraises the last error")
+        return await open_with_retries(
+            lambda: open_tts_stream(
+                self._spec,
+                self._api_key,
+                voice=self._voice,
+                voice_embedding=self._voice_embedding,
+                chooser=self._nodes,
+            )
+        )
 
     async def _speak_on(self, stream: TtsStream) -> None:
         offset_s = self._audio_samples / SAMPLE_RATE

@@ -16,11 +16,11 @@ from collections.abc import Awaitable, Callable
 
 import numpy as np
 import numpy.typing as npt
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from backend import metrics
 from backend.clients.instances import InstanceChooser, InstanceOutcome
-from backend.clients.speech_errors import SpeechAuthError, SpeechServiceError
+from backend.clients.speech_errors import SpeechServiceError
+from backend.clients.speech_retry import open_with_retries
 from backend.clients.stt import SttStep, SttStream, SttWord
 
 logger = logging.getLogger(__name__)
@@ -28,7 +28,6 @@ logger = logging.getLogger(__name__)
 FRAME_SAMPLES = 1920
 SAMPLE_RATE = 24_000
 STALL_AFTER_S = 1.0  # a live STT answers every 80 ms; a second of silence means it is stuck
-REOPEN_ATTEMPTS = 3  # then the conversation cannot go on, and says so
 
 
 class _Stalled(Exception):
@@ -37,10 +36,6 @@ class _Stalled(Exception):
 
 class SttLost(Exception):
     """No STT stream could be (re)opened: the conversation cannot hear the user."""
-
-
-def _retryable(error: BaseException) -> bool:
-    return isinstance(error, SpeechServiceError) and not isinstance(error, SpeechAuthError)
 
 
 class SttLink:
@@ -75,7 +70,7 @@ class SttLink:
         """Open the first stream, retrying briefly: a slot frees up as soon as another
         conversation's stream closes. Raises `SpeechServiceError` if none can be had."""
         started = time.monotonic()
-        self._stream = await self._open_with_retries()
+        self._stream = await open_with_retries(self._open_stream)
         self._began(started)
 
     def send_audio(self, pcm: npt.NDArray[np.float32]) -> None:
@@ -155,21 +150,10 @@ class SttLink:
         if stream is not None:
             asyncio.get_running_loop().create_task(stream.aclose())
 
-    async def _open_with_retries(self) -> SttStream:
-        async for attempt in AsyncRetrying(
-            stop=stop_after_attempt(REOPEN_ATTEMPTS),
-            wait=wait_exponential_jitter(multiplier=0.1, max=0.5, jitter=0.1),
-            retry=retry_if_exception(_retryable),
-            reraise=True,
-        ):
-            with attempt:
-                return await self._open_stream()
-        raise AssertionError("unreachable: tenacity reraises the last error")
-
     async def _reopen(self) -> None:
         started = time.monotonic()
         try:
-            self._stream = await self._open_with_retries()
+            self._stream = await open_with_retries(self._open_stream)
         except SpeechServiceError as error:
             raise SttLost(str(error)) from error
         self._began(started)
