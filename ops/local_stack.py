@@ -1,5 +1,10 @@
-"""The whole of Unmute on one machine: the CPU speech servers, the LLM stand-in and the
-backend as child processes, started in order, health-checked, and stopped together."""
+"""The whole of Unmute on one machine: the CPU speech servers, the local LLM and the
+backend as child processes, started in order, health-checked, and stopped together.
+
+Two sets of engines: `neural` (Whisper STT, Piper TTS, a llama.cpp LLM; the default) and
+`light` (pocketsphinx and espeak-ng, for old machines and many concurrent test calls; the
+LLM is llama.cpp in both). Any role can instead point at a server of the user's own.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +17,13 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 import httpx
 
 UNMUTE_OPS = str(Path(sys.executable).with_name("unmute-ops"))
+BUILD_INFO = "/api/build_info"  # the speech servers' readiness probe
 STOP_GRACE_S = 10.0  # the backend drains conversations on SIGTERM; then we insist
 _PR_SET_PDEATHSIG = 1
 
@@ -35,6 +42,25 @@ def free_port(host: str = "127.0.0.1") -> int:
         probe.bind((host, 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def port_in_use(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def last_line(log: Path) -> str:
+    """The last non-empty line of a log: usually the error that stopped the server."""
+    try:
+        lines = log.read_text(errors="replace").splitlines()
+    except OSError:
+        return "no log"
+    return next((line.strip() for line in reversed(lines) if line.strip()), "no output")
 
 
 @dataclass
@@ -67,6 +93,16 @@ class Service:
         return None if self.process is None else self.process.poll()
 
 
+class Engines(StrEnum):
+    NEURAL = "neural"
+    LIGHT = "light"
+
+
+# Each engine's streams at once, when not given: the neural STT runs one Whisper process
+# per stream, so fewer of them keep the whole stack within ~1.5 GiB on a small machine.
+DEFAULT_SLOTS = {Engines.NEURAL: 2, Engines.LIGHT: 4}
+
+
 @dataclass
 class StackOptions:
     host: str = "127.0.0.1"
@@ -76,7 +112,11 @@ class StackOptions:
     llm_api_key: str | None = None
     stt_url: str | None = None
     tts_url: str | None = None
-    slots: int = 4
+    engines: Engines = Engines.NEURAL
+    stt_model: Path | None = None  # a CTranslate2 Whisper folder (neural engines)
+    tts_voice: Path | None = None  # a Piper voice's .onnx, its .onnx.json beside it
+    llm_model_file: Path | None = None  # a GGUF file for the local LLM
+    slots: int | None = None
     max_sessions: int = 4
     speech_api_key: str = "public_token"
     log_dir: Path = field(default_factory=lambda: Path(".unmute/logs"))
@@ -112,16 +152,19 @@ class LocalStack:
             )
             return f"127.0.0.1:{port}"
 
+        slots = ["--slots", str(o.slots or DEFAULT_SLOTS[o.engines])]
         stt = o.stt_url or "ws://" + add(
-            "stt", ["serve", "stt", "--slots", str(o.slots), *key], free_port(), "/api/build_info"
+            "stt", ["serve", "stt", *self._stt_engine(), *slots, *key], free_port(), BUILD_INFO
         )
         tts = o.tts_url or "ws://" + add(
-            "tts", ["serve", "tts", "--slots", str(o.slots), *key], free_port(), "/api/build_info"
+            "tts", ["serve", "tts", *self._tts_engine(), *slots, *key], free_port(), BUILD_INFO
         )
         cloning = "http://" + add(
-            "voice-cloning", ["serve", "voice-cloning", *key], free_port(), "/api/build_info"
+            "voice-cloning", ["serve", "voice-cloning", *key], free_port(), BUILD_INFO
         )
-        llm = o.llm_url or "http://" + add("llm", ["serve", "llm"], free_port(), "/v1/models")
+        llm = o.llm_url or "http://" + add(
+            "llm", ["serve", "llm", *self._llm_model()], free_port(), "/v1/models"
+        )
         backend_env = {
             "UNMUTE_STT_URL": stt,
             "UNMUTE_TTS_URL": tts,
@@ -134,7 +177,7 @@ class LocalStack:
         }
         if o.frontend_dir is not None and (o.frontend_dir / "index.html").is_file():
             backend_env["UNMUTE_FRONTEND_DIR"] = str(o.frontend_dir.resolve())
-        if o.llm_model:
+        if o.llm_model and o.llm_url:
             backend_env["UNMUTE_LLM_MODEL"] = o.llm_model
         if o.llm_api_key:
             backend_env["UNMUTE_LLM_API_KEY"] = o.llm_api_key
@@ -148,8 +191,37 @@ class LocalStack:
         )
         return services
 
-    def start(self, on_progress: Callable[[str, str], None], timeout_s: float = 120.0) -> None:
+    def _stt_engine(self) -> list[str]:
+        if self.options.engines is Engines.LIGHT:
+            return ["--engine", "pocketsphinx"]
+        model = self.options.stt_model
+        return ["--engine", "whisper", *(["--model", str(model)] if model else [])]
+
+    def _tts_engine(self) -> list[str]:
+        if self.options.engines is Engines.LIGHT:
+            return ["--engine", "espeak"]
+        voice = self.options.tts_voice
+        return ["--engine", "piper", *(["--voice", str(voice)] if voice else [])]
+
+    def _llm_model(self) -> list[str]:
+        if self.options.llm_model_file is not None:
+            return ["--model-file", str(self.options.llm_model_file)]
+        if self.options.llm_model:  # no --llm-url: a GGUF to download once and serve here
+            return ["--model", self.options.llm_model]
+        return []
+
+    def missing_browser_app(self) -> bool:
+        """True when there is no built browser app to serve (only the API will answer)."""
+        folder = self.options.frontend_dir
+        return folder is None or not (folder / "index.html").is_file()
+
+    def start(self, on_progress: Callable[[str, str], None], timeout_s: float = 180.0) -> None:
         """Start every service and wait until each answers; the backend's health last."""
+        if port_in_use(self.options.host, self.options.port):
+            raise StartupFailed(
+                f"port {self.options.port} is already in use (is Unmute already running? "
+                f"then open {self.url}); pass --port to use another"
+            )
         self.options.log_dir.mkdir(parents=True, exist_ok=True)
         for service in self.services:
             service.start(self.options.log_dir)
@@ -160,7 +232,10 @@ class LocalStack:
             for service in list(waiting):
                 if (code := service.exited()) is not None:
                     log = self.options.log_dir / f"{service.name}.log"
-                    raise StartupFailed(f"{service.name} exited with code {code}; see {log}")
+                    raise StartupFailed(
+                        f"{service.name} exited with code {code}: {last_line(log)}\n"
+                        f"(its whole log: {log})"
+                    )
                 if service.ready() and (service.name != "backend" or self._healthy()):
                     waiting.remove(service)
                     on_progress(service.name, "ready")

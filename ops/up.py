@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.status import Status
 
-from ops.local_stack import LocalStack, StackOptions, StartupFailed
+from ops.local_stack import Engines, LocalStack, StackOptions, StartupFailed
 
 console = Console()
 
@@ -20,10 +20,35 @@ console = Console()
 def up(
     host: Annotated[str, typer.Option(help="Address the backend listens on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port of the backend (and browser app).")] = 8000,
-    llm_url: Annotated[
-        str | None, typer.Option(help="OpenAI-compatible LLM to use instead of the stand-in.")
+    engines: Annotated[
+        Engines,
+        typer.Option(
+            help="neural: Whisper, Piper and llama.cpp (natural, ~1 GiB); "
+            "light: pocketsphinx and espeak-ng (robotic, for old machines and load tests)."
+        ),
+    ] = Engines.NEURAL,
+    stt_model: Annotated[
+        Path | None,
+        typer.Option(help="A CTranslate2 Whisper model folder (base.en, small.en…) for STT."),
     ] = None,
-    llm_model: Annotated[str | None, typer.Option(help="Model name for --llm-url.")] = None,
+    tts_voice: Annotated[
+        Path | None,
+        typer.Option(help="A Piper voice (.onnx, with its .onnx.json beside it) for TTS."),
+    ] = None,
+    llm_model_file: Annotated[
+        Path | None, typer.Option(help="A GGUF model file for the local LLM.")
+    ] = None,
+    llm_url: Annotated[
+        str | None,
+        typer.Option(help="An OpenAI-compatible LLM server to use instead of the local one."),
+    ] = None,
+    llm_model: Annotated[
+        str | None,
+        typer.Option(
+            help="With --llm-url, the model's name there. Without it, a Hugging Face GGUF "
+            "(owner/repo/file.gguf) downloaded once and served locally."
+        ),
+    ] = None,
     llm_api_key: Annotated[
         str | None, typer.Option(envvar="UNMUTE_LLM_API_KEY", help="Bearer key for --llm-url.")
     ] = None,
@@ -33,17 +58,29 @@ def up(
     tts_url: Annotated[
         str | None, typer.Option(help="Use these TTS servers instead of the CPU one.")
     ] = None,
-    slots: Annotated[int, typer.Option(min=1, help="Streams per CPU speech server.")] = 4,
+    slots: Annotated[
+        int | None,
+        typer.Option(min=1, help="Streams per CPU speech server [default: 2 neural, 4 light]."),
+    ] = None,
     max_sessions: Annotated[int, typer.Option(min=1, help="Conversations at once.")] = 4,
     log_dir: Annotated[Path, typer.Option(help="Where each server's log goes.")] = Path(
         ".unmute/logs"
     ),
 ) -> None:
-    """Start the backend, CPU speech servers and LLM stand-in; stop them all on Ctrl-C."""
+    """Start the backend, CPU speech servers and local LLM; stop them all on Ctrl-C."""
+    if llm_url and llm_model_file:
+        console.print(
+            "[red]--llm-model-file serves a model here; --llm-url uses another server.[/]"
+        )
+        raise typer.Exit(2)
     stack = LocalStack(
         StackOptions(
             host=host,
             port=port,
+            engines=engines,
+            stt_model=stt_model,
+            tts_voice=tts_voice,
+            llm_model_file=llm_model_file,
             llm_url=llm_url,
             llm_model=llm_model,
             llm_api_key=llm_api_key,
@@ -74,6 +111,11 @@ def up(
                     raise KeyboardInterrupt
 
             stack.start(progress)
+        if stack.missing_browser_app():
+            console.print(
+                "[yellow]The browser app is not built, so only the API answers at "
+                f"{stack.url}[/]: run ./scripts/setup (or `npm run build` in frontend/)."
+            )
         console.print(f"\n[bold]Unmute is running:[/] {stack.url}   (Ctrl-C to stop)")
         console.print(f"Logs: {log_dir}/")
         while not stop.wait(0.5):
