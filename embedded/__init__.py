@@ -1,1 +1,2 @@
-"""CPU stand-ins that speak the GPU speech servers' protocols, and an LLM stand-in."""
+"""CPU servers that speak the GPU speech servers' protocols, and a CPU language model
+(llama.cpp) behind the OpenAI API."""

@@ -1,7 +1,7 @@
-"""A rule-based stand-in for an OpenAI-compatible LLM server (`unmute-ops serve llm`).
+"""A language model on the CPU: a GGUF model served by llama.cpp over the OpenAI API
+(`unmute-ops serve llm`).
 
-It plays the backend's characters (small talk, a persona, guess the animal, a quiz show,
-news without a feed, explaining Unmute) well enough to hold a spoken conversation, with
-no model and no GPU. `server.create_app` is the entry point; `responder.respond` is the
-conversational partner behind it.
+`model_files` picks the file (packaged, local or downloaded), `model_loading` loads it in
+the CPU's fastest layout, `engine` generates one reply at a time while reusing computed
+prompts, and `server.create_app` answers `/v1/models` and `/v1/chat/completions`.
 """

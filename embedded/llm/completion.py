@@ -1,112 +1,75 @@
-"""One chat completion: the responder's reply cut to the request's limits, as wire objects."""
+"""One chat completion as OpenAI wire objects: streamed chunks, or the whole reply at once.
+
+A stream opens with the assistant role, carries the text as the model writes it, ends
+with an empty delta and the finish reason, then (when asked) a chunk with only usage.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from embedded.llm.dialogue import ChatMessage, Role
-from embedded.llm.responder import respond
+from embedded.llm.generation import GenerationResult
 from embedded.llm.wire import (
     AssistantMessage,
     ChatCompletion,
     ChatCompletionChunk,
-    ChatCompletionRequest,
     Choice,
     ChunkChoice,
     Delta,
     FinishReason,
+    PromptTokensDetails,
     Usage,
     new_completion_id,
     now,
 )
 
-# Tool and function results carry no speech; the responder never sees them.
-_ROLES: dict[str, Role] = {
-    "system": "system",
-    "developer": "system",
-    "user": "user",
-    "assistant": "assistant",
-}
-
 
 @dataclass(frozen=True)
-class PlannedReply:
-    """The words of a reply, decided before the first one is sent.
+class Reply:
+    """What every chunk of one completion repeats."""
 
-    One word counts as one token: the stand-in streams a word per chunk, as an LLM
-    streams a token per chunk, so `max_tokens` caps the words.
-    """
-
-    id: str
-    created: int
     model: str
-    words: list[str]
-    finish_reason: FinishReason
-    prompt_tokens: int
+    id: str = field(default_factory=new_completion_id)
+    created: int = field(default_factory=now)
 
-    @property
-    def text(self) -> str:
-        return " ".join(self.words)
-
-    @property
-    def usage(self) -> Usage:
-        completion = len(self.words)
-        return Usage(
-            prompt_tokens=self.prompt_tokens,
-            completion_tokens=completion,
-            total_tokens=self.prompt_tokens + completion,
-        )
-
-
-def plan_reply(request: ChatCompletionRequest) -> PlannedReply:
-    messages = [ChatMessage(_ROLES[m.role], m.text()) for m in request.messages if m.role in _ROLES]
-    text = respond(messages, temperature=request.temperature, seed=request.seed)
-    for stop in request.stop_sequences():
-        text = text.split(stop, 1)[0]
-    words = text.split()
-    finish_reason: FinishReason = "stop"
-    limit = request.token_limit()
-    if limit is not None and len(words) > limit:
-        words, finish_reason = words[:limit], "length"
-    return PlannedReply(
-        id=new_completion_id(),
-        created=now(),
-        model=request.model,
-        words=words,
-        finish_reason=finish_reason,
-        prompt_tokens=sum(len(m.content.split()) for m in messages),
-    )
-
-
-def completion(reply: PlannedReply) -> ChatCompletion:
-    return ChatCompletion(
-        id=reply.id,
-        created=reply.created,
-        model=reply.model,
-        choices=[
-            Choice(message=AssistantMessage(content=reply.text), finish_reason=reply.finish_reason)
-        ],
-        usage=reply.usage,
-    )
-
-
-def chunks(reply: PlannedReply, *, include_usage: bool) -> Iterator[ChatCompletionChunk]:
-    """The role, then one word per chunk (later words with a leading space), then the end."""
-
-    def chunk(delta: Delta, finish_reason: FinishReason | None = None) -> ChatCompletionChunk:
+    def chunk(self, delta: Delta, finish_reason: FinishReason | None = None) -> ChatCompletionChunk:
         return ChatCompletionChunk(
-            id=reply.id,
-            created=reply.created,
-            model=reply.model,
+            id=self.id,
+            created=self.created,
+            model=self.model,
             choices=[ChunkChoice(delta=delta, finish_reason=finish_reason)],
         )
 
-    yield chunk(Delta(role="assistant", content=""))
-    for index, word in enumerate(reply.words):
-        yield chunk(Delta(content=word if index == 0 else f" {word}"))
-    yield chunk(Delta(), reply.finish_reason)
-    if include_usage:
-        yield ChatCompletionChunk(
-            id=reply.id, created=reply.created, model=reply.model, choices=[], usage=reply.usage
+    def opening(self) -> ChatCompletionChunk:
+        return self.chunk(Delta(role="assistant", content=""))
+
+    def text(self, text: str) -> ChatCompletionChunk:
+        return self.chunk(Delta(content=text))
+
+    def ending(self, result: GenerationResult) -> ChatCompletionChunk:
+        return self.chunk(Delta(), result.finish_reason)
+
+    def usage(self, result: GenerationResult) -> ChatCompletionChunk:
+        return ChatCompletionChunk(
+            id=self.id, created=self.created, model=self.model, choices=[], usage=usage(result)
         )
+
+    def whole(self, text: str, result: GenerationResult) -> ChatCompletion:
+        return ChatCompletion(
+            id=self.id,
+            created=self.created,
+            model=self.model,
+            choices=[
+                Choice(message=AssistantMessage(content=text), finish_reason=result.finish_reason)
+            ],
+            usage=usage(result),
+        )
+
+
+def usage(result: GenerationResult) -> Usage:
+    return Usage(
+        prompt_tokens=result.prompt_tokens,
+        completion_tokens=result.completion_tokens,
+        total_tokens=result.prompt_tokens + result.completion_tokens,
+        prompt_tokens_details=PromptTokensDetails(cached_tokens=result.cached_tokens),
+    )

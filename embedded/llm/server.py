@@ -1,28 +1,30 @@
-"""An OpenAI-compatible HTTP server around the rule-based responder.
+"""The OpenAI-compatible HTTP server around a `LlamaEngine`.
 
-    GET  /v1/models             exactly one model, `unmute-standin`
+    GET  /v1/models             the one model served (named after its file)
     POST /v1/chat/completions   a `chat.completion`, or Server-Sent Events with `stream`
 
-Replies stream word by word with a small delay, standing in for a fast GPU-served LLM.
-The delay comes from `create_app(word_delay_s=…)` or `UNMUTE_LLM_STANDIN_WORD_DELAY_S`.
+A stream's usage (`stream_options.include_usage`) reports in
+`prompt_tokens_details.cached_tokens` how much of the prompt was reused rather than
+computed. When a client disconnects, its reply stops at the next token.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hmac
+import logging
 from collections.abc import AsyncIterator
-from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException
+from starlette.types import Receive, Scope, Send
 
-from embedded.llm.completion import PlannedReply, chunks, completion, plan_reply
+from embedded.llm.chat_template import InvalidConversation
+from embedded.llm.completion import Reply
+from embedded.llm.engine import LlamaEngine, PromptTooLong
+from embedded.llm.generation import Generation, Sampling
 from embedded.llm.wire import (
-    MODEL_ID,
     ChatCompletionRequest,
     ErrorBody,
     ErrorDetail,
@@ -31,15 +33,7 @@ from embedded.llm.wire import (
     now,
 )
 
-# About 50 words a second, the pace of a fast GPU-served model: well ahead of speech
-# (about 3 words a second), and only a few tens of ms added to the voice-to-voice latency.
-DEFAULT_WORD_DELAY_S = 0.02
-
-
-class StandInSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="UNMUTE_LLM_STANDIN_", extra="ignore")
-
-    word_delay_s: Annotated[float, Field(ge=0.0, le=5.0)] = DEFAULT_WORD_DELAY_S
+logger = logging.getLogger(__name__)
 
 
 class OpenAIError(Exception):
@@ -59,10 +53,10 @@ class OpenAIError(Exception):
         self.detail = ErrorDetail(message=message, type=type_, param=param, code=code)
 
 
-def create_app(api_key: str | None = None, *, word_delay_s: float | None = None) -> FastAPI:
-    """The stand-in server; with `api_key`, every `/v1` request needs that Bearer token."""
-    delay = StandInSettings().word_delay_s if word_delay_s is None else word_delay_s
-    app = FastAPI(title="Unmute LLM stand-in", docs_url=None, redoc_url=None)
+def create_app(engine: LlamaEngine, api_key: str | None = None) -> FastAPI:
+    """With `api_key`, every `/v1` request needs that Bearer token. The caller owns
+    `engine` (and closes it)."""
+    app = FastAPI(title="Unmute LLM (llama.cpp)", docs_url=None, redoc_url=None)
     created = now()
 
     @app.exception_handler(OpenAIError)
@@ -89,22 +83,78 @@ def create_app(api_key: str | None = None, *, word_delay_s: float | None = None)
 
     @app.get("/v1/models", dependencies=authorized)
     async def list_models() -> ModelList:
-        return ModelList(data=[ModelCard(id=MODEL_ID, created=created)])
+        return ModelList(data=[ModelCard(id=engine.name, created=created)])
 
     @app.post("/v1/chat/completions", dependencies=authorized, response_model=None)
     async def chat_completions(request: Request) -> Response:
         body = await _parse(request)
-        reply = plan_reply(body)
+        try:
+            prompt = engine.prepare(body.messages)
+        except PromptTooLong as error:
+            raise OpenAIError(
+                400, str(error), param="messages", code="context_length_exceeded"
+            ) from None
+        except InvalidConversation as error:
+            raise OpenAIError(400, str(error), param="messages") from None
+        sampling = Sampling(
+            temperature=body.temperature,
+            top_p=body.top_p,
+            max_tokens=body.token_limit() or engine.settings.max_reply_tokens,
+            stop=tuple(body.stop_sequences()),
+            seed=body.seed,
+            presence_penalty=body.presence_penalty,
+            frequency_penalty=body.frequency_penalty,
+        )
+        reply = Reply(model=body.model or engine.name)
+        generation = engine.start(prompt, sampling)
         if not body.stream:
-            return JSONResponse(completion(reply).model_dump())
+            try:
+                text = "".join([piece async for piece in generation.texts()])
+            finally:
+                generation.cancel()  # this request was abandoned, if it did not finish
+            return JSONResponse(reply.whole(text, generation.result).model_dump())
         include_usage = body.stream_options is not None and body.stream_options.include_usage
-        return StreamingResponse(
-            _events(reply, include_usage=include_usage, word_delay_s=delay),
+        return _GenerationStream(generation, _events(generation, reply, include_usage))
+
+    return app
+
+
+class _GenerationStream(StreamingResponse):
+    """Ends its generation however the response ends: sent, failed, or its client gone."""
+
+    def __init__(self, generation: Generation, events: AsyncIterator[str]) -> None:
+        super().__init__(
+            events,
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
+        self._generation = generation
 
-    return app
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._generation.cancel()
+
+
+async def _events(generation: Generation, reply: Reply, include_usage: bool) -> AsyncIterator[str]:
+    yield _sse(reply.opening().model_dump_json())
+    try:
+        async for piece in generation.texts():
+            yield _sse(reply.text(piece).model_dump_json())
+    except Exception as error:  # the headers are sent: report it the way OpenAI does
+        detail = ErrorDetail(message=f"generation failed: {error}", type="server_error")
+        yield _sse(ErrorBody(error=detail).model_dump_json())
+        return
+    result = generation.result
+    yield _sse(reply.ending(result).model_dump_json())
+    if include_usage:
+        yield _sse(reply.usage(result).model_dump_json())
+    yield _sse("[DONE]")
+
+
+def _sse(data: str) -> str:
+    return f"data: {data}\n\n"
 
 
 async def _parse(request: Request) -> ChatCompletionRequest:
@@ -115,15 +165,4 @@ async def _parse(request: Request) -> ChatCompletionRequest:
         first = error.errors()[0]
         param = ".".join(str(part) for part in first["loc"]) or None
         where = f"{param}: " if param else ""
-        raise OpenAIError(400, f"{where}{first['msg']}", param=param) from error
-
-
-async def _events(
-    reply: PlannedReply, *, include_usage: bool, word_delay_s: float
-) -> AsyncIterator[str]:
-    for chunk in chunks(reply, include_usage=include_usage):
-        choices = chunk.choices
-        if choices and choices[0].delta.content and word_delay_s > 0:
-            await asyncio.sleep(word_delay_s)
-        yield f"data: {chunk.model_dump_json()}\n\n"
-    yield "data: [DONE]\n\n"
+        raise OpenAIError(400, f"{where}{first['msg']}", param=param) from None

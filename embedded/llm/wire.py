@@ -1,7 +1,7 @@
 """The OpenAI chat-completions wire format: requests validated in, responses and chunks out.
 
-Clients send many optional fields (penalties, tools, logit bias…); unknown ones are
-accepted and ignored, like permissive OpenAI-compatible servers do.
+Clients send many optional fields (tools, logit bias, response formats…); unknown ones
+are accepted and ignored, like permissive OpenAI-compatible servers do.
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ import time
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_serializer
-
-MODEL_ID = "unmute-standin"
 
 FinishReason = Literal["stop", "length"]
 
@@ -51,11 +49,14 @@ class StreamOptions(BaseModel):
 class ChatCompletionRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    model: str = MODEL_ID
+    model: str | None = None
     messages: Annotated[list[RequestMessage], Field(min_length=1)]
     stream: bool = False
     stream_options: StreamOptions | None = None
     temperature: Annotated[float, Field(ge=0.0, le=2.0)] = 1.0
+    top_p: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+    presence_penalty: Annotated[float, Field(ge=-2.0, le=2.0)] = 0.0
+    frequency_penalty: Annotated[float, Field(ge=-2.0, le=2.0)] = 0.0
     max_tokens: Annotated[int, Field(ge=1)] | None = None
     max_completion_tokens: Annotated[int, Field(ge=1)] | None = None
     n: Literal[1] = 1
@@ -74,10 +75,15 @@ class ChatCompletionRequest(BaseModel):
 # --- Responses -------------------------------------------------------------------------
 
 
+class PromptTokensDetails(BaseModel):
+    cached_tokens: int  # prompt tokens whose computation was reused, not redone
+
+
 class Usage(BaseModel):
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
+    prompt_tokens_details: PromptTokensDetails | None = None
 
 
 class AssistantMessage(BaseModel):

@@ -1,4 +1,4 @@
-"""Requests validated, replies cut to the request's limits, chunks shaped like OpenAI's."""
+"""Requests validated, and a reply shaped like OpenAI's: chunks, whole completions, usage."""
 
 from __future__ import annotations
 
@@ -7,75 +7,46 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from embedded.llm.completion import chunks, completion, plan_reply
-from embedded.llm.server import DEFAULT_WORD_DELAY_S, StandInSettings
+from embedded.llm.completion import Reply
+from embedded.llm.generation import GenerationResult
 from embedded.llm.wire import ChatCompletionRequest
 
-SYSTEM = "Make small talk with the user."
+RESULT = GenerationResult("stop", prompt_tokens=40, cached_tokens=32, completion_tokens=5)
 
 
 def request(**fields: Any) -> ChatCompletionRequest:
-    body: dict[str, Any] = {
-        "model": "unmute-standin",
-        "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "Hi!"}],
-        "temperature": 0,
-    }
+    body: dict[str, Any] = {"messages": [{"role": "user", "content": "Hi!"}]}
     return ChatCompletionRequest.model_validate(body | fields)
 
 
-def test_a_reply_is_planned_word_by_word() -> None:
-    reply = plan_reply(request())
-    assert reply.finish_reason == "stop"
-    assert reply.words == reply.text.split() and len(reply.words) > 3
-    assert reply.usage.completion_tokens == len(reply.words)
-    assert reply.usage.prompt_tokens == len(SYSTEM.split()) + 1
+def test_a_minimal_request_gets_openai_defaults() -> None:
+    parsed = request()
+    assert parsed.model is None and not parsed.stream
+    assert (parsed.temperature, parsed.top_p) == (1.0, 1.0)
+    assert parsed.token_limit() is None and parsed.stop_sequences() == []
 
 
-def test_max_tokens_caps_the_words_and_says_so() -> None:
-    reply = plan_reply(request(max_tokens=3))
-    assert len(reply.words) == 3 and reply.finish_reason == "length"
-    assert len(plan_reply(request(max_completion_tokens=2)).words) == 2
+def test_limits_and_stops_are_read_the_ways_clients_send_them() -> None:
+    assert request(max_tokens=7).token_limit() == 7
+    assert request(max_completion_tokens=5, max_tokens=7).token_limit() == 5
+    assert request(stop="\n").stop_sequences() == ["\n"]
+    assert request(stop=["a", "", "b"]).stop_sequences() == ["a", "b"]
 
 
-def test_a_stop_sequence_ends_the_reply_early() -> None:
-    full = plan_reply(request()).text
-    cut = plan_reply(request(stop=["!"])).text
-    assert cut == full.split("!")[0] and cut != full
+def test_unknown_fields_are_accepted_and_out_of_range_ones_refused() -> None:
+    assert request(logit_bias={"1": 5}, tools=[]).messages
+    for bad in ({"temperature": 3}, {"top_p": 0}, {"max_tokens": 0}, {"n": 2}, {"messages": []}):
+        with pytest.raises(ValidationError):
+            request(**bad)
 
 
-def test_developer_messages_count_as_system_and_tool_messages_are_ignored() -> None:
-    messages = [
-        {"role": "developer", "content": "You are Captain Flint, a grumpy pirate."},
-        {"role": "user", "content": [{"type": "text", "text": "What's your name?"}]},
-        {"role": "tool", "content": "42", "tool_call_id": "x"},
-    ]
-    assert "Captain Flint" in plan_reply(request(messages=messages)).text
-
-
-def test_the_model_name_is_echoed() -> None:
-    assert plan_reply(request(model="gemma-3")).model == "gemma-3"
-
-
-def test_a_completion_has_one_assistant_choice_and_usage() -> None:
-    body = completion(plan_reply(request())).model_dump()
-    assert body["object"] == "chat.completion"
-    assert body["id"].startswith("chatcmpl-")
-    (choice,) = body["choices"]
-    assert choice["message"]["role"] == "assistant" and choice["finish_reason"] == "stop"
-    usage = body["usage"]
-    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
-
-
-def test_chunks_open_with_the_role_carry_words_then_finish() -> None:
-    reply = plan_reply(request())
-    dumped = [c.model_dump() for c in chunks(reply, include_usage=False)]
-    assert {c["id"] for c in dumped} == {reply.id}
-    assert {c["object"] for c in dumped} == {"chat.completion.chunk"}
-    assert dumped[0]["choices"][0]["delta"] == {"role": "assistant", "content": ""}
-    words = [c["choices"][0]["delta"]["content"] for c in dumped[1:-1]]
-    assert words[0] == reply.words[0] and all(w.startswith(" ") for w in words[1:])
-    assert "".join(words) == reply.text
-    assert dumped[-1]["choices"][0] == {
+def test_a_stream_opens_with_the_role_carries_text_and_ends_with_the_reason() -> None:
+    reply = Reply(model="tiny")
+    opening, text, ending = reply.opening(), reply.text(" Paris."), reply.ending(RESULT)
+    assert {opening.id, text.id, ending.id} == {reply.id}
+    assert opening.model_dump()["choices"][0]["delta"] == {"role": "assistant", "content": ""}
+    assert text.model_dump()["choices"][0]["delta"] == {"content": " Paris."}
+    assert ending.model_dump()["choices"][0] == {
         "index": 0,
         "delta": {},
         "logprobs": None,
@@ -83,37 +54,21 @@ def test_chunks_open_with_the_role_carry_words_then_finish() -> None:
     }
 
 
-def test_usage_comes_last_in_a_chunk_without_choices_when_asked() -> None:
-    reply = plan_reply(request())
-    last = list(chunks(reply, include_usage=True))[-1].model_dump()
-    assert last["choices"] == [] and last["usage"]["completion_tokens"] == len(reply.words)
+def test_usage_reports_the_reused_prompt_tokens() -> None:
+    chunk = Reply(model="tiny").usage(RESULT).model_dump()
+    assert chunk["choices"] == []
+    assert chunk["usage"] == {
+        "prompt_tokens": 40,
+        "completion_tokens": 5,
+        "total_tokens": 45,
+        "prompt_tokens_details": {"cached_tokens": 32},
+    }
 
 
-@pytest.mark.parametrize(
-    "fields",
-    [
-        {"messages": []},
-        {"messages": [{"role": "robot", "content": "hi"}]},
-        {"messages": [{"content": "hi"}]},
-        {"temperature": 3},
-        {"max_tokens": 0},
-        {"n": 2},
-        {"stream": "sometimes"},
-    ],
-)
-def test_bad_requests_are_rejected(fields: dict[str, Any]) -> None:
-    with pytest.raises(ValidationError):
-        request(**fields)
-
-
-def test_unknown_openai_fields_are_accepted() -> None:
-    assert request(presence_penalty=0.5, tools=[], user="x").stream is False
-
-
-def test_the_word_delay_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert StandInSettings().word_delay_s == DEFAULT_WORD_DELAY_S
-    monkeypatch.setenv("UNMUTE_LLM_STANDIN_WORD_DELAY_S", "0.2")
-    assert StandInSettings().word_delay_s == 0.2
-    monkeypatch.setenv("UNMUTE_LLM_STANDIN_WORD_DELAY_S", "-1")
-    with pytest.raises(ValidationError):
-        StandInSettings()
+def test_a_whole_completion_has_one_assistant_choice() -> None:
+    whole = Reply(model="tiny").whole("Paris.", RESULT).model_dump()
+    assert whole["object"] == "chat.completion" and whole["model"] == "tiny"
+    (choice,) = whole["choices"]
+    assert choice["message"] == {"role": "assistant", "content": "Paris."}
+    assert choice["finish_reason"] == "stop"
+    assert whole["usage"]["total_tokens"] == 45

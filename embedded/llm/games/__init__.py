@@ -1,1 +1,0 @@
-"""Games whose state is replayed from the conversation history: guess the animal, a quiz."""
