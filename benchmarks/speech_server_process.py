@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -17,14 +18,15 @@ START_TIMEOUT_S = 120.0  # pocketsphinx workers take a while to load on a busy m
 
 
 def start_speech_server(
-    kind: str, slots: int, cpu: int | None = None
+    kind: str, slots: int, cpu: int | None = None, options: Sequence[str] = ()
 ) -> tuple[str, subprocess.Popen[bytes]]:
-    """Start the server (pinned to `cpu` when given) and wait until it answers."""
+    """Start the server (pinned to `cpu` when given, with more command-line `options`) and
+    wait until it answers."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     command = [str(Path(sys.executable).parent / "unmute-ops"), "serve", kind]
-    command += ["--port", str(port), "--slots", str(slots), "--api-key", KEY]
+    command += ["--port", str(port), "--slots", str(slots), "--api-key", KEY, *options]
     if cpu is not None and shutil.which("taskset"):
         command = ["taskset", "-c", str(cpu), *command]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

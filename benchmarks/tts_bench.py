@@ -1,14 +1,16 @@
-"""Measurements of the embedded CPU TTS server over real sockets.
+"""Measurements of the embedded CPU TTS server over real sockets, per engine.
 
-    .venv/bin/python -m benchmarks.tts_bench [--word-gap 0.04] [--streams 1,2,4]
+    .venv/bin/python -m benchmarks.tts_bench [--engines espeak,piper] [--word-gap 0.04]
+        [--streams 1,2,4] [--voice PATH] [--threads 1] [--parallel 1]
 
-The server runs as its own process (`unmute-ops serve tts`), as in production.
-1. Time to first audio: replies streamed one word at a time at an LLM's pace; the delay
-   from sending the first word to receiving the first Audio frame (client side), next to
-   the server's own `unmute_tts_time_to_first_audio_seconds`.
+The server runs as its own process (`unmute-ops serve tts --engine …`), as in production.
+1. Time to first audio: replies streamed one word at a time at an LLM's pace, by 1, 2 or
+   4 streams at once; the delay from sending the first word to receiving the first Audio
+   frame (client side), next to the server's own `unmute_tts_time_to_first_audio_seconds`.
 2. Real-time factor: whole replies sent at once, then Eos; wall time until the stream
    closes divided by the seconds of audio received (one stream, then N at once), and the
    server's per-phrase synthesis RTF (`unmute_tts_real_time_factor`).
+3. Memory: the server's resident set, now and at its peak (VmHWM), after all of it.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ import os
 import statistics
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import msgpack
 import websockets
 
+from benchmarks.process_stats import sample_process
 from benchmarks.speech_server_process import KEY, metric, start_speech_server, stop_server
 
 SAMPLE_RATE = 24_000
@@ -47,6 +51,17 @@ class Reply:
     eos_sent: float
     closed: float
     audio_s: float
+    stall_s: float  # silence a listener playing frames as they come would hear mid-reply
+
+
+def playback_stall_s(arrivals: list[float]) -> float:
+    """Played from the first frame on, one frame every 80 ms: how long playback waits
+    in all for frames that come late."""
+    stalled = 0.0
+    for index, arrival in enumerate(arrivals):
+        due = arrivals[0] + index * FRAME / SAMPLE_RATE + stalled
+        stalled += max(0.0, arrival - due)
+    return stalled
 
 
 async def speak(address: str, text: str, word_gap_s: float, voice: str) -> Reply:
@@ -68,15 +83,20 @@ async def speak(address: str, text: str, word_gap_s: float, voice: str) -> Reply
             await ws.send(msgpack.packb({"type": "Eos"}))
 
         sender = asyncio.create_task(send_words())
-        first_audio: float | None = None
-        frames = 0
+        arrivals: list[float] = []
         async for frame in ws:
             if msgpack.unpackb(frame)["type"] == "Audio":
-                frames += 1
-                first_audio = first_audio or time.monotonic()
+                arrivals.append(time.monotonic())
         closed = time.monotonic()
         await sender
-    return Reply(first_word_sent, first_audio, eos_sent, closed, frames * FRAME / SAMPLE_RATE)
+    return Reply(
+        first_word_sent=first_word_sent,
+        first_audio=arrivals[0] if arrivals else None,
+        eos_sent=eos_sent,
+        closed=closed,
+        audio_s=len(arrivals) * FRAME / SAMPLE_RATE,
+        stall_s=playback_stall_s(arrivals),
+    )
 
 
 def summary(values: list[float], unit: str = " ms", scale: float = 1000.0, digits: int = 1) -> str:
@@ -88,17 +108,29 @@ def summary(values: list[float], unit: str = " ms", scale: float = 1000.0, digit
     return f"{shown} (n={len(scaled)})"
 
 
-async def time_to_first_audio(address: str, word_gap_s: float, rounds: int) -> None:
-    latencies = []
-    for index in range(rounds):
-        reply = await speak(address, REPLIES[index % len(REPLIES)], word_gap_s, f"v{index}")
-        assert reply.first_audio is not None
-        latencies.append(reply.first_audio - reply.first_word_sent)
+async def time_to_first_audio(
+    address: str, word_gap_s: float, streams: list[int], rounds: int
+) -> None:
     print(f"time to first audio, words every {word_gap_s * 1000:.0f} ms (client side):")
-    print(f"  {summary(latencies)}")
-    count = metric(address, "unmute_tts_time_to_first_audio_seconds_count")
+    for count in streams:
+        latencies = []
+        stalls = []
+        for index in range(max(1, rounds // count)):
+            replies = await asyncio.gather(
+                *(
+                    speak(address, REPLIES[(index * count + n) % len(REPLIES)], word_gap_s, f"v{n}")
+                    for n in range(count)
+                )
+            )
+            for reply in replies:
+                assert reply.first_audio is not None
+                latencies.append(reply.first_audio - reply.first_word_sent)
+                stalls.append(reply.stall_s)
+        print(f"  {count} stream(s) at once: {summary(latencies)}")
+        print(f"    playback stalls per reply: {summary(stalls)}")
+    observed = metric(address, "unmute_tts_time_to_first_audio_seconds_count")
     total = metric(address, "unmute_tts_time_to_first_audio_seconds_sum")
-    print(f"  server side mean {total / count * 1000:.1f} ms over {count:.0f} streams")
+    print(f"  server side mean {total / observed * 1000:.1f} ms over {observed:.0f} streams")
 
 
 async def real_time_factor(address: str, streams: list[int], rounds: int) -> None:
@@ -122,23 +154,48 @@ async def real_time_factor(address: str, streams: list[int], rounds: int) -> Non
     print(f"  server synthesis only: mean {mean:.4f} over {phrases:.0f} phrases")
 
 
+def memory(pid: int) -> None:
+    peak_kib = next(
+        int(line.split()[1])
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+        if line.startswith("VmHWM:")
+    )
+    resident = sample_process(pid).rss_mib
+    print(f"server memory: resident {resident:.0f} MiB, peak {peak_kib / 1024:.0f} MiB")
+
+
+async def bench_engine(engine: str, args: argparse.Namespace, streams: list[int]) -> None:
+    options = ["--engine", engine]
+    if engine == "piper":
+        options += ["--threads", str(args.threads), "--parallel", str(args.parallel)]
+        options += ["--voice", args.voice] if args.voice else []
+    print(f"\n== {engine} ({' '.join(options)})")
+    address, process = start_speech_server("tts", slots=max(streams), options=options)
+    try:
+        await speak(address, "Warming up.", 0.0, "warm-up")
+        await time_to_first_audio(address, args.word_gap, streams, args.rounds)
+        await real_time_factor(address, streams, max(1, args.rounds // 4))
+        memory(process.pid)
+    finally:
+        stop_server(process)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
+    parser.add_argument("--engines", default="espeak,piper", help="engines to measure")
     parser.add_argument("--word-gap", type=float, default=0.04, help="seconds between words")
     parser.add_argument("--rounds", type=int, default=16, help="replies per measurement")
     parser.add_argument("--streams", default="1,2,4", help="concurrent stream counts")
+    parser.add_argument("--voice", help="a Piper voice's .onnx (default: the packaged one)")
+    parser.add_argument("--threads", type=int, default=1, help="Piper: threads per phrase")
+    parser.add_argument("--parallel", type=int, default=1, help="Piper: phrases at once")
     args = parser.parse_args()
     streams = [int(n) for n in args.streams.split(",")]
     print(f"host: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
-    address, process = start_speech_server("tts", slots=max(streams))
-    try:
-        await speak(address, "Warming up.", 0.0, "warm-up")
-        await time_to_first_audio(address, args.word_gap, args.rounds)
-        await real_time_factor(address, streams, max(1, args.rounds // 4))
-    finally:
-        stop_server(process)
+    for engine in args.engines.split(","):
+        await bench_engine(engine, args, streams)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -107,17 +108,61 @@ def stt(
     _run_speech_server(create_app(slots=slots, api_key=api_key), host, port)
 
 
+class TtsEngine(StrEnum):
+    ESPEAK = "espeak"
+    PIPER = "piper"
+
+
 @app.command()
 def tts(
     host: Host = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8089,
     slots: Slots = 4,
     api_key: ApiKey = "public_token",
+    engine: Annotated[
+        TtsEngine,
+        typer.Option(help="espeak: espeak-ng (robotic, tiny); piper: a Piper neural voice."),
+    ] = TtsEngine.ESPEAK,
+    voice: Annotated[
+        Path | None,
+        typer.Option(
+            "--voice",
+            "--tts-voice",
+            help="With --engine piper: a Piper voice (.onnx, its .onnx.json beside it). "
+            "Default: the packaged en_US joe medium.",
+        ),
+    ] = None,
+    threads: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="With --engine piper: onnxruntime threads per phrase. 1 suits a small "
+            "machine shared with STT and the LLM (more threads wait on each other there).",
+        ),
+    ] = 1,
+    parallel: Annotated[
+        int,
+        typer.Option(
+            min=1, help="With --engine piper: phrases synthesised at once, across streams."
+        ),
+    ] = 1,
 ) -> None:
     """CPU text-to-speech server speaking moshi-server's tts_streaming protocol."""
     from embedded.tts.server import create_app
 
-    _run_speech_server(create_app(slots=slots, api_key=api_key), host, port)
+    speaker = None
+    if engine is TtsEngine.PIPER:
+        from embedded.model_packages import ModelNotFound
+        from embedded.tts.piper_engine import load_piper_engine
+        from embedded.tts.piper_voice import InvalidVoice
+
+        try:
+            speaker = load_piper_engine(voice, threads=threads, parallel=parallel)
+        except (ModelNotFound, InvalidVoice) as error:
+            typer.echo(f"error: {error}", err=True)  # one line: launchers show the last
+            raise typer.Exit(1) from None
+    app_ = create_app(slots=slots, api_key=api_key, engine=speaker)
+    _run_speech_server(app_, host, port)
 
 
 @app.command()

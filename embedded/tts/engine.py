@@ -2,7 +2,8 @@
 
 libespeak-ng has process-wide state, so every server in the process shares one engine
 and one thread; phrases from concurrent streams queue there. espeak renders far faster
-than real time, so the queue stays short.
+than real time, so the queue stays short. The Piper engine phonemises on the same
+thread (`call`).
 """
 
 from __future__ import annotations
@@ -11,37 +12,20 @@ import asyncio
 import bisect
 import functools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
-import numpy.typing as npt
 import soxr
 
+from embedded.tts import cloned_voices, voices
 from embedded.tts.espeak import Espeak, EspeakParams, WordEvent
+from embedded.tts.phrasing import WORD_LIMITS
+from embedded.tts.synthesizer import SAMPLE_RATE, TimedWord, Utterance
+from embedded.voice_cloning.profile import VoiceProfile
 
-SAMPLE_RATE = 24_000
-
-
-@dataclass(frozen=True)
-class TimedWord:
-    text: str
-    start_s: float
-    stop_s: float
-
-
-@dataclass(frozen=True)
-class Utterance:
-    """A spoken phrase: 24 kHz float32 audio and when each word is said in it."""
-
-    audio: npt.NDArray[np.float32]
-    words: list[TimedWord]
-    synthesis_s: float  # compute time spent on it
-
-    @property
-    def duration_s(self) -> float:
-        return len(self.audio) / SAMPLE_RATE
+T = TypeVar("T")
 
 
 def phrase_text(words: Sequence[str], open_ended: bool) -> tuple[str, list[int]]:
@@ -96,24 +80,42 @@ def align_words(
 class SpeechEngine:
     """Synthesises phrases one at a time on its own thread."""
 
+    phrase_word_limits: tuple[int, ...] = WORD_LIMITS
+
     def __init__(self) -> None:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="espeak")
         self._espeak: Espeak | None = None
 
+    def voice_for_id(self, voice_id: str | None) -> EspeakParams:
+        return voices.voice_for_id(voice_id)
+
+    def voice_for_profile(self, profile: VoiceProfile) -> EspeakParams:
+        return cloned_voices.voice_for_profile(profile)
+
     async def speak(self, words: Sequence[str], voice: EspeakParams, open_ended: bool) -> Utterance:
         """Speak `words` as one phrase; `open_ended` when the sentence goes on after it."""
-        loop = asyncio.get_running_loop()
-        call = functools.partial(self._speak_now, tuple(words), voice, open_ended)
-        return await loop.run_in_executor(self._executor, call)
+        return await self.call(functools.partial(self._speak_now, tuple(words), voice, open_ended))
 
-    def _speak_now(
-        self, words: tuple[str, ...], voice: EspeakParams, open_ended: bool
-    ) -> Utterance:
-        started = time.perf_counter()
+    async def call(self, work: Callable[[Espeak], T]) -> T:
+        """Run `work` with libespeak-ng on the engine's thread, the only one that may use it."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._with_espeak, work)
+
+    def call_now(self, work: Callable[[Espeak], T]) -> T:
+        """`call` for code without an event loop: blocks until `work` is done."""
+        return self._executor.submit(self._with_espeak, work).result()
+
+    def _with_espeak(self, work: Callable[[Espeak], T]) -> T:
         if self._espeak is None:
             self._espeak = Espeak()
+        return work(self._espeak)
+
+    def _speak_now(
+        self, words: tuple[str, ...], voice: EspeakParams, open_ended: bool, espeak: Espeak
+    ) -> Utterance:
+        started = time.perf_counter()
         text, starts = phrase_text(words, open_ended)
-        raw = self._espeak.synthesize(text, voice)
+        raw = espeak.synthesize(text, voice)
         audio = raw.samples.astype(np.float32) / 32768.0
         if len(audio) and raw.sample_rate != SAMPLE_RATE:
             audio = soxr.resample(audio, raw.sample_rate, SAMPLE_RATE).astype(np.float32)

@@ -1,4 +1,5 @@
-"""A minimal ctypes binding to libespeak-ng (shipped by the `espeakng-loader` wheel).
+"""A minimal ctypes binding to libespeak-ng (shipped by the `espeakng-loader` wheel):
+speech for the espeak engine, IPA phonemes for the Piper engine.
 
 The library keeps global state (one current voice, one set of parameters, one callback),
 so an `Espeak` instance must only ever be used from a single thread; `engine.py` owns
@@ -29,6 +30,7 @@ _PARAM_VOLUME = 2
 _PARAM_PITCH = 3
 _PARAM_RANGE = 4
 _EE_OK = 0
+_PHONEMES_IPA = 0x02
 
 # Audio handed to the callback per call; small buffers cost nothing in synchronous mode.
 _BUFFER_MS = 100
@@ -117,8 +119,7 @@ class Espeak:
 
     def synthesize(self, text: str, params: EspeakParams) -> EspeakAudio:
         """Speak `text` with `params`; returns once all of it is rendered."""
-        if threading.get_ident() != self._owner:
-            raise EspeakError("libespeak-ng used from a second thread")
+        self._check_thread()
         self._apply(params)
         self._chunks, self._words = [], []
         encoded = text.encode() + b"\0"
@@ -130,11 +131,37 @@ class Espeak:
         samples = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.int16)
         return EspeakAudio(samples=samples, sample_rate=self.sample_rate, words=self._words)
 
+    def phonemize(self, text: str, voice: str) -> list[str]:
+        """espeak's IPA phonemes for `text`, one string per clause, words apart by spaces.
+
+        The clauses' punctuation is not in the output: the caller knows where it was.
+        """
+        self._check_thread()
+        self._set_voice(voice)
+        buffer = ctypes.create_string_buffer(text.encode())
+        cursor = ctypes.c_void_p(ctypes.addressof(buffer))
+        clauses: list[str] = []
+        # espeak moves the cursor past each clause and clears it at the end of the text;
+        # the bound only guards against a library that never does.
+        while cursor.value and len(clauses) <= len(text):
+            phonemes = self._lib.espeak_TextToPhonemes(
+                ctypes.byref(cursor), _CHARS_UTF8, _PHONEMES_IPA
+            )
+            clauses.append(phonemes.decode() if phonemes else "")
+        return clauses
+
+    def _check_thread(self) -> None:
+        if threading.get_ident() != self._owner:
+            raise EspeakError("libespeak-ng used from a second thread")
+
+    def _set_voice(self, voice: str) -> None:
+        if voice != self._current_voice:
+            if self._lib.espeak_SetVoiceByName(voice.encode()) != _EE_OK:
+                raise EspeakError(f"unknown espeak voice {voice!r}")
+            self._current_voice = voice
+
     def _apply(self, params: EspeakParams) -> None:
-        if params.voice != self._current_voice:
-            if self._lib.espeak_SetVoiceByName(params.voice.encode()) != _EE_OK:
-                raise EspeakError(f"unknown espeak voice {params.voice!r}")
-            self._current_voice = params.voice
+        self._set_voice(params.voice)
         for parameter, value in (
             (_PARAM_RATE, params.rate),
             (_PARAM_PITCH, params.pitch),
@@ -183,3 +210,9 @@ class Espeak:
             ctypes.c_void_p,
         )
         lib.espeak_Synth.restype = ctypes.c_int
+        lib.espeak_TextToPhonemes.argtypes = (
+            ctypes.POINTER(ctypes.c_void_p),
+            ctypes.c_int,
+            ctypes.c_int,
+        )
+        lib.espeak_TextToPhonemes.restype = ctypes.c_char_p

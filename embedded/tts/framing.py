@@ -12,8 +12,8 @@ from collections import deque
 import numpy as np
 import numpy.typing as npt
 
-from embedded.tts.engine import SAMPLE_RATE, TimedWord
 from embedded.tts.messages import FRAME_SAMPLES, AudioOut, ServerMessage, TextOut
+from embedded.tts.synthesizer import SAMPLE_RATE, TimedWord
 
 
 class AudioFramer:

@@ -8,6 +8,7 @@ Pure logic: the caller passes the clock and asks when the next idle cut is due.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -15,6 +16,8 @@ from typing import Literal
 FIRST_PHRASE_MAX_WORDS = 3
 # Longer clauses without punctuation are rare; cutting them bounds the wait for audio.
 PHRASE_MAX_WORDS = 12
+# Most words per phrase, for the first, second… phrase; the last applies from then on.
+WORD_LIMITS = (FIRST_PHRASE_MAX_WORDS, PHRASE_MAX_WORDS)
 # An LLM streams a word every 20-60 ms; a longer silence means it stalled, so speak what we have.
 IDLE_CUT_S = 0.2
 # Silence after a phrase, as a speaker pauses at a full stop or a comma.
@@ -24,7 +27,7 @@ CLAUSE_PAUSE_S = 0.12
 _SENTENCE_END = (".", "!", "?", "…")
 _CLAUSE_END = (",", ";", ":", "—", "–")
 # Closing quotes and brackets after the punctuation do not change where the phrase ends.
-_CLOSERS = "\"')]}»”’"
+CLOSERS = "\"')]}»”’"
 
 Ending = Literal["sentence", "clause", "open"]
 
@@ -45,7 +48,7 @@ class Phrase:
 
 
 def ending_of(word: str) -> Ending:
-    stripped = word.rstrip(_CLOSERS)
+    stripped = word.rstrip(CLOSERS)
     if stripped.endswith(_SENTENCE_END):
         return "sentence"
     if stripped.endswith(_CLAUSE_END):
@@ -56,7 +59,10 @@ def ending_of(word: str) -> Ending:
 class PhraseChunker:
     """Collects words and says when they form a phrase."""
 
-    def __init__(self) -> None:
+    def __init__(self, word_limits: Sequence[int] = WORD_LIMITS) -> None:
+        if not word_limits or min(word_limits) < 1:
+            raise ValueError("every phrase may hold at least one word")
+        self._word_limits = tuple(word_limits)
         self._words: list[str] = []
         self._last_word_at: float | None = None
         self._phrases_cut = 0
@@ -65,7 +71,7 @@ class PhraseChunker:
         """Add one word; returns a phrase when this word completes one."""
         self._words.append(word)
         self._last_word_at = now
-        limit = FIRST_PHRASE_MAX_WORDS if self._phrases_cut == 0 else PHRASE_MAX_WORDS
+        limit = self._word_limits[min(self._phrases_cut, len(self._word_limits) - 1)]
         if ending_of(word) != "open" or len(self._words) >= limit:
             return self._cut()
         return None

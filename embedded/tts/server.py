@@ -1,4 +1,5 @@
-"""The CPU TTS server: moshi-server's `tts_streaming` protocol, spoken by espeak-ng.
+"""The CPU TTS server: moshi-server's `tts_streaming` protocol, spoken by espeak-ng or
+a Piper voice (`embedded.tts.piper_engine`).
 
 `GET /api/tts_streaming?format=PcmMessagePack&voice=<id>` upgrades to a WebSocket; the
 `kyutai-api-key` header or `?auth_id=` must match (else HTTP 401 at the upgrade). Then
@@ -9,6 +10,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, WebSocket
 from prometheus_client import CollectorRegistry
@@ -19,20 +21,21 @@ from embedded.tts.engine import shared_engine
 from embedded.tts.messages import ErrorOut, ReadyOut
 from embedded.tts.metrics import TtsMetrics
 from embedded.tts.stream import TtsStream
-from embedded.tts.voices import voice_for_id
+from embedded.tts.synthesizer import Synthesizer
 
 logger = logging.getLogger(__name__)
 
 _INTERNAL_ERROR_CLOSE_CODE = 1011
 
 
-def create_app(slots: int, api_key: str | None) -> FastAPI:
-    """The TTS app with `slots` concurrent streams; `api_key=None` accepts any client."""
+def create_app(slots: int, api_key: str | None, engine: Synthesizer[Any] | None = None) -> FastAPI:
+    """The TTS app with `slots` concurrent streams; `api_key=None` accepts any client.
+    It speaks with espeak-ng unless given another engine."""
     app = FastAPI(title="Unmute embedded TTS")
     registry = CollectorRegistry()
     pool = SlotPool(slots)
     metrics = TtsMetrics(registry)
-    engine = shared_engine()
+    speaker: Synthesizer[Any] = engine or shared_engine()
     add_common_routes(app, service="tts", slots=pool, registry=registry)
 
     @app.websocket("/api/tts_streaming")
@@ -49,8 +52,8 @@ def create_app(slots: int, api_key: str | None) -> FastAPI:
         metrics.streams.inc()
         try:
             stream = TtsStream(
-                engine=engine,
-                voice=voice_for_id(websocket.query_params.get("voice")),
+                engine=speaker,
+                voice=speaker.voice_for_id(websocket.query_params.get("voice")),
                 send=connection.send,
                 metrics=metrics,
             )

@@ -11,11 +11,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic
 
 from embedded.frame_connection import ClientLeft
-from embedded.tts.cloned_voices import voice_for_profile
-from embedded.tts.engine import SpeechEngine, Utterance
-from embedded.tts.espeak import EspeakParams
 from embedded.tts.framing import AudioFramer
 from embedded.tts.messages import (
     AudioOut,
@@ -29,7 +27,7 @@ from embedded.tts.messages import (
 )
 from embedded.tts.metrics import TtsMetrics
 from embedded.tts.phrasing import Phrase, PhraseChunker
-from embedded.tts.voices import DEFAULT_VOICE
+from embedded.tts.synthesizer import Synthesizer, Utterance, VoiceT
 from embedded.voice_cloning.profile import profile_from_voice_message
 
 # Far longer than any real word; bounds what one message can make us synthesise.
@@ -39,9 +37,14 @@ Receive = Callable[[], Awaitable[bytes | str | None]]  # None once the client ha
 Send = Callable[[bytes], Awaitable[None]]  # raises ClientLeft once the client has left
 
 
-class TtsStream:
+class TtsStream(Generic[VoiceT]):
     def __init__(
-        self, *, engine: SpeechEngine, voice: EspeakParams, send: Send, metrics: TtsMetrics
+        self,
+        *,
+        engine: Synthesizer[VoiceT],
+        voice: VoiceT,
+        send: Send,
+        metrics: TtsMetrics,
     ) -> None:
         self._engine = engine
         self._voice = voice
@@ -50,7 +53,7 @@ class TtsStream:
         self._send_lock = asyncio.Lock()
         self._inbox: asyncio.Queue[bytes | str] = asyncio.Queue()
         self._phrases: asyncio.Queue[Phrase | None] = asyncio.Queue()
-        self._chunker = PhraseChunker()
+        self._chunker = PhraseChunker(engine.phrase_word_limits)
         self._framer = AudioFramer()
         self._first_word_at: float | None = None
         self._any_message_seen = False
@@ -110,7 +113,11 @@ class TtsStream:
             else:
                 profile = profile_from_voice_message(message.embeddings, message.shape)
                 # An embedding we cannot read (e.g. moshi's) still gets a voice.
-                self._voice = voice_for_profile(profile) if profile else DEFAULT_VOICE
+                self._voice = (
+                    self._engine.voice_for_profile(profile)
+                    if profile
+                    else self._engine.voice_for_id(None)
+                )
             return True
         assert isinstance(message, TextIn)
         await self._take_text(message.text)

@@ -1,4 +1,4 @@
-"""One TTS stream driven by scripted frames, without sockets."""
+"""One TTS stream driven by scripted frames, without sockets, with each engine."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from embedded.frame_connection import ClientLeft
 from embedded.tts.engine import shared_engine
 from embedded.tts.messages import FRAME_SAMPLES
 from embedded.tts.metrics import TtsMetrics
+from embedded.tts.piper_engine import load_piper_engine
 from embedded.tts.stream import TtsStream
-from embedded.tts.voices import DEFAULT_VOICE
+from embedded.tts.synthesizer import Synthesizer
 
 # Generous: a stream that has not ended by then never will.
 HANG_GUARD_S = 20
@@ -74,59 +75,66 @@ class Recorder:
         return [m["type"] for m in self.messages]
 
 
-def new_stream(recorder: Recorder) -> TtsStream:
+@pytest.fixture(scope="module", params=["espeak", "piper"])
+def engine(request: pytest.FixtureRequest) -> Synthesizer[Any]:
+    return shared_engine() if request.param == "espeak" else load_piper_engine()
+
+
+def new_stream(engine: Synthesizer[Any], recorder: Recorder) -> TtsStream[Any]:
     return TtsStream(
-        engine=shared_engine(),
-        voice=DEFAULT_VOICE,
+        engine=engine,
+        voice=engine.voice_for_id(None),
         send=recorder.send,
         metrics=TtsMetrics(CollectorRegistry()),
     )
 
 
-async def test_words_then_eos_give_texts_and_whole_frames() -> None:
+async def test_words_then_eos_give_texts_and_whole_frames(engine: Synthesizer[Any]) -> None:
     recorder = Recorder()
     frames: list[bytes | float | None] = [text(w) for w in ["Good", "morning", "to", "you."]]
     async with asyncio.timeout(HANG_GUARD_S):
-        await new_stream(recorder).run(scripted([*frames, EOS]))
+        await new_stream(engine, recorder).run(scripted([*frames, EOS]))
     assert recorder.texts() == ["Good", "morning", "to", "you."]
     audio = [m["pcm"] for m in recorder.messages if m["type"] == "Audio"]
     assert audio and all(len(pcm) == FRAME_SAMPLES for pcm in audio)
 
 
 @pytest.mark.parametrize("words_before_leaving", [0, 1, 5])
-async def test_a_client_leaving_ends_the_stream(words_before_leaving: int) -> None:
+async def test_a_client_leaving_ends_the_stream(
+    engine: Synthesizer[Any], words_before_leaving: int
+) -> None:
     # Frames and the disconnect arrive back to back: the race that once hung a stream.
     frames: list[bytes | float | None] = [text(f"word{i}") for i in range(words_before_leaving)]
     async with asyncio.timeout(HANG_GUARD_S):
-        await new_stream(Recorder()).run(scripted([*frames, None]))
+        await new_stream(engine, Recorder()).run(scripted([*frames, None]))
 
 
-async def test_a_client_leaving_after_eos_ends_the_stream() -> None:
+async def test_a_client_leaving_after_eos_ends_the_stream(engine: Synthesizer[Any]) -> None:
     frames: list[bytes | float | None] = [text(f"word{i}") for i in range(40)]
     async with asyncio.timeout(HANG_GUARD_S):
-        await new_stream(Recorder()).run(scripted([*frames, EOS, None]))
+        await new_stream(engine, Recorder()).run(scripted([*frames, EOS, None]))
 
 
-async def test_frames_after_eos_are_ignored() -> None:
+async def test_frames_after_eos_are_ignored(engine: Synthesizer[Any]) -> None:
     recorder = Recorder()
     frames: list[bytes | float | None] = [text("Hello."), EOS, text("more"), b"\xc1", EOS]
     async with asyncio.timeout(HANG_GUARD_S):
-        await new_stream(recorder).run(scripted(frames))
+        await new_stream(engine, recorder).run(scripted(frames))
     assert recorder.texts() == ["Hello."]
     assert "Error" not in recorder.types()
 
 
-async def test_a_failing_send_ends_the_stream() -> None:
+async def test_a_failing_send_ends_the_stream(engine: Synthesizer[Any]) -> None:
     recorder = Recorder(fail_after=2)
     frames: list[bytes | float | None] = [text(w) for w in ["one", "two", "three", "four", "five"]]
     async with asyncio.timeout(HANG_GUARD_S):
-        await new_stream(recorder).run(scripted([*frames, EOS]))
+        await new_stream(engine, recorder).run(scripted([*frames, EOS]))
     assert len(recorder.messages) == 2
 
 
-async def test_pending_words_are_spoken_when_the_llm_stalls() -> None:
+async def test_pending_words_are_spoken_when_the_llm_stalls(engine: Synthesizer[Any]) -> None:
     recorder = Recorder()
-    stream = new_stream(recorder)
+    stream = new_stream(engine, recorder)
     # "Well," is cut at once; "so I" waits for more words until the idle cut.
     frames: list[bytes | float | None] = [text("Well,"), text("so"), text("I")]
     task = asyncio.create_task(stream.run(scripted(frames)))
@@ -137,10 +145,10 @@ async def test_pending_words_are_spoken_when_the_llm_stalls() -> None:
         await task
 
 
-async def test_malformed_frames_are_answered_and_skipped() -> None:
+async def test_malformed_frames_are_answered_and_skipped(engine: Synthesizer[Any]) -> None:
     recorder = Recorder()
     frames: list[bytes | float | None] = [b"\xc1", text("Hi."), EOS]
     async with asyncio.timeout(HANG_GUARD_S):
-        await new_stream(recorder).run(scripted(frames))
+        await new_stream(engine, recorder).run(scripted(frames))
     assert recorder.types()[0] == "Error"
     assert "Text" in recorder.types() and "Audio" in recorder.types()
