@@ -27,6 +27,12 @@ UNMUTE_OPS = str(Path(sys.executable).with_name("unmute-ops"))
 BATCH = 100
 EXAMPLES = 100  # × BATCH = 10 000 frames per server
 PATHS = {"stt": "/api/asr-streaming", "tts": "/api/tts_streaming?format=PcmMessagePack&voice=x"}
+# Each server under test: its kind, and the options of its engine.
+SERVERS = {
+    "stt": ("stt", []),
+    "tts": ("tts", []),
+    "tts-piper": ("tts", ["--engine", "piper"]),
+}
 
 
 def pack(value: object) -> bytes:
@@ -86,10 +92,10 @@ def _typed_map(frame: bytes | str) -> bool:
 
 
 @contextlib.contextmanager
-def server(kind: str) -> Iterator[int]:
+def server(kind: str, options: list[str]) -> Iterator[int]:
     port = free_port()
     process = subprocess.Popen(
-        [UNMUTE_OPS, "serve", kind, "--port", str(port), "--slots", "2"],
+        [UNMUTE_OPS, "serve", kind, "--port", str(port), "--slots", "2", *options],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -115,10 +121,11 @@ def server(kind: str) -> Iterator[int]:
             process.kill()
 
 
-@pytest.fixture(scope="module", params=["stt", "tts"])
+@pytest.fixture(scope="module", params=list(SERVERS))
 def speech_server(request: pytest.FixtureRequest) -> Iterator[tuple[str, int]]:
-    with server(request.param) as port:
-        yield request.param, port
+    kind, options = SERVERS[request.param]
+    with server(kind, options) as port:
+        yield kind, port
 
 
 def slots_in_use(kind: str, port: int) -> float:

@@ -1,9 +1,11 @@
-"""The CPU TTS server over real sockets: moshi-server's tts_streaming protocol."""
+"""The CPU TTS server over real sockets: moshi-server's tts_streaming protocol, spoken by
+each engine (espeak-ng, and the packaged Piper voice)."""
 
 from __future__ import annotations
 
 import asyncio
 import re
+import subprocess
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -16,22 +18,35 @@ import pytest
 import websockets
 from websockets.exceptions import InvalidStatus
 
-from embedded.tts.engine import SAMPLE_RATE
+from embedded.tts.engine import shared_engine
+from embedded.tts.espeak import EspeakParams
 from embedded.tts.messages import FRAME_SAMPLES
+from embedded.tts.piper_engine import load_piper_engine
 from embedded.tts.server import create_app
-from embedded.tts.voices import voice_for_id
+from embedded.tts.synthesizer import SAMPLE_RATE, Synthesizer
 from embedded.voice_cloning.analysis import measure_voice
-from tests.integration.backend_server import serving
+from embedded.voice_cloning.profile import VoiceProfile, profile_to_voice_message
+from tests.integration.backend_server import UNMUTE_OPS, serving
 
 pytestmark = pytest.mark.integration
 
 KEY = "public_token"
 SENTENCE = "Hello there, my friend! I speak as soon as words arrive. Isn't that nice?"
+LONG_REPLY = (
+    "Well, first you boil the water in a large pot, then you add the pasta and a pinch of "
+    "salt, and after about ten minutes you taste it to see whether it is ready. If it is, "
+    "you drain it and serve it with the sauce while everything is still hot."
+)
+
+
+@pytest.fixture(scope="module", params=["espeak", "piper"])
+def engine(request: pytest.FixtureRequest) -> Synthesizer[Any]:
+    return shared_engine() if request.param == "espeak" else load_piper_engine()
 
 
 @pytest.fixture
-async def tts() -> AsyncIterator[str]:
-    async with serving(create_app(slots=2, api_key=KEY)) as address:
+async def tts(engine: Synthesizer[Any]) -> AsyncIterator[str]:
+    async with serving(create_app(slots=2, api_key=KEY, engine=engine)) as address:
         yield address
 
 
@@ -130,9 +145,10 @@ async def test_a_stream_follows_the_protocol(tts: str) -> None:
 
 
 async def test_audio_starts_while_words_are_still_arriving(tts: str) -> None:
-    spoken = await speak(tts, SENTENCE.split(), word_gap_s=0.05)
+    spoken = await speak(tts, LONG_REPLY.split(), word_gap_s=0.04)
     assert spoken.first_audio_at is not None and spoken.eos_sent_at is not None
     assert spoken.first_audio_at < spoken.eos_sent_at
+    assert [t["text"] for t in spoken.of_type("Text")] == LONG_REPLY.split()
 
 
 async def test_eos_without_words_closes_cleanly(tts: str) -> None:
@@ -151,17 +167,19 @@ async def test_the_api_key_is_checked_at_the_upgrade(tts: str) -> None:
         assert msgpack.unpackb(await ws.recv()) == {"type": "Ready"}
 
 
-async def test_no_key_configured_lets_anyone_in() -> None:
+async def test_no_key_configured_lets_anyone_in(engine: Synthesizer[Any]) -> None:
     async with (
-        serving(create_app(slots=1, api_key=None)) as address,
+        serving(create_app(slots=1, api_key=None, engine=engine)) as address,
         websockets.connect(stream_url(address)) as ws,
     ):
         assert msgpack.unpackb(await ws.recv()) == {"type": "Ready"}
 
 
-async def test_a_full_server_refuses_politely_and_the_slot_comes_back() -> None:
+async def test_a_full_server_refuses_politely_and_the_slot_comes_back(
+    engine: Synthesizer[Any],
+) -> None:
     headers = {"kyutai-api-key": KEY}
-    async with serving(create_app(slots=1, api_key=KEY)) as address:
+    async with serving(create_app(slots=1, api_key=KEY, engine=engine)) as address:
         async with websockets.connect(stream_url(address), additional_headers=headers) as first:
             assert msgpack.unpackb(await first.recv()) == {"type": "Ready"}
             async with websockets.connect(stream_url(address), additional_headers=headers) as late:
@@ -229,14 +247,28 @@ async def test_a_client_vanishing_mid_stream_frees_its_slot(tts: str) -> None:
         pytest.fail("the slot was not released")
 
 
-async def test_different_voices_sound_different(tts: str) -> None:
+async def test_different_voices_sound_different(tts: str, engine: Synthesizer[Any]) -> None:
+    def height(voice_id: str) -> float:
+        """How high the engine's voice for an id is meant to sound."""
+        voice = engine.voice_for_id(voice_id)
+        return float("+f" in voice.voice) if isinstance(voice, EspeakParams) else voice.pitch
+
     candidates = [f"unmute-prod-website/speaker-{i}.wav" for i in range(50)]
-    low = next(v for v in candidates if "+f" not in voice_for_id(v).voice)
-    high = next(v for v in candidates if "+f" in voice_for_id(v).voice)
+    low, high = min(candidates, key=height), max(candidates, key=height)
     words = SENTENCE.split()
     low_audio = (await speak(tts, words, query=f"voice={low}")).audio
     high_audio = (await speak(tts, words, query=f"voice={high}")).audio
-    assert mean_pitch(high_audio) > mean_pitch(low_audio) * 1.4
+    # espeak's female variants sit an octave up; Piper's characters span ~7 semitones.
+    apart = 1.4 if isinstance(engine.voice_for_id(low), EspeakParams) else 1.3
+    assert mean_pitch(high_audio) > mean_pitch(low_audio) * apart
+
+
+@pytest.mark.parametrize("pitch_hz", [90.0, 125.0])
+async def test_a_cloned_voice_speaks_at_its_pitch(tts: str, pitch_hz: float) -> None:
+    voice = profile_to_voice_message(VoiceProfile(pitch_hz, 4.0, 5.0))
+    spoken = await speak(tts, SENTENCE.split(), first=voice, query="format=PcmMessagePack")
+    assert [t["text"] for t in spoken.of_type("Text")] == SENTENCE.split()
+    assert mean_pitch(spoken.audio) == pytest.approx(pitch_hz, rel=0.15)
 
 
 async def test_build_info_and_metrics(tts: str) -> None:
@@ -249,6 +281,18 @@ async def test_build_info_and_metrics(tts: str) -> None:
     assert _metric(metrics, "unmute_tts_time_to_first_audio_seconds_count") == 1.0
     assert _metric(metrics, "unmute_tts_real_time_factor_count") >= 1.0
     assert _metric(metrics, "unmute_tts_slots") == 2.0
+
+
+def test_a_voice_that_cannot_be_loaded_stops_the_server_with_the_reason() -> None:
+    finished = subprocess.run(
+        [UNMUTE_OPS, "serve", "tts", "--engine", "piper", "--voice", "/no/such/voice.onnx"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert finished.returncode == 1
+    last_line = finished.stderr.strip().splitlines()[-1]
+    assert "no Piper voice at /no/such/voice.onnx" in last_line and "--voice PATH" in last_line
 
 
 async def fetch_metrics(address: str) -> str:
