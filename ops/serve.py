@@ -201,7 +201,12 @@ def llm(
         int, typer.Option(min=256, help="The longest conversation, in tokens.")
     ] = DEFAULT_CONTEXT_TOKENS,
     max_reply_tokens: Annotated[
-        int, typer.Option(min=1, help="The longest reply when a request sets no max_tokens.")
+        int,
+        typer.Option(
+            min=1,
+            help="When a request sets no max_tokens, a reply ends with its sentence past "
+            "this many tokens, and at twice as many wherever it is.",
+        ),
     ] = DEFAULT_MAX_REPLY_TOKENS,
     prompt_cache_mb: Annotated[
         int,

@@ -25,6 +25,7 @@ from llama_cpp.llama_types import CreateCompletionStreamResponse
 from embedded.llm.chat_template import ChatTemplate
 from embedded.llm.generation import Generation, GenerationResult, Sampling
 from embedded.llm.prefix_cache import PrefixCache, SavedState
+from embedded.llm.reply_length import ReplyLength
 from embedded.llm.settings import EngineSettings
 from embedded.llm.wire import FinishReason, RequestMessage
 
@@ -36,6 +37,7 @@ MIB = 1024 * 1024
 TOP_K = 40
 MIN_P = 0.05
 REPEAT_PENALTY = 1.1
+_TAIL_CHARS = 16
 
 
 @dataclass
@@ -123,7 +125,7 @@ class LlamaEngine:
         self, generation: Generation, prompt: PreparedPrompt, sampling: Sampling
     ) -> GenerationResult:
         cached = self._reuse_start_of(prompt.tokens)
-        watch = _CancelWatch(generation)
+        watch = _ReplyWatch(generation, sampling.length)
         stream = cast(
             Generator[CreateCompletionStreamResponse, None, None],
             self._llama.create_completion(
@@ -149,6 +151,7 @@ class LlamaEngine:
                 choice = chunk["choices"][0]
                 if choice["text"]:
                     text.append(choice["text"])
+                    watch.written(choice["text"])
                     generation.emit(choice["text"])
                 if choice["finish_reason"] is not None:
                     finish_reason = choice["finish_reason"]
@@ -157,7 +160,11 @@ class LlamaEngine:
             self._save_live_state()
         written = self._llama.tokenize("".join(text).encode(), add_bos=False) if text else []
         return GenerationResult(
-            finish_reason, len(prompt.tokens), cached, len(written), cancelled=watch.stopped
+            "length" if watch.long_enough else finish_reason,
+            len(prompt.tokens),
+            cached,
+            len(written),
+            cancelled=watch.cancelled,
         )
 
     def _reuse_start_of(self, prompt: Sequence[int]) -> int:
@@ -221,14 +228,26 @@ class LlamaEngine:
         return self._llama.detokenize([token], special=True).decode("utf-8", errors="replace")
 
 
-class _CancelWatch:
-    """llama-cpp-python asks after every token whether to stop: yes, once cancelled."""
+class _ReplyWatch:
+    """llama-cpp-python asks before handing over each new token whether to stop: yes once
+    the client left, or once the reply is long enough (`ReplyLength`)."""
 
-    def __init__(self, generation: Generation) -> None:
+    def __init__(self, generation: Generation, length: ReplyLength | None) -> None:
         self._generation = generation
-        self.stopped = False
+        self._length = length
+        self._tokens = 0  # handed over so far
+        self._tail = ""  # the end of the text handed over, enough to see a sentence end
+        self.cancelled = False
+        self.long_enough = False
+
+    def written(self, text: str) -> None:
+        self._tail = (self._tail + text)[-_TAIL_CHARS:]
 
     def __call__(self, _tokens: npt.NDArray[np.intc], _logits: npt.NDArray[np.single]) -> bool:
-        if self._generation.cancelled:
-            self.stopped = True
-        return self.stopped
+        if not (self.cancelled or self.long_enough):
+            if self._generation.cancelled:
+                self.cancelled = True
+            elif self._length is not None:
+                self.long_enough = self._length.is_complete(self._tail, self._tokens)
+            self._tokens += 1
+        return self.cancelled or self.long_enough

@@ -15,6 +15,7 @@ import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from embedded.llm.reply_length import ReplyLength
 from embedded.llm.wire import FinishReason
 
 
@@ -25,6 +26,7 @@ class Sampling:
     temperature: float
     top_p: float
     max_tokens: int
+    length: ReplyLength | None = None  # when the request set no max_tokens
     stop: tuple[str, ...] = ()
     seed: int | None = None
     presence_penalty: float = 0.0

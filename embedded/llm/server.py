@@ -24,6 +24,7 @@ from embedded.llm.chat_template import InvalidConversation
 from embedded.llm.completion import Reply
 from embedded.llm.engine import LlamaEngine, PromptTooLong
 from embedded.llm.generation import Generation, Sampling
+from embedded.llm.reply_length import ReplyLength
 from embedded.llm.wire import (
     ChatCompletionRequest,
     ErrorBody,
@@ -96,10 +97,14 @@ def create_app(engine: LlamaEngine, api_key: str | None = None) -> FastAPI:
             ) from None
         except InvalidConversation as error:
             raise OpenAIError(400, str(error), param="messages") from None
+        # The request's max_tokens is a hard limit; without one, ours ends on a sentence.
+        length = ReplyLength(engine.settings.max_reply_tokens)
+        limit = body.token_limit()
         sampling = Sampling(
             temperature=body.temperature,
             top_p=body.top_p,
-            max_tokens=body.token_limit() or engine.settings.max_reply_tokens,
+            max_tokens=length.hard_tokens if limit is None else limit,
+            length=length if limit is None else None,
             stop=tuple(body.stop_sequences()),
             seed=body.seed,
             presence_penalty=body.presence_penalty,

@@ -27,6 +27,7 @@ from backend.clients.llm import LlmClient, LlmHttpError
 from embedded.llm.engine import LlamaEngine
 from embedded.llm.model_files import model_path
 from embedded.llm.model_loading import load_engine
+from embedded.llm.reply_length import ends_a_sentence
 from embedded.llm.server import create_app
 from embedded.llm.settings import EngineSettings
 from tests.integration.backend_server import free_port, serving
@@ -129,6 +130,19 @@ async def test_a_plain_completion_stops_at_max_tokens(engine: LlamaEngine) -> No
     assert choice["message"]["role"] == "assistant" and choice["message"]["content"]
     assert choice["finish_reason"] == "length"
     assert 0 < completion["usage"]["completion_tokens"] <= 6
+
+
+async def test_without_max_tokens_a_long_reply_ends_with_a_sentence(engine: LlamaEngine) -> None:
+    soft = engine.settings.max_reply_tokens
+    request = body(LONG_STORY)
+    del request["max_tokens"]
+    async with served(engine) as url, httpx.AsyncClient() as http:
+        completion = (await http.post(f"{url}/v1/chat/completions", json=request)).json()
+    (choice,) = completion["choices"]
+    written = completion["usage"]["completion_tokens"]
+    assert choice["finish_reason"] == "length"
+    assert soft - 2 <= written <= 2 * soft + 2  # counted again from the text: ± a token
+    assert ends_a_sentence(choice["message"]["content"]) or written >= 2 * soft - 2
 
 
 async def test_the_next_turn_reuses_the_computed_prompt_even_after_another_conversation(
