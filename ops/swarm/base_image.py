@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 # Bookworm's Python is 3.11, the version the wheels are built for on the build host.
 DEBIAN_SUITE = "bookworm"
 # Python with venv for our images, CA certificates for TLS (Traefik's ACME, outbound HTTPS),
-# libopus for the backend's bot-voice encoder (six times cheaper than the bundled one).
-BASE_PACKAGES = ("python3", "python3-venv", "ca-certificates", "libopus0")
+# libopus for the backend's bot-voice encoder (six times cheaper than the bundled one),
+# libgomp1 for llama.cpp's threads (the CPU LLM).
+BASE_PACKAGES = ("python3", "python3-venv", "ca-certificates", "libopus0", "libgomp1")
 FALLBACK_MIRROR = "http://deb.debian.org/debian"
 BASE_REPOSITORY = "unmute/debian-base"
 

@@ -54,7 +54,7 @@ def deploy(
     speech: Annotated[Speech, typer.Option(help="moshi-server on GPU nodes, or CPU servers.")] = (
         Speech.gpu
     ),
-    llm: Annotated[Llm, typer.Option(help="vLLM on a GPU, the CPU stand-in, or external.")] = (
+    llm: Annotated[Llm, typer.Option(help="vLLM on a GPU, a tiny model on CPU, or external.")] = (
         Llm.vllm
     ),
     llm_url: Annotated[

@@ -26,7 +26,7 @@ class Speech(StrEnum):
 
 class Llm(StrEnum):
     vllm = "vllm"  # vLLM on a GPU node
-    cpu = "cpu"  # the rule-based stand-in
+    cpu = "cpu"  # llama.cpp with a tiny packaged model, on CPU
     external = "external"  # any OpenAI-compatible URL (UNMUTE_LLM_URL)
 
 

