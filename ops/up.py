@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from pathlib import Path
@@ -68,6 +69,8 @@ def up(
     ),
 ) -> None:
     """Start the backend, CPU speech servers and local LLM; stop them all on Ctrl-C."""
+    # The console shows progress; each server's own requests go to its log file.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     if llm_url and llm_model_file:
         console.print(
             "[red]--llm-model-file serves a model here; --llm-url uses another server.[/]"
