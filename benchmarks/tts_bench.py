@@ -1,12 +1,13 @@
 """Measurements of the embedded CPU TTS server over real sockets, per engine.
 
     .venv/bin/python -m benchmarks.tts_bench [--engines espeak,piper] [--word-gap 0.04]
-        [--streams 1,2,4] [--voice PATH] [--threads 1] [--parallel 1]
+        [--streams 1,2,4] [--replies usual|plain] [--voice PATH] [--threads 1] [--parallel 1]
 
 The server runs as its own process (`unmute-ops serve tts --engine …`), as in production.
 1. Time to first audio: replies streamed one word at a time at an LLM's pace, by 1, 2 or
    4 streams at once; the delay from sending the first word to receiving the first Audio
-   frame (client side), next to the server's own `unmute_tts_time_to_first_audio_seconds`.
+   frame (client side), next to the server's own `unmute_tts_time_to_first_audio_seconds`;
+   and how long a listener playing each frame as it comes would wait for late frames.
 2. Real-time factor: whole replies sent at once, then Eos; wall time until the stream
    closes divided by the seconds of audio received (one stream, then N at once), and the
    server's per-phrase synthesis RTF (`unmute_tts_real_time_factor`).
@@ -20,6 +21,7 @@ import asyncio
 import os
 import statistics
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +43,15 @@ REPLIES = (
     "Good morning! How did you sleep? I hope the storm didn't keep you awake.",
     "That sounds like a lot of work. Would you like me to help you plan the week?",
     "Paris is lovely in the spring, with flowers everywhere and long evenings.",
+)
+# Replies whose first punctuation comes late: the first phrase is cut by its word limit.
+PLAIN_REPLIES = (
+    "The quickest way to the station is to walk down the main street and turn left.",
+    "That sounds like a lot of work for one week, so let us plan it together.",
+    "Paris is lovely in the spring with flowers everywhere and long evenings.",
+    "I think the answer depends on how much time you have this afternoon.",
+    "My favourite part of the film is the music at the very end of it.",
+    "You could boil the water first and then add the pasta with some salt.",
 )
 
 
@@ -109,7 +120,7 @@ def summary(values: list[float], unit: str = " ms", scale: float = 1000.0, digit
 
 
 async def time_to_first_audio(
-    address: str, word_gap_s: float, streams: list[int], rounds: int
+    address: str, texts: Sequence[str], word_gap_s: float, streams: list[int], rounds: int
 ) -> None:
     print(f"time to first audio, words every {word_gap_s * 1000:.0f} ms (client side):")
     for count in streams:
@@ -118,7 +129,7 @@ async def time_to_first_audio(
         for index in range(max(1, rounds // count)):
             replies = await asyncio.gather(
                 *(
-                    speak(address, REPLIES[(index * count + n) % len(REPLIES)], word_gap_s, f"v{n}")
+                    speak(address, texts[(index * count + n) % len(texts)], word_gap_s, f"v{n}")
                     for n in range(count)
                 )
             )
@@ -173,7 +184,8 @@ async def bench_engine(engine: str, args: argparse.Namespace, streams: list[int]
     address, process = start_speech_server("tts", slots=max(streams), options=options)
     try:
         await speak(address, "Warming up.", 0.0, "warm-up")
-        await time_to_first_audio(address, args.word_gap, streams, args.rounds)
+        replies = PLAIN_REPLIES if args.replies == "plain" else REPLIES
+        await time_to_first_audio(address, replies, args.word_gap, streams, args.rounds)
         await real_time_factor(address, streams, max(1, args.rounds // 4))
         memory(process.pid)
     finally:
@@ -188,6 +200,13 @@ async def main() -> None:
     parser.add_argument("--word-gap", type=float, default=0.04, help="seconds between words")
     parser.add_argument("--rounds", type=int, default=16, help="replies per measurement")
     parser.add_argument("--streams", default="1,2,4", help="concurrent stream counts")
+    parser.add_argument(
+        "--replies",
+        choices=["usual", "plain"],
+        default="usual",
+        help="for time to first audio: usual replies (most open with a short exclamation) "
+        "or plain ones (no punctuation early)",
+    )
     parser.add_argument("--voice", help="a Piper voice's .onnx (default: the packaged one)")
     parser.add_argument("--threads", type=int, default=1, help="Piper: threads per phrase")
     parser.add_argument("--parallel", type=int, default=1, help="Piper: phrases at once")

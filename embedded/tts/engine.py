@@ -92,8 +92,15 @@ class SpeechEngine:
     def voice_for_profile(self, profile: VoiceProfile) -> EspeakParams:
         return cloned_voices.voice_for_profile(profile)
 
-    async def speak(self, words: Sequence[str], voice: EspeakParams, open_ended: bool) -> Utterance:
-        """Speak `words` as one phrase; `open_ended` when the sentence goes on after it."""
+    async def speak(
+        self,
+        words: Sequence[str],
+        voice: EspeakParams,
+        open_ended: bool,
+        deadline: float | None = None,
+    ) -> Utterance:
+        """Speak `words` as one phrase; `open_ended` when the sentence goes on after it.
+        Phrases are spoken in turn: espeak is so fast that `deadline` does not matter."""
         return await self.call(functools.partial(self._speak_now, tuple(words), voice, open_ended))
 
     async def call(self, work: Callable[[Espeak], T]) -> T:

@@ -1,11 +1,12 @@
 """Speak phrases with a Piper voice, without blocking the event loop.
 
 A phrase is spoken on a pool of threads of the engine's own (`parallel` phrases at once,
-each model call with the voice's onnxruntime threads); its phonemes come from libespeak-ng
-on the espeak engine's thread, the only one that may use it. Audio is trimmed of the
-model's silence at both ends (the stream adds its own pause by punctuation), resampled to
-24 kHz, and each word is timed by the model's phoneme durations. Voice ids the voice
-cannot speak (French ones, with an English voice) are spoken by espeak-ng.
+the most urgent first; each model call with the voice's onnxruntime threads). Its
+phonemes come from libespeak-ng on the espeak engine's thread, the only one that may use
+it. Audio is trimmed of the model's silence at both ends (the stream adds its own pause
+by punctuation), resampled to 24 kHz, and each word is timed by the model's phoneme
+durations. Voice ids the voice cannot speak (French ones, with an English voice) are
+spoken by espeak-ng.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import functools
 import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +35,7 @@ from embedded.tts.piper_voices import (
     pitch_and_tempo,
 )
 from embedded.tts.synthesizer import SAMPLE_RATE, TimedWord, Utterance
+from embedded.tts.urgency_pool import UrgencyPool
 from embedded.voice_cloning.analysis import VoiceMeasurements, measure_voice
 from embedded.voice_cloning.profile import VoiceProfile
 
@@ -55,8 +56,6 @@ _CALIBRATION_TEXT = (
     "The quick brown fox jumps over the lazy dog. I would like a cup of tea, please, "
     "and some biscuits. Yesterday we walked along the river and talked about the weather."
 )
-
-
 # Piper takes ~0.1 s per phrase: two words start the reply sooner than three, and a
 # short second phrase is ready before the first has been heard (docs/benchmarks.md).
 PIPER_WORD_LIMITS = (2, 6, 12)
@@ -68,12 +67,10 @@ MAX_PHONEMES_PER_CALL = 160
 
 class PiperEngine:
     def __init__(self, voice: PiperVoice, espeak: SpeechEngine, parallel: int = 1) -> None:
-        if parallel < 1:
-            raise ValueError("a Piper engine needs at least one synthesis thread")
         self.voice = voice
         self.phrase_word_limits: tuple[int, ...] = PIPER_WORD_LIMITS
         self._espeak = espeak
-        self._executor = ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="piper")
+        self._pool = UrgencyPool(parallel, name="piper")
         self._own_voice: VoiceMeasurements | None = None
         self._measuring = threading.Lock()
         self._check_espeak_voice()
@@ -87,18 +84,22 @@ class PiperEngine:
         return PiperParams(profile=profile)
 
     async def speak(
-        self, words: Sequence[str], voice: PiperEngineVoice, open_ended: bool
+        self,
+        words: Sequence[str],
+        voice: PiperEngineVoice,
+        open_ended: bool,
+        deadline: float | None = None,
     ) -> Utterance:
         if isinstance(voice, EspeakParams):
             return await self._espeak.speak(words, voice, open_ended)
-        loop = asyncio.get_running_loop()
         work = functools.partial(self._speak_blocking, tuple(words), voice, open_ended)
-        return await loop.run_in_executor(self._executor, work)
+        due = time.monotonic() if deadline is None else deadline
+        return await asyncio.wrap_future(self._pool.submit(work, due))
 
     def speak_now(self, text: str, voice: PiperParams = DEFAULT_PIPER_VOICE) -> Utterance:
         """A whole text as one phrase, for code without an event loop (tests, tools)."""
         work = functools.partial(self._speak_blocking, tuple(text.split()), voice, False)
-        return self._executor.submit(work).result()
+        return self._pool.submit(work, time.monotonic()).result()
 
     def _speak_blocking(
         self, words: tuple[str, ...], params: PiperParams, open_ended: bool

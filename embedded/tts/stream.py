@@ -57,7 +57,7 @@ class TtsStream(Generic[VoiceT]):
         self._framer = AudioFramer()
         self._first_word_at: float | None = None
         self._any_message_seen = False
-        self._first_audio_sent = False
+        self._first_audio_at: float | None = None
         self._eos_received = False
 
     async def run(self, receive: Receive) -> None:
@@ -152,7 +152,9 @@ class TtsStream(Generic[VoiceT]):
             phrase = await self._phrases.get()
             if phrase is None:
                 break
-            utterance = await self._engine.speak(phrase.words, self._voice, phrase.ending == "open")
+            utterance = await self._engine.speak(
+                phrase.words, self._voice, phrase.ending == "open", self._audio_runs_out_at()
+            )
             self._observe_synthesis(utterance)
             messages = self._framer.push_silence(pause_s) if pause_s else []
             messages += self._framer.push(utterance.audio, utterance.words)
@@ -160,16 +162,23 @@ class TtsStream(Generic[VoiceT]):
             await self._send(messages)
         await self._send(self._framer.finish())
 
+    def _audio_runs_out_at(self) -> float:
+        """When the listener will have heard all the audio sent so far (now, before any):
+        clients play it in real time from its first frame."""
+        if self._first_audio_at is None:
+            return time.monotonic()
+        return self._first_audio_at + self._framer.pushed_s
+
     def _observe_synthesis(self, utterance: Utterance) -> None:
         if utterance.duration_s > 0:
             self._metrics.real_time_factor.observe(utterance.synthesis_s / utterance.duration_s)
 
     async def _send(self, messages: Sequence[ServerMessage]) -> None:
         for message in messages:
-            if isinstance(message, AudioOut) and not self._first_audio_sent:
-                self._first_audio_sent = True
+            if isinstance(message, AudioOut) and self._first_audio_at is None:
+                self._first_audio_at = time.monotonic()
                 if self._first_word_at is not None:
-                    latency = time.monotonic() - self._first_word_at
+                    latency = self._first_audio_at - self._first_word_at
                     self._metrics.time_to_first_audio.observe(latency)
             async with self._send_lock:
                 await self._send_frame(message.to_frame())

@@ -54,6 +54,16 @@ class Synthesizer(Protocol[VoiceT]):
         """A voice that speaks at a cloned profile's pitch and rate."""
         ...
 
-    async def speak(self, words: Sequence[str], voice: VoiceT, open_ended: bool) -> Utterance:
-        """Speak `words` as one phrase; `open_ended` when the sentence goes on after it."""
+    async def speak(
+        self,
+        words: Sequence[str],
+        voice: VoiceT,
+        open_ended: bool,
+        deadline: float | None = None,
+    ) -> Utterance:
+        """Speak `words` as one phrase; `open_ended` when the sentence goes on after it.
+
+        `deadline` (`time.monotonic()`; None: now) is when the listener runs out of audio:
+        an engine whose threads serve several streams serves the earliest first.
+        """
         ...

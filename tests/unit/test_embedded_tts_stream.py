@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import msgpack
+import numpy as np
 import pytest
 from prometheus_client import CollectorRegistry
 
@@ -16,7 +18,7 @@ from embedded.tts.messages import FRAME_SAMPLES
 from embedded.tts.metrics import TtsMetrics
 from embedded.tts.piper_engine import load_piper_engine
 from embedded.tts.stream import TtsStream
-from embedded.tts.synthesizer import Synthesizer
+from embedded.tts.synthesizer import SAMPLE_RATE, Synthesizer, TimedWord, Utterance
 
 # Generous: a stream that has not ended by then never will.
 HANG_GUARD_S = 20
@@ -152,3 +154,41 @@ async def test_malformed_frames_are_answered_and_skipped(engine: Synthesizer[Any
         await new_stream(engine, recorder).run(scripted(frames))
     assert recorder.types()[0] == "Error"
     assert "Text" in recorder.types() and "Audio" in recorder.types()
+
+
+class ScriptedEngine:
+    """Speaks every phrase as one second of silence; notes when it was asked, for when."""
+
+    phrase_word_limits = (12,)
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[float, float | None]] = []
+
+    def voice_for_id(self, voice_id: str | None) -> None:
+        return None
+
+    def voice_for_profile(self, profile: object) -> None:
+        return None
+
+    async def speak(
+        self, words: Sequence[str], voice: None, open_ended: bool, deadline: float | None = None
+    ) -> Utterance:
+        self.asked.append((time.monotonic(), deadline))
+        timed = [TimedWord(word, 0.0, 0.5) for word in words]
+        return Utterance(audio=np.zeros(SAMPLE_RATE, np.float32), words=timed, synthesis_s=0.0)
+
+
+async def test_each_phrase_is_due_when_the_listener_runs_out_of_audio() -> None:
+    engine = ScriptedEngine()
+    stream = TtsStream(
+        engine=engine, voice=None, send=Recorder().send, metrics=TtsMetrics(CollectorRegistry())
+    )
+    async with asyncio.timeout(HANG_GUARD_S):
+        await stream.run(scripted([text("One."), text("Two."), text("Three."), EOS]))
+    (first_asked, first_due), *later = engine.asked
+    assert first_due == pytest.approx(first_asked, abs=0.05)  # nothing heard yet: due now
+    assert len(later) == 2
+    dues = [due for _, due in later if due is not None]
+    # Each later phrase is due once the second of audio before it (and pauses) has played.
+    assert all(due - asked > 0.9 for (asked, _), due in zip(later, dues, strict=True))
+    assert dues[1] - dues[0] >= 1.0 - 1e-6
