@@ -228,11 +228,18 @@ def llm(
     ] = DEFAULT_CACHE_DIR,
 ) -> None:
     """A GGUF language model on the CPU (llama.cpp), served over the OpenAI API."""
+    import logging
+
     from embedded.llm.model_files import InvalidModel, model_path
     from embedded.llm.model_loading import load_engine
     from embedded.llm.server import create_app
     from embedded.model_packages import ModelNotFound
 
+    # One line per reply (prompt tokens reused, tokens written), also where the rest of the
+    # command line tool did not set logging up (the images).
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     settings = EngineSettings(threads, context_tokens, max_reply_tokens, prompt_cache_mb)
     try:
         path = model_path(model_file, model)
