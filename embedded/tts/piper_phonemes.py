@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from embedded.tts.phrasing import CLOSERS
+from embedded.tts.phrasing import CLOSERS, ending_of
 from embedded.tts.synthesizer import TimedWord
 
 BOS = "^"
@@ -88,7 +88,16 @@ def phrase_phonemes(words: Sequence[str], phonemize: Phonemize, open_ended: bool
     """The phrase's phonemes, and the word each code point comes from."""
     if not words:
         return PhrasePhonemes("", ())
-    whole = _clean(" ".join(phonemize(" ".join(words)))) + final_mark(words[-1], open_ended)
+    # Clause by clause, so that punctuation inside a text (two sentences) is heard too.
+    clauses: list[str] = []
+    start = 0
+    for end, word in enumerate(words, start=1):
+        if end == len(words) or ending_of(word) != "open":
+            phonemes = _clean(" ".join(phonemize(" ".join(words[start:end]))))
+            if phonemes:  # a clause of symbols alone ("—") is not heard, nor its mark
+                clauses.append(phonemes + final_mark(word, open_ended or end < len(words)))
+            start = end
+    whole = " ".join(clauses)
     reference: list[str] = []
     owners: list[int] = []
     for index, word in enumerate(words):

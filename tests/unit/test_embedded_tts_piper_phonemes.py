@@ -30,10 +30,12 @@ SCRIPTED = {
     "in": ["ˈɪn"],
     "2024": ["tˈuː θˈaʊzənd twˈɛnti fˈɔːɹ"],
     "now": ["nˈaʊ"],
-    "Hi, — you": ["hˈaɪ", "juː"],
     "Hi,": ["hˈaɪ"],
+    "Hi.": ["hˈaɪ"],
     "—": [],
     "you": ["jˈuː"],
+    "you there?": ["juː ðˈɛɹ"],
+    "there?": ["ðˈɛɹ"],
     "le weekend": ["lə (en)wˈiːkɛnd(fr)"],
     "le": ["lə"],
     "weekend": ["(en)wˈiːkɛnd(fr)"],
@@ -92,9 +94,16 @@ def test_a_number_read_as_several_words_stays_one_word() -> None:
 
 def test_a_silent_word_gets_no_phonemes_and_order_is_kept() -> None:
     phrase = phrase_phonemes(["Hi,", "—", "you"], scripted, open_ended=False)
-    assert words_heard(phrase, 3) == ["hˈaɪ", "", "juː"]
+    assert phrase.phonemes == unicodedata.normalize("NFD", "hˈaɪ, jˈuː.")
+    assert words_heard(phrase, 3) == ["hˈaɪ", "", "jˈuː"]
     owners = [owner for owner in phrase.word_of if owner is not None]
     assert owners == sorted(owners)
+
+
+def test_punctuation_inside_a_text_is_kept_between_its_clauses() -> None:
+    phrase = phrase_phonemes(["Hi.", "you", "there?"], scripted, open_ended=False)
+    assert phrase.phonemes == unicodedata.normalize("NFD", "hˈaɪ. juː ðˈɛɹ?")
+    assert words_heard(phrase, 3) == ["hˈaɪ", "juː", "ðˈɛɹ"]
 
 
 def test_language_switch_marks_are_dropped() -> None:
