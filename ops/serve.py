@@ -20,6 +20,7 @@ from embedded.llm.settings import (
     DEFAULT_THREADS,
     EngineSettings,
 )
+from embedded.stt.engines import EngineName as SttEngineName
 from ops.draining_server import DrainingServer
 
 app = typer.Typer(help="Run one Unmute server in the foreground.", no_args_is_help=True)
@@ -99,13 +100,58 @@ def backend(
 def stt(
     host: Host = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8090,
-    slots: Slots = 4,
+    slots: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Concurrent streams before 'no free channels'. Default: 4 with pocketsphinx, "
+            "2 with whisper (a Whisper process per stream, ~180 MB each).",
+        ),
+    ] = None,
     api_key: ApiKey = "public_token",
+    engine: Annotated[
+        SttEngineName,
+        typer.Option(
+            help="pocketsphinx: light, but poor on real voices; whisper: Whisper with "
+            "Silero VAD (the 'neural' extra)."
+        ),
+    ] = SttEngineName.POCKETSPHINX,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model",
+            "--stt-model",
+            help="With --engine whisper: a CTranslate2 Whisper model folder. "
+            "Default: the packaged tiny.en.",
+        ),
+    ] = None,
+    threads: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="With --engine whisper: CTranslate2 threads per stream. 1 suits a small "
+            "machine shared with the backend, TTS and LLM: every stream has a process of "
+            "its own, and Whisper's decoder gains little from a second thread.",
+        ),
+    ] = 1,
 ) -> None:
     """CPU speech-to-text server speaking moshi-server's asr-streaming protocol."""
+    from embedded.model_packages import ModelNotFound
+    from embedded.stt.engines import DEFAULT_SLOTS, SttEngine, whisper_engine
     from embedded.stt.server import create_app
+    from embedded.stt.whisper_transcriber import InvalidWhisperModel
 
-    _run_speech_server(create_app(slots=slots, api_key=api_key), host, port)
+    if model is not None and engine is not SttEngineName.WHISPER:
+        raise typer.BadParameter("goes with --engine whisper", param_hint="--model")
+    chosen = SttEngine()
+    if engine is SttEngineName.WHISPER:
+        try:
+            chosen = whisper_engine(model, threads)
+        except (ModelNotFound, InvalidWhisperModel) as error:
+            typer.echo(f"error: {error}", err=True)  # one line: launchers show the last
+            raise typer.Exit(1) from None
+    app_ = create_app(slots=slots or DEFAULT_SLOTS[engine], api_key=api_key, engine=chosen)
+    _run_speech_server(app_, host, port)
 
 
 class TtsEngine(StrEnum):

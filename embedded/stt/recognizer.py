@@ -84,8 +84,13 @@ class SpeechRecognizer:
         """Seconds of audio received in this stream."""
         return self._samples_seen / RECOGNIZER_RATE
 
-    def feed(self, pcm16k: bytes, voiced: Sequence[bool]) -> list[TimedWord]:
-        """Process whole 20 ms blocks (`len(voiced)` of them); the words now final."""
+    def feed(
+        self, pcm16k: bytes, voiced: Sequence[bool], *, behind: bool = False
+    ) -> list[TimedWord]:
+        """Process whole 20 ms blocks (`len(voiced)` of them); the words now final.
+
+        `behind` (more audio waiting) changes nothing: pocketsphinx decodes every block.
+        """
         block_bytes = BLOCK_SAMPLES * _BYTES_PER_SAMPLE
         if len(pcm16k) != len(voiced) * block_bytes:
             raise ValueError("expected one voice decision per 20 ms block of audio")

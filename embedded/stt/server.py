@@ -1,4 +1,5 @@
-"""The CPU STT server: moshi-server's `asr-streaming` protocol, recognised by pocketsphinx.
+"""The CPU STT server: moshi-server's `asr-streaming` protocol, recognised by pocketsphinx
+or Whisper (see `engines`).
 
 `/api/asr-streaming` upgrades to a WebSocket when the `kyutai-api-key` header or
 `?auth_id=` matches (else HTTP 401 at the upgrade). Then `Ready` once a slot is free
@@ -22,6 +23,7 @@ from prometheus_client import CollectorRegistry
 from embedded.frame_connection import ClientLeft, FrameConnection, refuse_upgrade
 from embedded.speech_common import NO_FREE_CHANNELS, SlotPool, add_common_routes, api_key_ok, pack
 from embedded.stt import protocol
+from embedded.stt.engines import SttEngine
 from embedded.stt.metrics import SttMetrics
 from embedded.stt.stream import IDLE_TIMEOUT_S, StreamEnd, SttStream
 from embedded.stt.worker_pool import RecognizerPool
@@ -39,10 +41,17 @@ def create_app(
     api_key: str | None,
     *,
     idle_timeout_s: float = IDLE_TIMEOUT_S,
+    engine: SttEngine | None = None,
 ) -> FastAPI:
-    """The STT app with `slots` concurrent streams; `api_key=None` accepts any client."""
+    """The STT app with `slots` concurrent streams; `api_key=None` accepts any client.
+
+    `engine` defaults to pocketsphinx; a Whisper engine should come from
+    `engines.whisper_engine`, which checks its model first.
+    """
+    engine = engine or SttEngine()
     slot_pool = SlotPool(slots)
-    recognizers = RecognizerPool(slots)
+    recognizers = RecognizerPool(slots, engine.worker_command())
+    voice_activity = engine.voice_activity()
     registry = CollectorRegistry()
     metrics = SttMetrics(registry)
 
@@ -76,7 +85,11 @@ def create_app(
         metrics.streams_active.inc()
         try:
             stream = SttStream(
-                worker=worker, send=connection.send, metrics=metrics, idle_timeout_s=idle_timeout_s
+                worker=worker,
+                send=connection.send,
+                metrics=metrics,
+                idle_timeout_s=idle_timeout_s,
+                voice_activity=voice_activity(),
             )
             await connection.send(pack(protocol.ready()))
             end = await stream.run(connection.receive)

@@ -20,6 +20,7 @@ import numpy.typing as npt
 from embedded.frame_connection import ClientLeft
 from embedded.speech_common import pack
 from embedded.stt import protocol
+from embedded.stt.engines import FrameAnalyser
 from embedded.stt.framing import FrameAssembler
 from embedded.stt.metrics import SttMetrics
 from embedded.stt.pause_prediction import PausePredictor
@@ -68,6 +69,7 @@ class SttStream:
         send: Send,
         metrics: SttMetrics,
         idle_timeout_s: float = IDLE_TIMEOUT_S,
+        voice_activity: FrameAnalyser | None = None,
     ) -> None:
         self._worker = worker
         self._send_frame = send
@@ -76,7 +78,7 @@ class SttStream:
         self._outbox: asyncio.Queue[bytes | StreamEnd] = asyncio.Queue()
         self._progress = asyncio.Event()  # something was sent or recognised
         self._assembler = FrameAssembler()
-        self._vad = VoiceActivityDetector()
+        self._vad = voice_activity or VoiceActivityDetector()
         self._pauses = PausePredictor()
         self._frames_received = 0
         self._frames_processed = 0

@@ -30,6 +30,7 @@ PATHS = {"stt": "/api/asr-streaming", "tts": "/api/tts_streaming?format=PcmMessa
 # Each server under test: its kind, and the options of its engine.
 SERVERS = {
     "stt": ("stt", []),
+    "stt-whisper": ("stt", ["--engine", "whisper"]),
     "tts": ("tts", []),
     "tts-piper": ("tts", ["--engine", "piper"]),
 }

@@ -6,8 +6,10 @@ import io
 from typing import Any
 
 import numpy as np
+import pytest
 
 from embedded.stt import worker_messages
+from embedded.stt.engines import FrameAnalyser, Recognizer, SttEngine, whisper_engine
 from embedded.stt.framing import FrameAssembler
 from embedded.stt.recognizer import SpeechRecognizer
 from embedded.stt.voice_activity import VoiceActivityDetector
@@ -15,8 +17,10 @@ from embedded.stt.worker import serve
 from tests.speech_clips import SENTENCES, silence, speak
 
 
-def audio_commands(stream: int, pcm: np.ndarray[Any, np.dtype[np.float32]]) -> list[dict[str, Any]]:
-    vad = VoiceActivityDetector()
+def audio_commands(
+    stream: int, pcm: np.ndarray[Any, np.dtype[np.float32]], vad: FrameAnalyser | None = None
+) -> list[dict[str, Any]]:
+    vad = vad or VoiceActivityDetector()
     commands = []
     for frame in FrameAssembler().push(pcm):
         analysed = vad.analyse(frame)
@@ -31,10 +35,12 @@ def audio_commands(stream: int, pcm: np.ndarray[Any, np.dtype[np.float32]]) -> l
     return commands
 
 
-def run_worker(commands: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def run_worker(
+    commands: list[dict[str, Any]], recognizer: Recognizer | None = None
+) -> list[dict[str, Any]]:
     inbox = io.BytesIO(b"".join(worker_messages.encode(c) for c in commands))
     outbox = io.BytesIO()
-    serve(inbox, outbox, SpeechRecognizer())
+    serve(inbox, outbox, recognizer or SpeechRecognizer())
     outbox.seek(0)
     answers = []
     while (answer := worker_messages.read_blocking(outbox)) is not None:
@@ -42,11 +48,14 @@ def run_worker(commands: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return answers
 
 
-def test_a_stream_gets_one_answer_per_frame_then_its_marker() -> None:
+@pytest.mark.parametrize("engine_name", ["pocketsphinx", "whisper"])
+def test_a_stream_gets_one_answer_per_frame_then_its_marker(engine_name: str) -> None:
+    engine = whisper_engine() if engine_name == "whisper" else SttEngine()
     pcm = np.concatenate([speak("can you play some music for me"), silence(0.3)])
-    audio = audio_commands(1, pcm)
+    audio = audio_commands(1, pcm, engine.voice_activity()())
     answers = run_worker(
-        [{"op": "reset", "stream": 1}, *audio, {"op": "marker", "stream": 1, "id": 42}]
+        [{"op": "reset", "stream": 1}, *audio, {"op": "marker", "stream": 1, "id": 42}],
+        engine.create_recognizer(),
     )
     assert answers[0] == {"op": "ready"}
     processed = [a for a in answers if a["op"] == "processed"]
@@ -54,7 +63,7 @@ def test_a_stream_gets_one_answer_per_frame_then_its_marker() -> None:
     marker = answers[-1]
     assert marker["op"] == "marker" and marker["id"] == 42 and marker["idle"]
     assert marker["frames"] == len(audio)
-    words = [w[0] for a in answers[1:] for w in a["words"]]
+    words = [w[0].lower() for a in answers[1:] for w in a["words"]]
     assert words[:3] == ["can", "you", "play"]
 
 
