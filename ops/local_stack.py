@@ -101,6 +101,7 @@ class Engines(StrEnum):
 # Each engine's streams at once, when not given: the neural STT runs one Whisper process
 # per stream, so fewer of them keep the whole stack within ~1.5 GiB on a small machine.
 DEFAULT_SLOTS = {Engines.NEURAL: 2, Engines.LIGHT: 4}
+EXTERNAL_STT_SESSIONS = 4  # the backend's own default, for an STT server of the user's
 
 
 @dataclass
@@ -117,7 +118,7 @@ class StackOptions:
     tts_voice: Path | None = None  # a Piper voice's .onnx, its .onnx.json beside it
     llm_model_file: Path | None = None  # a GGUF file for the local LLM
     slots: int | None = None
-    max_sessions: int = 4
+    max_sessions: int | None = None  # None: as many as the local STT has streams
     speech_api_key: str = "public_token"
     log_dir: Path = field(default_factory=lambda: Path(".unmute/logs"))
     frontend_dir: Path | None = field(default_factory=lambda: Path("frontend/out"))
@@ -171,7 +172,7 @@ class LocalStack:
             "UNMUTE_LLM_URL": llm,
             "UNMUTE_VOICE_CLONING_URL": cloning,
             "UNMUTE_SPEECH_API_KEY": o.speech_api_key,
-            "UNMUTE_MAX_SESSIONS": str(o.max_sessions),
+            "UNMUTE_MAX_SESSIONS": str(self._max_sessions()),
             # Ctrl-C should not wait long for live conversations on a local machine.
             "UNMUTE_DRAIN_GRACE_S": "3",
         }
@@ -190,6 +191,16 @@ class LocalStack:
             )
         )
         return services
+
+    def _max_sessions(self) -> int:
+        """A conversation beyond the local STT's streams would fail; one beyond the seats
+        waits for a seat, or is told that the service is busy."""
+        o = self.options
+        if o.max_sessions is not None:
+            return o.max_sessions
+        if o.stt_url is not None:
+            return EXTERNAL_STT_SESSIONS
+        return o.slots or DEFAULT_SLOTS[o.engines]
 
     def _stt_engine(self) -> list[str]:
         if self.options.engines is Engines.LIGHT:

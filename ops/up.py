@@ -63,7 +63,12 @@ def up(
         int | None,
         typer.Option(min=1, help="Streams per CPU speech server [default: 2 neural, 4 light]."),
     ] = None,
-    max_sessions: Annotated[int, typer.Option(min=1, help="Conversations at once.")] = 4,
+    max_sessions: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Conversations at once [default: as many as the STT has streams]."
+        ),
+    ] = None,
     log_dir: Annotated[Path, typer.Option(help="Where each server's log goes.")] = Path(
         ".unmute/logs"
     ),
