@@ -21,6 +21,7 @@ from backend import metrics
 from backend.capacity import NoSeat
 from backend.clients.instances import http_base_url
 from backend.health import Health
+from backend.realtime import public_errors
 from backend.services import Services
 from backend.session import ConversationSession
 from backend.settings import Settings
@@ -116,7 +117,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if answer.status_code >= 500:
             raise HTTPException(503, "Voice cloning is unavailable right now.")
         if answer.status_code != 200:
-            raise HTTPException(400, f"The voice clip was refused: {answer.text[:200]}")
+            # The service's reason may name its internals: it goes to the log only.
+            logger.warning(
+                "voice cloning refused a clip: HTTP %d: %.300s", answer.status_code, answer.text
+            )
+            raise HTTPException(
+                400, "The voice clip was refused: try a few seconds of clear speech (WAV or MP3)."
+            )
         return {"name": services.voices.add(answer.content)}
 
     @app.get("/metrics")
@@ -129,7 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not services.settings.origin_allowed(websocket.headers.get("origin")):
             metrics.SESSIONS_REFUSED.labels("origin").inc()
             await websocket.send_denial_response(
-                JSONResponse({"error": {"type": "fatal", "message": "Origin not allowed."}}, 403)
+                JSONResponse(public_errors.ORIGIN_REFUSED.refusal_body(), 403)
             )
             return
         try:
@@ -147,14 +154,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     metrics.SESSION_DURATION.observe(time.monotonic() - started)
         except NoSeat as refusal:
             metrics.SESSIONS_REFUSED.labels(refusal.reason).inc()
-            message = (
-                "This server is restarting; please reconnect."
-                if refusal.reason == "draining"
-                else "All conversation seats are taken; please retry shortly."
+            why = (
+                public_errors.RESTARTING if refusal.reason == "draining" else public_errors.NO_SEAT
             )
             await websocket.send_denial_response(
                 JSONResponse(
-                    {"error": {"type": "fatal", "code": "capacity", "message": message}},
+                    why.refusal_body(),
                     status_code=503,
                     headers={"Retry-After": str(RETRY_AFTER_S)},
                 )

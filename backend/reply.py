@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,12 +28,13 @@ from backend.conversation.signals import (
     PlaybackFinished,
     TtsFailed,
 )
+from backend.log_context import conversation_logger, turn_context
 from backend.playback import PlaybackPacer
 from backend.speech_out import SpeechOut
 from backend.text.cleanup import clean_for_speech
 from backend.text.rechunk import WordRechunker
 
-logger = logging.getLogger(__name__)
+logger = conversation_logger(__name__)
 
 Pcm = npt.NDArray[np.float32]
 SILENT_TURN_SAMPLES = 1920  # 80 ms
@@ -78,10 +78,14 @@ class Reply:
         )
         self._cancelled = False
         self._audio_played = False
+        # Each task logs with this reply's turn id (see `log_context`).
         self._tasks = [
-            asyncio.create_task(self._generate(messages, temperature)),
-            asyncio.create_task(self._synthesize()),
-            asyncio.create_task(self._play()),
+            asyncio.create_task(coroutine, context=turn_context(response_id))
+            for coroutine in (
+                self._generate(messages, temperature),
+                self._synthesize(),
+                self._play(),
+            )
         ]
 
     def speak(self, word: str) -> None:
@@ -126,7 +130,7 @@ class Reply:
         except LlmError as error:
             logger.warning("LLM failed: %s", error)
             metrics.ERRORS.labels("llm").inc()
-            dispatch(LlmFailed(time.monotonic(), rid, str(error)))
+            dispatch(LlmFailed(time.monotonic(), rid))
             return
         dispatch(LlmDone(time.monotonic(), rid))
 
@@ -135,7 +139,8 @@ class Reply:
     async def _synthesize(self) -> None:
         failure = await self._speech.run()
         if failure is not None:
-            self._ctx.dispatch(TtsFailed(time.monotonic(), self.response_id, failure))
+            logger.warning("TTS gave up on the reply: %s", failure)
+            self._ctx.dispatch(TtsFailed(time.monotonic(), self.response_id))
 
     # --- real-time playback -----------------------------------------------------------
 

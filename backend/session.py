@@ -12,7 +12,6 @@ import asyncio
 import base64
 import binascii
 import contextlib
-import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -29,14 +28,17 @@ from backend.clients.speech_errors import SpeechServiceError
 from backend.clients.stt import open_stt_stream
 from backend.conversation import signals as sig
 from backend.conversation.machine import Conversation
+from backend.log_context import conversation_logger, enter_conversation, new_session_id
 from backend.realtime import events as ev
+from backend.realtime import public_errors
+from backend.realtime.public_errors import InvalidRequest, PublicError
 from backend.realtime.validation import describe_invalid_message
 from backend.reply import Pcm, Reply, ReplyContext
 from backend.services import Services
 from backend.stt_link import SttLink, SttLost
 from backend.voice_store import is_custom_voice
 
-logger = logging.getLogger(__name__)
+logger = conversation_logger(__name__)
 
 MAX_MESSAGE_BYTES = 1_000_000  # a 20 ms Opus page is ~200 bytes; nothing legitimate is near this
 MAX_OUTBOX_EVENTS = 2_000  # a browser this far behind is gone: stop buffering for it
@@ -51,9 +53,11 @@ class _CloseRequest:
 
 class ConversationSession:
     def __init__(self, websocket: WebSocket, services: Services) -> None:
+        self.session_id = new_session_id()
+        self._log_ids = enter_conversation(self.session_id)
         self._ws = websocket
         self._services = services
-        self._core = Conversation(is_goodbye)
+        self._core = Conversation(is_goodbye, services.settings.conversation_limits())
         self._decoder = OpusInputDecoder()
         self._encoder = OpusOutputEncoder()
         self._outbox: asyncio.Queue[ev.ServerEvent | _CloseRequest] = asyncio.Queue()
@@ -86,12 +90,20 @@ class ConversationSession:
 
     async def run(self) -> None:
         """Serve the conversation until the browser leaves or the conversation ends."""
+        started = time.monotonic()
+        logger.info("conversation started")
+        try:
+            await self._serve()
+        finally:
+            logger.info("conversation over after %.1f s", time.monotonic() - started)
+
+    async def _serve(self) -> None:
         try:
             await self._stt.open()
         except SpeechServiceError as error:
             logger.warning("no STT stream: %s", error)
             metrics.ERRORS.labels("stt_connect").inc()
-            await self._fatal("Speech recognition is unavailable right now. Please retry soon.")
+            await self._fatal(public_errors.STT_UNAVAILABLE)
             return
         tasks: list[asyncio.Task[object]] = [
             asyncio.create_task(self._receive_from_browser(), name="browser-in"),
@@ -113,7 +125,7 @@ class ConversationSession:
                     raise failure
         except SttLost as error:
             logger.warning("STT lost for good: %s", error)
-            await self._fatal("Speech recognition stopped working. Please reconnect.")
+            await self._fatal(public_errors.STT_LOST)
         finally:
             for task in tasks:
                 task.cancel()
@@ -139,17 +151,21 @@ class ConversationSession:
                 return
             text = message.get("text")
             if text is None:
-                self._invalid("Binary frames are not supported: send JSON text frames.")
+                self._invalid(
+                    InvalidRequest.BINARY_FRAME,
+                    "Binary frames are not supported: send JSON text frames.",
+                )
                 continue
             if len(text) > MAX_MESSAGE_BYTES:
                 self._invalid(
-                    f"Message too large ({len(text)} bytes, at most {MAX_MESSAGE_BYTES})."
+                    InvalidRequest.MESSAGE_TOO_LARGE,
+                    f"Message too large ({len(text)} bytes, at most {MAX_MESSAGE_BYTES}).",
                 )
                 continue
             try:
                 event = ev.client_event_adapter.validate_json(text)
             except ValidationError as error:
-                self._invalid(describe_invalid_message(error))
+                self._invalid(InvalidRequest.INVALID_MESSAGE, describe_invalid_message(error))
                 continue
             match event:
                 case ev.SessionUpdate():
@@ -165,7 +181,11 @@ class ConversationSession:
         if is_custom_voice(voice):
             embedding = self._services.voices.get(voice)
             if embedding is None:
-                self._invalid(f"Unknown or expired custom voice {voice!r}.", param="session.voice")
+                self._invalid(
+                    InvalidRequest.UNKNOWN_VOICE,
+                    f"Unknown or expired custom voice {voice!r}.",
+                    param="session.voice",
+                )
                 return
             self._voice_embedding = embedding
         else:
@@ -187,20 +207,27 @@ class ConversationSession:
         try:
             data = base64.b64decode(audio_b64, validate=True)
         except (binascii.Error, ValueError):
-            self._invalid("`audio` is not valid base64.", param="audio")
+            self._invalid(
+                InvalidRequest.INVALID_AUDIO, "`audio` is not valid base64.", param="audio"
+            )
             return
         try:
             pcm = self._decoder.feed(data)
         except OggFormatError as error:
-            self._invalid(f"`audio` is not a valid Ogg Opus stream: {error}", param="audio")
+            self._invalid(
+                InvalidRequest.INVALID_AUDIO,
+                f"`audio` is not a valid Ogg Opus stream: {error}",
+                param="audio",
+            )
             return
         if pcm.size:
             self._stt.send_audio(pcm)
             self._dispatch(sig.UserAudio(time.monotonic(), int(pcm.size)))
 
-    def _invalid(self, message: str, *, param: str | None = None) -> None:
+    def _invalid(self, code: str, message: str, *, param: str | None = None) -> None:
+        """Refuse a client message, saying what is wrong with it (its own data only)."""
         metrics.INVALID_REQUESTS.inc()
-        self._send(ev.error_event("invalid_request_error", message, param=param))
+        self._send(ev.error_event("invalid_request_error", message, code=code, param=param))
 
     # --- STT → core -------------------------------------------------------------------
 
@@ -211,11 +238,8 @@ class ConversationSession:
         self._dispatch(sig.SttWord(time.monotonic(), text, start_time))
 
     def _stt_restarted(self, detail: str) -> None:
-        self._send(
-            ev.error_event(
-                "warning", f"Speech recognition was interrupted and is back ({detail}).", code="stt"
-            )
-        )
+        logger.info("STT stream replaced: %s", detail)
+        self._send(public_errors.STT_INTERRUPTED.event("warning"))
 
     async def _tick(self) -> None:
         while True:
@@ -233,6 +257,7 @@ class ConversationSession:
                 case sig.FlushStt(samples):
                     self._stt.send_silence(samples)
                 case sig.StartReply():
+                    self._log_ids.turn_id = action.response_id
                     if self._reply is not None:
                         self._reply.cancel()
                     self._awaiting_first_audio = True
@@ -297,10 +322,10 @@ class ConversationSession:
             except (WebSocketDisconnect, RuntimeError):
                 return
 
-    async def _fatal(self, message: str) -> None:
+    async def _fatal(self, why: PublicError) -> None:
         with contextlib.suppress(WebSocketDisconnect, RuntimeError):
-            await self._ws.send_text(ev.error_event("fatal", message).model_dump_json())
-        await self._close(1011, message)
+            await self._ws.send_text(why.event("fatal").model_dump_json())
+        await self._close(1011, why.message)
 
     async def _close(self, code: int, reason: str) -> None:
         if self._ws.client_state is WebSocketState.CONNECTED:

@@ -11,6 +11,14 @@ from functools import lru_cache
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from backend.conversation.limits import (
+    DEFAULT_IDLE_CLOSE_S,
+    DEFAULT_MAX_CONVERSATION_S,
+    MIN_LLM_HISTORY_CHARS,
+    ConversationLimits,
+)
+from backend.conversation.rules import DEFAULT_LLM_HISTORY_CHARS
+
 
 def _env(name: str, kyutai_alias: str | None = None) -> AliasChoices:
     names = [f"UNMUTE_{name}"]
@@ -74,6 +82,26 @@ class Settings(BaseSettings):
         validation_alias=_env("DRAIN_GRACE_S"),
         description="On SIGTERM, how long live conversations may go on before a 1001 close.",
     )
+    idle_close_s: float = Field(
+        default=DEFAULT_IDLE_CLOSE_S,
+        gt=0.0,
+        validation_alias=_env("IDLE_CLOSE_S"),
+        description="After the bot's silence prompts went unanswered, how long a conversation "
+        "without the user making a sound stays open (its seat and STT slot are then freed).",
+    )
+    max_conversation_s: float = Field(
+        default=DEFAULT_MAX_CONVERSATION_S,
+        gt=0.0,
+        validation_alias=_env("MAX_CONVERSATION_S"),
+        description="The longest conversation; the reply being spoken is heard to its end.",
+    )
+    llm_history_chars: int = Field(
+        default=DEFAULT_LLM_HISTORY_CHARS,
+        ge=MIN_LLM_HISTORY_CHARS,
+        validation_alias=_env("LLM_HISTORY_CHARS"),
+        description="The most characters of past turns sent with each LLM request (the "
+        "oldest are dropped; the system prompt is always sent): fit it to the model's context.",
+    )
     voices_file: str | None = Field(default=None, validation_alias=_env("VOICES_FILE"))
     allowed_origins: str = Field(
         default="*",
@@ -91,6 +119,13 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:
         return ",".join(part.strip().rstrip("/") for part in value.split(",") if part.strip())
+
+    def conversation_limits(self) -> ConversationLimits:
+        return ConversationLimits(
+            idle_close_s=self.idle_close_s,
+            max_conversation_s=self.max_conversation_s,
+            llm_history_chars=self.llm_history_chars,
+        )
 
     def origin_list(self) -> list[str]:
         return [o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip()]

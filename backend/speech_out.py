@@ -3,24 +3,26 @@
 A TTS node may fail in the middle of a reply. The words it had not yet spoken (those
 without a word timing) are then sent to another node, and its audio continues where the
 first one stopped, so the user hears the rest of the reply. After a few failures the
-reply ends cleanly with what was already spoken.
+reply ends cleanly with what was already spoken. A node that closes the stream normally
+before it was told the text is complete (a server's own idle limit, a draining node) is
+healthy: the rest goes to another stream all the same, but the node is not marked down.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import Callable
 
 from backend import metrics
 from backend.clients.instances import InstanceChooser, InstanceOutcome
-from backend.clients.speech_errors import SpeechServiceError
+from backend.clients.speech_errors import SpeechServiceError, SpeechStreamError
 from backend.clients.speech_retry import open_with_retries
 from backend.clients.tts import TtsAudio, TtsStream, TtsWordTiming, open_tts_stream
+from backend.log_context import conversation_logger
 from backend.playback import PlaybackPacer
 
-logger = logging.getLogger(__name__)
+logger = conversation_logger(__name__)
 
 SAMPLE_RATE = 24_000
 STALL_AFTER_S = 2.0  # words or Eos owed an answer and none for this long: the node is stuck
@@ -29,6 +31,10 @@ MAX_STREAMS_PER_REPLY = 3  # the first node and two replacements, then the turn 
 
 class TtsStalled(SpeechServiceError):
     pass
+
+
+class TtsEndedEarly(SpeechStreamError):
+    """The server closed the stream normally before `Eos`: words may be left unspoken."""
 
 
 class SpeechOut:
@@ -84,6 +90,10 @@ class SpeechOut:
                 await self._speak_on(stream)
                 self._finish()
                 return None
+            except TtsEndedEarly as ended:
+                failure = str(ended)
+                logger.info("TTS stream ended early, %d word(s) left: %s", self._left(), ended)
+                self._nodes.record(stream.instance, InstanceOutcome.ENDED)
             except SpeechServiceError as error:
                 failure = str(error)
                 metrics.ERRORS.labels("tts_stream").inc()
@@ -159,6 +169,8 @@ class SpeechOut:
                     message.text, message.start_s + offset_s, message.stop_s + offset_s
                 )
             self._wake()
+        if not self._eos_sent:
+            raise TtsEndedEarly("tts", "the server closed the stream before the end of the text")
 
     def _finish(self) -> None:
         self._pacer.end_of_audio()

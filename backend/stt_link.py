@@ -3,6 +3,8 @@
 A conversation outlives any one STT node: when the stream breaks, or stops answering
 while audio flows, another stream is opened (on another node if this one is gone) and
 the conversation goes on; the user only loses the audio of the gap, about a second.
+A stream the server closes normally (moshi-server drops one that got no audio for ~20 s)
+says nothing against the node: the next stream opens when there is audio for it.
 Steps of every stream are numbered on one clock (samples sent since the start of the
 conversation), so the core's flush arithmetic holds across a switch.
 """
@@ -10,7 +12,6 @@ conversation), so the core's flush arithmetic holds across a switch.
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import Awaitable, Callable
 
@@ -22,8 +23,9 @@ from backend.clients.instances import InstanceChooser, InstanceOutcome
 from backend.clients.speech_errors import SpeechServiceError
 from backend.clients.speech_retry import open_with_retries
 from backend.clients.stt import SttStep, SttStream, SttWord
+from backend.log_context import conversation_logger
 
-logger = logging.getLogger(__name__)
+logger = conversation_logger(__name__)
 
 FRAME_SAMPLES = 1920
 SAMPLE_RATE = 24_000
@@ -65,6 +67,7 @@ class SttLink:
         self._answered_samples = 0  # samples transmitted when the stream last answered
         self.first_step_after_s: float | None = None
         self._opened_at = 0.0
+        self._audio_waiting = asyncio.Event()  # audio arrived while there was no stream
 
     async def open(self) -> None:
         """Open the first stream, retrying briefly: a slot frees up as soon as another
@@ -76,6 +79,7 @@ class SttLink:
     def send_audio(self, pcm: npt.NDArray[np.float32]) -> None:
         self._samples_sent += int(pcm.size)
         if self._stream is None:
+            self._audio_waiting.set()
             return  # between two streams: this audio is lost
         self._unsent.append(pcm)
         self._unsent_samples += int(pcm.size)
@@ -100,26 +104,40 @@ class SttLink:
         """Feed STT messages to the callbacks for as long as the conversation lasts."""
         while True:
             stream = self._stream
-            if stream is not None:
-                try:
-                    async with asyncio.TaskGroup() as group:
-                        group.create_task(self._receive(stream))
-                        group.create_task(self._watch())
-                    reason = "the stream ended"  # unreachable: _receive raises at its end
-                except* SpeechServiceError as errors:
-                    reason = str(errors.exceptions[0])
-                except* _Stalled:
-                    reason = f"no answer for {STALL_AFTER_S:g} s while audio flowed"
-                metrics.ERRORS.labels("stt_stream").inc()
-                logger.warning("STT stream lost (%s); opening another", reason)
-                self._nodes.record(stream.instance, InstanceOutcome.DOWN)
+            if stream is None:
+                await self._reopen()
+                continue
+            try:
+                await self._serve(stream)
+            except* SpeechServiceError as errors:
+                self._lost(stream, str(errors.exceptions[0]))
+                await self._reopen()
+            except* _Stalled:
+                self._lost(stream, f"no answer for {STALL_AFTER_S:g} s while audio flowed")
+                await self._reopen()
+            else:
+                if self._stream is not stream:  # closed by `send_audio`: the node stopped reading
+                    self._lost(stream, "the server stopped reading our audio")
+                    await self._reopen()
+                    continue
+                logger.info("the STT server ended the stream; the next audio opens another")
+                self._nodes.record(stream.instance, InstanceOutcome.ENDED)
                 self._drop()
-            await self._reopen()
+                self._audio_waiting.clear()
+                await self._audio_waiting.wait()
+                await self._reopen(after_failure=False)
 
     async def aclose(self) -> None:
         if self._stream is not None:
             await self._stream.aclose()
             self._stream = None
+
+    async def _serve(self, stream: SttStream) -> None:
+        """Receive until the server ends the stream; raise if it breaks or stalls."""
+        async with asyncio.TaskGroup() as group:
+            receiving = group.create_task(self._receive(stream))
+            watching = group.create_task(self._watch())
+            receiving.add_done_callback(lambda _: watching.cancel())
 
     async def _receive(self, stream: SttStream) -> None:
         async for message in stream:
@@ -134,7 +152,6 @@ class SttLink:
                 self._on_step(step, pause)
             elif isinstance(message, SttWord):
                 self._on_word(message.text, message.start_time)
-        raise SpeechServiceError("the STT server ended the stream")
 
     async def _watch(self) -> None:
         """Raise `_Stalled` when audio is owed an answer and none came for STALL_AFTER_S."""
@@ -144,20 +161,27 @@ class SttLink:
             if owed and time.monotonic() - self._last_answer_at > STALL_AFTER_S:
                 raise _Stalled
 
+    def _lost(self, stream: SttStream, reason: str) -> None:
+        metrics.ERRORS.labels("stt_stream").inc()
+        logger.warning("STT stream lost (%s); opening another", reason)
+        self._nodes.record(stream.instance, InstanceOutcome.DOWN)
+        self._drop()
+
     def _drop(self) -> None:
         stream, self._stream = self._stream, None
         self._unsent, self._unsent_samples = [], 0  # lost with the stream, like the gap
         if stream is not None:
             asyncio.get_running_loop().create_task(stream.aclose())
 
-    async def _reopen(self) -> None:
+    async def _reopen(self, *, after_failure: bool = True) -> None:
         started = time.monotonic()
         try:
             self._stream = await open_with_retries(self._open_stream)
         except SpeechServiceError as error:
             raise SttLost(str(error)) from error
         self._began(started)
-        self._on_restart(f"recognition resumed after {time.monotonic() - started:.1f} s")
+        if after_failure:  # the user lost some audio: say so
+            self._on_restart(f"recognition resumed after {time.monotonic() - started:.1f} s")
 
     def _began(self, started: float) -> None:
         self._opened_at = started

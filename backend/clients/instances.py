@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import logging
 import random
 import socket
 from collections.abc import Awaitable, Callable, Sequence
@@ -26,8 +25,9 @@ from backend.clients.speech_errors import (
     ServiceUnavailable,
     UnavailableReason,
 )
+from backend.log_context import conversation_logger
 
-logger = logging.getLogger(__name__)
+logger = conversation_logger(__name__)
 
 T = TypeVar("T")
 
@@ -121,6 +121,9 @@ class InstanceOutcome(StrEnum):
     FREE = "free"
     BUSY = "busy"
     DOWN = "down"
+    # The node closed a stream normally (an idle STT stream, a TTS stream that was done):
+    # it is healthy, and there is nothing to hold against it.
+    ENDED = "ended"
 
 
 class InstanceChooser(Protocol):

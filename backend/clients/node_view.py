@@ -49,6 +49,8 @@ class RecentNodeView:
         return fresh + full + down
 
     def record(self, instance: str, outcome: InstanceOutcome) -> None:
+        if outcome is InstanceOutcome.ENDED:
+            return  # a normal close is no news about the node
         if outcome is InstanceOutcome.FREE:
             self._bad_news.pop(instance, None)
             return

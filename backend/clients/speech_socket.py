@@ -8,7 +8,6 @@ holds that common part; `stt.py` and `tts.py` only add their message types.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator, Mapping
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
@@ -29,8 +28,9 @@ from backend.clients.speech_errors import (
     SpeechAuthError,
     SpeechStreamError,
 )
+from backend.log_context import conversation_logger
 
-logger = logging.getLogger(__name__)
+logger = conversation_logger(__name__)
 
 Message = TypeVar("Message")
 

@@ -81,8 +81,13 @@ class History:
     def without_system(self) -> list[dict[str, str]]:
         return [m.as_dict() for m in self.turns]
 
-    def for_llm(self) -> list[dict[str, str]]:
-        """Messages strict chat templates accept: system, then alternating, user first."""
+    def for_llm(self, budget_chars: int) -> list[dict[str, str]]:
+        """Messages strict chat templates accept: system, then alternating, user first.
+
+        The turns' contents add up to at most `budget_chars`: the newest turns are kept,
+        the oldest dropped (`rules.DEFAULT_LLM_HISTORY_CHARS` says why); the system prompt
+        is always sent, on top of the budget.
+        """
         merged: list[dict[str, str]] = []
         for message in self.turns:
             if not message.content:
@@ -91,11 +96,47 @@ class History:
                 merged[-1]["content"] += " " + message.content
             else:
                 merged.append(message.as_dict())
-        if not merged or merged[0]["role"] != "user":
-            merged.insert(0, {"role": "user", "content": rules.GREETING_USER_TURN})
-        return [{"role": "system", "content": self.system_prompt}, *merged]
+        kept = _newest_within(merged, budget_chars)
+        if not kept or kept[0]["role"] != "user":
+            # Only a lone assistant turn can lead here (see `_newest_within`).
+            greeting = rules.GREETING_USER_TURN
+            room = budget_chars - len(greeting)
+            kept = [
+                {"role": "user", "content": greeting},
+                *({**m, "content": _tail(m["content"], room)} for m in kept),
+            ]
+        return [{"role": "system", "content": self.system_prompt}, *kept]
 
     def _assistant(self) -> Message:
         if not self.turns or self.turns[-1].role != "assistant":
             raise RuntimeError("no assistant reply in progress")
         return self.turns[-1]
+
+
+def _newest_within(messages: list[dict[str, str]], budget_chars: int) -> list[dict[str, str]]:
+    """The newest messages whose contents fit in `budget_chars`, starting with a user turn
+    when there are several. The newest one is always kept, cut to its end if it alone is
+    too long (a very long monologue): it is what the reply answers."""
+    kept: list[dict[str, str]] = []
+    used = 0
+    for message in reversed(messages):
+        size = len(message["content"])
+        if used + size > budget_chars:
+            if not kept:
+                kept.append({**message, "content": _tail(message["content"], budget_chars)})
+            break
+        kept.append(message)
+        used += size
+    kept.reverse()
+    if len(kept) > 1 and kept[0]["role"] != "user":
+        kept.pop(0)  # chat templates want the user first; it is the oldest turn anyway
+    return kept
+
+
+def _tail(text: str, budget_chars: int) -> str:
+    """The end of `text` in at most `budget_chars`, from a word's start where possible."""
+    if len(text) <= budget_chars:
+        return text
+    end = text[len(text) - budget_chars :] if budget_chars > 0 else ""
+    space = end.find(" ")
+    return end[space + 1 :] if 0 <= space < len(end) - 1 else end

@@ -1,7 +1,8 @@
 """The conversation core: a pure state machine, inputs with timestamps in, actions out.
 
 It decides turn-taking (end of turn from the STT's pause probability, the flush trick),
-barge-in, the silence prompt, goodbye, and keeps the history of what was actually spoken.
+barge-in, the silence prompt, goodbye, when an idle or overlong call ends, and keeps the
+history of what was actually spoken.
 No sockets, no clocks, no sleeps: the session adapter feeds it and carries out its actions.
 """
 
@@ -12,6 +13,7 @@ from enum import Enum
 
 from backend.conversation import rules
 from backend.conversation.history import History
+from backend.conversation.limits import ConversationLimits
 from backend.conversation.signals import (
     Action,
     BotWordSpoken,
@@ -35,6 +37,8 @@ from backend.conversation.signals import (
     UserAudio,
 )
 from backend.realtime import events as ev
+from backend.realtime import public_errors
+from backend.realtime.public_errors import PublicError
 
 
 class Phase(Enum):
@@ -46,8 +50,12 @@ class Phase(Enum):
 
 
 class Conversation:
-    def __init__(self, is_goodbye: Callable[[str], bool]) -> None:
+    def __init__(
+        self, is_goodbye: Callable[[str], bool], limits: ConversationLimits | None = None
+    ) -> None:
         self._is_goodbye = is_goodbye
+        self._limits = limits or ConversationLimits()
+        self._started_at: float | None = None  # the time of the first input
         self.phase = Phase.STARTING
         self.history = History()
         self.voice: str | None = None
@@ -72,6 +80,8 @@ class Conversation:
     def handle(self, signal: Input) -> list[Action]:
         if self.phase is Phase.CLOSED:
             return []
+        if self._started_at is None:
+            self._started_at = signal.t
         match signal:
             case SessionConfigured():
                 return self._on_session(signal)
@@ -178,6 +188,8 @@ class Conversation:
     # --- the bot's reply --------------------------------------------------------------
 
     def _start_reply(self, t: float) -> list[Action]:
+        if self._time_is_up(t):
+            return self._close(public_errors.SESSION_TIME_LIMIT)
         assert self.voice is not None
         self._response_id += 1
         self._reply_words = []
@@ -190,7 +202,7 @@ class Conversation:
             else rules.LATER_REPLY_TEMPERATURE
         )
         self._replies_started += 1
-        llm_messages = self.history.for_llm()
+        llm_messages = self.history.for_llm(self._limits.llm_history_chars)
         self.history.start_assistant()
         created = ev.ResponseCreated(
             response=ev.Response(
@@ -213,14 +225,12 @@ class Conversation:
                 return self._finish_text(rules.EMPTY_REPLY)
             case LlmFailed():
                 return [
-                    Emit(ev.error_event("warning", f"The language model failed: {signal.message}")),
+                    Emit(public_errors.LLM_FAILED.event("warning")),
                     *self._finish_text(rules.LLM_FAILURE_REPLY),
                 ]
             case TtsFailed():
                 # The reply ends by itself once what was spoken has played.
-                return [
-                    Emit(ev.error_event("warning", f"Speech synthesis failed: {signal.message}"))
-                ]
+                return [Emit(public_errors.TTS_FAILED.event("warning"))]
             case BotWordSpoken():
                 self._words_spoken += 1
                 self.history.add_assistant_word(signal.text)
@@ -260,6 +270,8 @@ class Conversation:
         if self._is_goodbye(spoken):
             self.phase = Phase.CLOSED
             actions.append(Close(1000, "goodbye"))
+        elif self._time_is_up(t):
+            actions += self._close(public_errors.SESSION_TIME_LIMIT)
         return actions
 
     def _interrupt(self, t: float) -> list[Action]:
@@ -272,8 +284,12 @@ class Conversation:
     # --- time passing -----------------------------------------------------------------
 
     def _on_tick(self, t: float) -> list[Action]:
+        if self.phase is not Phase.REPLYING and self._time_is_up(t):
+            return self._close(public_errors.SESSION_TIME_LIMIT)  # a reply is heard to its end
         if self.phase is Phase.FLUSHING and t - self._flush_started_at >= rules.FLUSH_TIMEOUT_S:
             return self._start_reply(t)
+        if self._is_idle(t):
+            return self._close(public_errors.SESSION_IDLE)
         if self.phase is not Phase.LISTENING:
             return []
         if (
@@ -290,6 +306,30 @@ class Conversation:
         ):
             return [self._additional_outputs(t)]
         return []
+
+    # --- the end of the call --------------------------------------------------------------
+
+    def _time_is_up(self, t: float) -> bool:
+        assert self._started_at is not None
+        return t - self._started_at >= self._limits.max_conversation_s
+
+    def _is_idle(self, t: float) -> bool:
+        """Nobody there: the call never started, or the silence prompts went unanswered."""
+        assert self._started_at is not None
+        idle_close_s = self._limits.idle_close_s
+        if self.phase is Phase.STARTING:
+            return t - self._started_at >= idle_close_s
+        return (
+            self.phase is Phase.LISTENING
+            and self._user_words_this_turn == 0
+            and self._silence_prompts >= rules.MAX_SILENCE_PROMPTS
+            and t - self._listening_since >= idle_close_s
+        )
+
+    def _close(self, why: PublicError) -> list[Action]:
+        """End the call normally, saying why: clients that know the code can show it."""
+        self.phase = Phase.CLOSED
+        return [Emit(why.event("warning")), Close(1000, why.message)]
 
     def _additional_outputs(self, t: float) -> Emit:
         self._idle_update_at = t

@@ -32,6 +32,16 @@ SILENCE_MARKER = "..."  # the user turn the LLM sees for a silence
 FIRST_REPLY_TEMPERATURE = 0.7
 LATER_REPLY_TEMPERATURE = 0.3
 
+# Bounded history: a long call would overflow the LLM's context, and every reply after
+# that would be the failure line. Each request carries the system prompt (always) and the
+# newest turns that fit in a budget of characters (UNMUTE_LLM_HISTORY_CHARS); the oldest
+# turns are dropped, not summarised: a summary costs an LLM call (latency, and a small
+# model summarises poorly), while the next reply mostly needs the last few turns.
+# Characters, not tokens: the backend talks to any OpenAI-compatible server and has no
+# tokenizer for its model. 8000 characters (~2000 English tokens) leave room in a 4096-token
+# context, the local LLM's, for the longest bundled system prompt (~2300) and a reply.
+DEFAULT_LLM_HISTORY_CHARS = 8000
+
 INTERRUPTION_MARK = "—"  # appended to a reply the user cut off, so the LLM knows
 GREETING_USER_TURN = "Hello!"  # chat templates that need a user turn before the first reply
 IDLE_UPDATE_INTERVAL_S = 1.0  # additional_outputs at most this often while idle

@@ -60,16 +60,18 @@ class LlmDone:
 
 @dataclass(frozen=True)
 class LlmFailed:
+    """The LLM gave no (complete) reply; why is for the log, not for the core."""
+
     t: float
     response_id: int
-    message: str
 
 
 @dataclass(frozen=True)
 class TtsFailed:
+    """No TTS could speak the rest of the reply; why is for the log."""
+
     t: float
     response_id: int
-    message: str
 
 
 @dataclass(frozen=True)

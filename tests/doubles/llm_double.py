@@ -72,6 +72,8 @@ class LlmDouble:
         chunk_delay_s: float = 0.0,
         chunk_chars: int | None = None,
         fail_status: int | None = None,
+        fail_body: Any = None,
+        fail_mid_reply: Any = None,
         hang: HangPoint | None = None,
         required_api_key: str | None = None,
     ) -> None:
@@ -80,6 +82,8 @@ class LlmDouble:
         self.chunk_delay_s = chunk_delay_s
         self.chunk_chars = chunk_chars  # None: one word per chunk
         self.fail_status = fail_status
+        self.fail_body = fail_body  # the JSON body of a failure; None: a scripted one
+        self.fail_mid_reply = fail_mid_reply  # sent as a chunk's `error` after the first word
         self.hang = hang
         self.required_api_key = required_api_key
         self.requests: list[RecordedRequest] = []
@@ -156,10 +160,10 @@ class LlmDouble:
         if refusal := self._unauthorized(request):
             return refusal
         if self.fail_status is not None:
-            return JSONResponse(
-                {"error": {"message": "scripted failure", "code": self.fail_status}},
-                status_code=self.fail_status,
-            )
+            body = self.fail_body
+            if body is None:
+                body = {"error": {"message": "scripted failure", "code": self.fail_status}}
+            return JSONResponse(body, status_code=self.fail_status)
         if self.hang == "before_headers":
             await self._release_hangs.wait()
         reply = self._take_reply(body.get("messages", []))
@@ -212,6 +216,9 @@ class LlmDouble:
             yield delta({field_name: piece})
             if index == 0:
                 yield chunk([])
+                if self.fail_mid_reply is not None:  # as OpenRouter reports a failure
+                    yield f"data: {json.dumps({'error': self.fail_mid_reply})}\n\n"
+                    return
         yield delta({}, finish="stop")
         yield "data: [DONE]\n\n"
 

@@ -11,6 +11,7 @@ arrived, which is what the backend's flush-with-zeros trick relies on.
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -163,6 +164,8 @@ class SttDouble(ScriptedSpeechServer):
     `stall_after_s`: once that much audio was received, stop answering and stop reading,
     like a hung node (the client's writes back up).
     `abort_after_s`: drop the connection without a close frame at that point.
+    `idle_close_s`: close a stream normally once it got no message for that long, as
+    moshi-server does (after ~20 s).
     """
 
     path = "/api/asr-streaming"
@@ -178,6 +181,7 @@ class SttDouble(ScriptedSpeechServer):
         word_spacing_s: float = 0.3,
         stall_after_s: float | None = None,
         abort_after_s: float | None = None,
+        idle_close_s: float | None = None,
         after_ready: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         super().__init__(slots=slots, api_key=api_key, after_ready=after_ready)
@@ -187,6 +191,8 @@ class SttDouble(ScriptedSpeechServer):
         self.word_spacing_s = word_spacing_s
         self.stall_after_s = stall_after_s
         self.abort_after_s = abort_after_s
+        self.idle_close_s = idle_close_s
+        self.streams_closed_idle = 0
         self.audio_samples_received = 0
         self.markers_received: list[int] = []
         self.steps_sent = 0
@@ -200,7 +206,14 @@ class SttDouble(ScriptedSpeechServer):
             voice_rms=self.voice_rms,
             word_spacing_s=self.word_spacing_s,
         )
-        async for frame in connection:
+        while True:
+            try:
+                async with asyncio.timeout(self.idle_close_s):
+                    frame = await connection.recv()
+            except TimeoutError:
+                self.streams_closed_idle += 1
+                await connection.close()
+                return
             message = unpack(frame)
             if message["type"] == "Audio":
                 pcm = np.asarray(message["pcm"], dtype=np.float32)

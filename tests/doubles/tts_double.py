@@ -43,11 +43,15 @@ class TtsDouble(ScriptedSpeechServer):
         api_key: str | None = "public_token",
         word_duration_s: float = 0.25,
         first_audio_latency_s: float = 0.0,
+        end_first_stream_after_words: int | None = None,
         after_ready: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         super().__init__(slots=slots, api_key=api_key, after_ready=after_ready)
         self.word_duration_s = word_duration_s
         self.first_audio_latency_s = first_audio_latency_s
+        # Close the first stream normally (no Eos yet) once it has spoken this many words,
+        # as a server with its own limits or one that drains may.
+        self.end_first_stream_after_words = end_first_stream_after_words
         # What clients sent, for the tests to assert on.
         self.voices: list[str | None] = []  # the `voice` query parameter of each stream
         self.formats: list[str | None] = []  # the `format` query parameter of each stream
@@ -99,6 +103,12 @@ class TtsDouble(ScriptedSpeechServer):
                     audio_started = True
                     await asyncio.sleep(self.first_audio_latency_s)
                 unsent = await self._send_whole_frames(connection, unsent)
+                if (
+                    self.streams_opened == 1
+                    and words_in_stream == self.end_first_stream_after_words
+                ):
+                    await connection.close()
+                    return
             elif kind == "Eos":
                 self.eos_received += 1
                 padding = (-unsent.size) % FRAME_SAMPLES

@@ -23,6 +23,10 @@ class BackgroundStack:
         self._exits: AsyncExitStack | None = None
         self.address = ""
         self.services: Services | None = None
+        # The scripted servers, for tests that change how they behave between examples.
+        self.stt: SttDouble | None = None
+        self.tts: TtsDouble | None = None
+        self.llm: LlmDouble | None = None
 
     def __enter__(self) -> BackgroundStack:
         self._thread.start()
@@ -39,6 +43,7 @@ class BackgroundStack:
         stt = await self._exits.enter_async_context(SttDouble(slots=64))
         tts = await self._exits.enter_async_context(TtsDouble(slots=64, word_duration_s=0.05))
         llm = await self._exits.enter_async_context(LlmDouble(lambda _: "Hi."))
+        self.stt, self.tts, self.llm = stt, tts, llm
         self.address, app = await self._exits.enter_async_context(
             backend_app_in_process(
                 stt_url=stt.url, tts_url=tts.url, llm_url=llm.url, max_sessions=64, **self._settings

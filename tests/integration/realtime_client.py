@@ -40,9 +40,13 @@ class Received:
 
 @dataclass
 class RealtimeClient:
-    """Sends Ogg Opus paced in real time (silence when idle), records validated events."""
+    """Sends Ogg Opus paced in real time (silence when idle), records validated events.
+
+    `audio=False`: send no audio at all until `start_audio()`.
+    """
 
     url: str
+    audio: bool = True
     received: list[Received] = field(default_factory=list)
     raw: list[str] = field(default_factory=list)
     close_code: int | None = None
@@ -53,6 +57,7 @@ class RealtimeClient:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
     _closed: asyncio.Event = field(default_factory=asyncio.Event)
+    _audio_on: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def __aenter__(self) -> RealtimeClient:
         self._ws = await connect(self.url, subprotocols=[ev_subprotocol()], max_size=None)
@@ -88,7 +93,13 @@ class RealtimeClient:
         """Queue audio; it is sent in real time after what is already queued."""
         self._to_send.put_nowait(pcm)
 
+    def start_audio(self) -> None:
+        self._audio_on.set()
+
     async def _stream(self) -> None:
+        if self.audio:
+            self._audio_on.set()
+        await self._audio_on.wait()
         encoder = OpusOutputEncoder()
         start = time.monotonic()
         pending = np.zeros(0, dtype=np.float32)

@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from backend.realtime import public_errors
 from tests.doubles.llm_double import LlmDouble
 from tests.integration.backend_server import backend_in_process, free_port
 from tests.integration.protocol_rules import check_turn_order
@@ -154,7 +155,11 @@ async def test_stt_node_fault_mid_conversation(
         os.kill(victim.process.pid, fault)
         try:
             await client.wait_for(
-                lambda c: any(e.error.code == "stt" for e in c.of_type("error")), 10, "STT warning"
+                lambda c: any(
+                    e.error.code == public_errors.STT_INTERRUPTED.code for e in c.of_type("error")
+                ),
+                10,
+                "STT warning",
             )
             await user_turn_is_answered(client, "Can you still hear me?")
         finally:

@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from backend.conversation import rules
+from backend.realtime import public_errors
 from tests.doubles.llm_double import LlmDouble
 from tests.doubles.stt_double import SttDouble
 from tests.doubles.tts_double import TtsDouble
@@ -46,6 +49,13 @@ async def stack(stt_spec: str | None = None, **settings: object) -> AsyncIterato
             )
         )
         yield Stack(address, stt, tts, llm)
+
+
+async def until(condition: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, f"timed out: {what}"
+        await asyncio.sleep(0.02)
 
 
 def invalid_requests(client: RealtimeClient) -> list[str]:
@@ -171,7 +181,9 @@ async def test_no_stt_capacity_anywhere_is_a_clear_fatal_error() -> None:
             await client.wait_closed(timeout=10)
         errors = client.of_type("error")
         assert [e.error.type for e in errors] == ["fatal"]
+        assert errors[0].error.code == public_errors.STT_UNAVAILABLE.code
         assert "unavailable" in errors[0].error.message
+        assert full.url.split("//")[1] not in errors[0].error.message, "no internals"
         assert client.close_code == 1011
 
 
@@ -213,3 +225,80 @@ async def test_a_browser_that_stops_reading_is_let_go() -> None:
                         break
                     await asyncio.sleep(0.05)
                 assert seats.in_use == 0, "the session was let go, its seat is free"
+
+
+async def test_idle_browsers_are_closed_and_a_waiting_one_gets_a_seat(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One quick silence prompt instead of three after 7 s each: the same rule, sooner.
+    monkeypatch.setattr(rules, "SILENCE_PROMPT_AFTER_S", 0.5)
+    monkeypatch.setattr(rules, "MAX_SILENCE_PROMPTS", 1)
+    async with (
+        SttDouble() as stt,
+        TtsDouble(word_duration_s=0.1) as tts,
+        LlmDouble(lambda _: "Hi there.") as llm,
+        backend_app_in_process(
+            stt_url=stt.url,
+            tts_url=tts.url,
+            llm_url=llm.url,
+            max_sessions=4,
+            seat_wait_s=8.0,
+            idle_close_s=1.0,
+        ) as (address, app),
+        AsyncExitStack() as clients,
+    ):
+        url = f"ws://{address}/v1/realtime"
+        idle = [await clients.enter_async_context(RealtimeClient(url)) for _ in range(4)]
+        for client in idle:
+            await client.start_session(voice="v")
+        seats = app.state.services.seats
+        assert seats.in_use == 4
+        fifth = RealtimeClient(url)
+        waiting = asyncio.create_task(fifth.__aenter__())
+        await asyncio.sleep(0.3)
+        assert not waiting.done(), "the fifth browser waits for a seat"
+
+        for client in idle:
+            await client.wait_closed(timeout=10)
+        await asyncio.wait_for(waiting, 8)
+        await clients.enter_async_context(fifth)
+        await fifth.start_session(voice="v")
+        await fifth.wait_count("response.created", 1, timeout=5)
+
+        for client in idle:
+            assert client.close_code == 1000
+            assert client.close_reason == public_errors.SESSION_IDLE.message
+            (warning,) = [e.error for e in client.of_type("error")]
+            assert (warning.type, warning.code) == ("warning", public_errors.SESSION_IDLE.code)
+            # The bot greeted, checked on the user once, and gave up.
+            assert len(client.of_type("response.audio.done")) == 2
+            check_turn_order([r.event for r in client.received])
+        await until(lambda: seats.in_use == 1, "the idle browsers' seats are free")
+        await until(lambda: stt.active_streams == 1, "and so are their STT slots")
+
+
+async def test_an_stt_stream_the_server_closes_for_idleness_is_no_fault() -> None:
+    stream_errors = REGISTRY.get_sample_value("unmute_errors_total", {"kind": "stt_stream"})
+    async with (
+        SttDouble(idle_close_s=0.3) as stt,
+        TtsDouble(word_duration_s=0.1) as tts,
+        LlmDouble(lambda _: "Hi there.") as llm,
+        backend_app_in_process(stt_url=stt.url, tts_url=tts.url, llm_url=llm.url) as (
+            address,
+            app,
+        ),
+        RealtimeClient(f"ws://{address}/v1/realtime", audio=False) as client,
+    ):
+        await client.start_session(voice="v")
+        await client.wait_for(lambda _: stt.streams_closed_idle == 1, 5, "the STT's idle close")
+        await asyncio.sleep(0.3)
+        assert stt.streams_opened == 1, "no new stream while there is no audio for it"
+
+        client.start_audio()  # the browser's microphone starts: the call goes on
+        await client.wait_count("response.audio.done", 1, timeout=10)
+        assert stt.streams_opened == 2
+        assert client.of_type("error") == [], "a normal close is not the user's concern"
+        nodes = app.state.services.stt_nodes
+        assert nodes.order([stt.url, "other"]) == [stt.url, "other"], "not marked down"
+        after = REGISTRY.get_sample_value("unmute_errors_total", {"kind": "stt_stream"})
+        assert after == stream_errors, "not counted as an error"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from prometheus_client import REGISTRY
 
+from backend.realtime import public_errors
 from tests.doubles.llm_double import LlmDouble
 from tests.doubles.stt_double import SttDouble
 from tests.doubles.tts_double import TtsDouble
-from tests.integration.backend_server import backend_in_process
+from tests.integration.backend_server import backend_app_in_process, backend_in_process
 from tests.integration.protocol_rules import check_single_ogg_stream, check_turn_order
 from tests.integration.realtime_client import RealtimeClient, tone
 
@@ -79,7 +81,12 @@ async def _conversation_survives_stt_loss(break_node: str, monkeypatch: pytest.M
                     first.abort_all()  # the node crashes: no close frame, no more connections
                     await first.__aexit__(None, None, None)
                 await client.wait_for(
-                    lambda c: any(e.error.code == "stt" for e in c.of_type("error")), 10, "warning"
+                    lambda c: any(
+                        e.error.code == public_errors.STT_INTERRUPTED.code
+                        for e in c.of_type("error")
+                    ),
+                    10,
+                    "warning",
                 )
                 assert second.streams_opened == 1
                 client.say(tone(0.9))
@@ -103,3 +110,27 @@ async def test_a_killed_stt_node_is_replaced(monkeypatch: pytest.MonkeyPatch) ->
 
 async def test_a_stalled_stt_node_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
     await _conversation_survives_stt_loss("stall", monkeypatch)
+
+
+async def test_a_tts_stream_closed_normally_mid_reply_is_finished_elsewhere() -> None:
+    # The LLM's words come slowly, so the node closes the stream before it gets `Eos`.
+    tts = TtsDouble(word_duration_s=0.1, end_first_stream_after_words=3)
+    stream_errors = REGISTRY.get_sample_value("unmute_errors_total", {"kind": "tts_stream"})
+    async with SttDouble() as stt, tts, LlmDouble([REPLY], chunk_delay_s=0.15) as llm:
+        async with (
+            backend_app_in_process(stt_url=stt.url, tts_url=tts.url, llm_url=llm.url) as (
+                address,
+                app,
+            ),
+            RealtimeClient(f"ws://{address}/v1/realtime") as client,
+        ):
+            await client.start_session(voice="v")
+            await client.wait_count("response.audio.done", 1, timeout=15)
+            nodes = app.state.services.tts_nodes
+            assert nodes.order([tts.url, "other"]) == [tts.url, "other"], "not marked down"
+        assert tts.streams_opened == 2
+        spoken = client.of_type("unmute.additional_outputs")[-1].args.chat_history[-1].content
+        assert spoken == REPLY, "the whole reply was heard"
+        assert client.of_type("error") == []
+        after = REGISTRY.get_sample_value("unmute_errors_total", {"kind": "tts_stream"})
+        assert after == stream_errors, "not counted as an error"

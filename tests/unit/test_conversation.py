@@ -23,6 +23,7 @@ from backend.conversation.signals import (
     TtsFailed,
     UserAudio,
 )
+from backend.realtime import public_errors
 from tests.unit.conversation_script import Script, event_types, starts
 
 SPEECH = 0.05  # pause probability while the user talks
@@ -293,9 +294,10 @@ def test_goodbye_closes_the_call_after_it_was_spoken() -> None:
 def test_llm_failure_is_spoken_and_warned() -> None:
     s = Script()
     s.start()
-    out = s.feed(LlmFailed(s.t, s.conversation.response_id, "HTTP 500"))
+    out = s.feed(LlmFailed(s.t, s.conversation.response_id))
     assert event_types(out)[0] == "error"
     assert out[0].event.error.type == "warning"  # type: ignore[union-attr]
+    assert out[0].event.error.code == public_errors.LLM_FAILED.code  # type: ignore[union-attr]
     spoken = " ".join(a.text for a in out if isinstance(a, SpeakWord))
     assert spoken == rules.LLM_FAILURE_REPLY
     assert any(isinstance(a, EndOfReplyText) for a in out)
@@ -313,9 +315,10 @@ def test_tts_failure_warns_and_the_turn_ends_when_playback_does() -> None:
     s.start()
     rid = s.conversation.response_id
     s.feed(LlmWord(s.t, rid, "Hello"))
-    out = s.feed(TtsFailed(s.t, rid, "connection lost"))
+    out = s.feed(TtsFailed(s.t, rid))
     assert event_types(out) == ["error"]
     assert out[0].event.error.type == "warning"  # type: ignore[union-attr]
+    assert out[0].event.error.code == public_errors.TTS_FAILED.code  # type: ignore[union-attr]
     out = s.feed(PlaybackFinished(s.t, rid))
     assert event_types(out) == ["unmute.additional_outputs", "response.audio.done"]
     assert s.conversation.phase is Phase.LISTENING

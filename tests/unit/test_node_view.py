@@ -45,3 +45,12 @@ def test_a_free_answer_clears_the_record() -> None:
     view.record("a", InstanceOutcome.BUSY)
     view.record("a", InstanceOutcome.FREE)
     assert view.order(["a", "b"]) == ["a", "b"]
+
+
+def test_a_normal_close_is_no_news() -> None:
+    view = RecentNodeView("stt", Clock())
+    view.record("a", InstanceOutcome.ENDED)
+    assert view.order(["a", "b"]) == ["a", "b"], "a node that ended a stream stays first"
+    view.record("b", InstanceOutcome.BUSY)
+    view.record("b", InstanceOutcome.ENDED)
+    assert view.order(["b", "c"]) == ["c", "b"], "nor does it clear what was known"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from backend.conversation.limits import ConversationLimits
 from backend.settings import Settings
 
 ALL_VARIABLES = [
@@ -96,3 +97,24 @@ def test_origin_allow_list(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.origin_allowed("http://localhost:3000")
     assert not settings.origin_allowed("https://evil.example")
     assert settings.origin_allowed(None), "non-browser clients send no Origin"
+
+
+def test_conversation_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().conversation_limits() == ConversationLimits()
+    monkeypatch.setenv("UNMUTE_IDLE_CLOSE_S", "12.5")
+    monkeypatch.setenv("UNMUTE_MAX_CONVERSATION_S", "600")
+    monkeypatch.setenv("UNMUTE_LLM_HISTORY_CHARS", "30000")
+    limits = Settings().conversation_limits()
+    assert (limits.idle_close_s, limits.max_conversation_s) == (12.5, 600.0)
+    assert limits.llm_history_chars == 30_000
+    monkeypatch.setenv("UNMUTE_IDLE_CLOSE_S", "0")
+    with pytest.raises(ValidationError, match="UNMUTE_IDLE_CLOSE_S"):
+        Settings()
+
+
+def test_a_history_budget_too_small_to_hold_a_question_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("UNMUTE_LLM_HISTORY_CHARS", "10")
+    with pytest.raises(ValidationError, match="UNMUTE_LLM_HISTORY_CHARS"):
+        Settings()

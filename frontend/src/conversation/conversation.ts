@@ -21,7 +21,7 @@ import {
 } from "@/lib/protocol/events";
 
 import { type AudioClock, DebugHooks, withQuietFrame } from "./debugHooks";
-import { afterClose, type FatalError, type Phase } from "./phase";
+import { afterClose, type FatalError, isSessionEnd, type Phase } from "./phase";
 import { RealtimeSocket, type SocketClosed } from "./realtimeSocket";
 import { nextTranscript, type Transcript } from "./transcript";
 
@@ -46,6 +46,7 @@ interface Connection {
   encoder: OggOpusEncoder | null;
   speaker: BotSpeaker | null;
   fatal: FatalError | null;
+  ending: string | null; // why the server said it is ending the call
 }
 
 export class Conversation {
@@ -203,7 +204,13 @@ export class Conversation {
         console.warn(`Ignored server event ${type ?? "?"}: ${problem}`),
       onClose: (closed) => void this.onClose(connection, closed),
     });
-    const connection: Connection = { socket, encoder: null, speaker: null, fatal: null };
+    const connection: Connection = {
+      socket,
+      encoder: null,
+      speaker: null,
+      fatal: null,
+      ending: null,
+    };
     this.connection = connection;
   }
 
@@ -248,6 +255,8 @@ export class Conversation {
       case "error":
         if (event.error.type === "fatal") {
           connection.fatal = { code: event.error.code ?? null, message: event.error.message };
+        } else if (isSessionEnd(event.error)) {
+          connection.ending = event.error.message;
         } else {
           console.warn(`Server ${event.error.type}: ${event.error.message}`);
         }
@@ -262,14 +271,14 @@ export class Conversation {
   private async onClose(connection: Connection, closed: SocketClosed): Promise<void> {
     if (connection !== this.connection) return;
     this.closeConnection();
-    const decision = afterClose(closed, connection.fatal);
+    const decision = afterClose(closed, connection.fatal, connection.ending);
     switch (decision.next) {
       case "wait_for_seat":
         return this.waitForSeat();
       case "reconnect":
         return this.connect();
       case "ended":
-        return this.stop("The conversation has ended.");
+        return this.stop(decision.notice);
       case "failed":
         return this.fail(decision.message);
       case "check_health": {

@@ -27,17 +27,29 @@ export function isCapacityError(error: FatalError): boolean {
   return error.code === "capacity" || RETRYABLE_MESSAGE.test(error.message);
 }
 
+// Warning codes by which the server says it is ending the call (a normal close follows).
+const SESSION_END_CODES = new Set(["session_idle", "session_time_limit"]);
+
+/** True for a warning that says why the server is about to end the call. */
+export function isSessionEnd(error: { type: string; code?: string | null }): boolean {
+  return error.type === "warning" && SESSION_END_CODES.has(error.code ?? "");
+}
+
+export const ENDED_NOTICE = "The conversation has ended.";
+
 export type AfterClose =
   | { next: "check_health" }
   | { next: "wait_for_seat" }
   | { next: "reconnect" }
-  | { next: "ended" }
+  | { next: "ended"; notice: string }
   | { next: "failed"; message: string };
 
-/** What to do once the socket closed without the user asking. */
+/** What to do once the socket closed without the user asking; `ending` is why the server
+ * said it would end the call, if it did. */
 export function afterClose(
   closed: { code: number; reason: string; opened: boolean },
   fatal: FatalError | null,
+  ending: string | null = null,
 ): AfterClose {
   if (fatal !== null)
     return isCapacityError(fatal)
@@ -46,7 +58,7 @@ export function afterClose(
   // The browser hides a refused handshake's HTTP status: health tells "down" from "full".
   if (!closed.opened) return { next: "check_health" };
   if (closed.code === CLOSE_GOING_AWAY) return { next: "reconnect" };
-  if (closed.code === CLOSE_NORMAL) return { next: "ended" };
+  if (closed.code === CLOSE_NORMAL) return { next: "ended", notice: ending ?? ENDED_NOTICE };
   const reason = closed.reason || `code ${closed.code}`;
   return { next: "failed", message: `The connection to the server was lost (${reason}).` };
 }

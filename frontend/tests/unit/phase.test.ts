@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { afterClose, isCapacityError } from "@/conversation/phase";
+import { afterClose, ENDED_NOTICE, isCapacityError, isSessionEnd } from "@/conversation/phase";
 
 const opened = { code: 1006, reason: "", opened: true };
 
@@ -26,7 +26,18 @@ describe("after the socket closes", () => {
 
   it("a restarting server means reconnecting; a normal close means the end", () => {
     expect(afterClose({ ...opened, code: 1001 }, null)).toEqual({ next: "reconnect" });
-    expect(afterClose({ ...opened, code: 1000 }, null)).toEqual({ next: "ended" });
+    expect(afterClose({ ...opened, code: 1000 }, null)).toEqual({
+      next: "ended",
+      notice: ENDED_NOTICE,
+    });
+  });
+
+  it("a call the server ended shows why", () => {
+    const why = "The conversation was closed because nobody spoke for a while.";
+    expect(afterClose({ ...opened, code: 1000 }, null, why)).toEqual({
+      next: "ended",
+      notice: why,
+    });
   });
 
   it("a lost connection is reported with its reason", () => {
@@ -49,5 +60,17 @@ describe("isCapacityError", () => {
     [{ code: null, message: "Invalid voice." }, false],
   ])("%j → %s", (error, expected) => {
     expect(isCapacityError(error)).toBe(expected);
+  });
+});
+
+describe("isSessionEnd", () => {
+  it.each([
+    [{ type: "warning", code: "session_idle" }, true],
+    [{ type: "warning", code: "session_time_limit" }, true],
+    [{ type: "warning", code: "llm_failed" }, false],
+    [{ type: "warning", code: null }, false],
+    [{ type: "fatal", code: "session_idle" }, false],
+  ])("%j → %s", (error, expected) => {
+    expect(isSessionEnd(error)).toBe(expected);
   });
 });
