@@ -54,8 +54,9 @@ CONTEXT_WORDS = 40  # words cut off the window that are given as context
 _BYTES_PER_SAMPLE = 2
 _SENTENCE_ENDS = (".", "?", "!")
 
-Transcribe = Callable[[npt.NDArray[np.float32], str], list[TimedWord]]
-"""Words in 16 kHz float32 audio, timed from its start, given the words said before it."""
+Transcribe = Callable[[npt.NDArray[np.float32], str, bool], list[TimedWord]]
+"""Words in 16 kHz float32 audio, timed from its start, given the words said before it;
+the flag says the transcription may be the utterance's final one."""
 
 
 class WhisperRecognizer:
@@ -153,7 +154,7 @@ class WhisperRecognizer:
         return self._window_s() >= FIRST_PASS_AFTER_S and since_last_s >= PASS_INTERVAL_S
 
     def _interim_pass(self, in_pause: bool = False) -> list[TimedWord]:
-        transcription = self._transcription()
+        transcription = self._transcription(final=in_pause)
         if in_pause:
             self._pause_transcription = transcription
         committed = self._agreement.on_transcription(transcription)
@@ -163,7 +164,7 @@ class WhisperRecognizer:
     def _final_pass(self) -> list[TimedWord]:
         transcription = self._pause_transcription
         if transcription is None:
-            transcription = self._transcription()
+            transcription = self._transcription(final=True)
         committed = self._agreement.on_final(transcription)
         self._open = False
         self._window = []
@@ -171,7 +172,7 @@ class WhisperRecognizer:
         self._pause_transcription = None
         return committed
 
-    def _transcription(self) -> list[TimedWord]:
+    def _transcription(self, final: bool = False) -> list[TimedWord]:
         """The window transcribed, its words placed in the stream."""
         self._last_pass_at = self._samples_seen
         self.transcriptions += 1
@@ -180,7 +181,7 @@ class WhisperRecognizer:
         end_s = self._samples_seen / RECOGNIZER_RATE
         return [
             TimedWord(word.text, offset_s + word.start_s, min(offset_s + word.stop_s, end_s))
-            for word in self._transcribe(audio, " ".join(self._context[-CONTEXT_WORDS:]))
+            for word in self._transcribe(audio, " ".join(self._context[-CONTEXT_WORDS:]), final)
         ]
 
     def _trim_window(self) -> None:

@@ -31,6 +31,7 @@ class Window:
     start_s: float
     end_s: float
     context: str
+    final: bool
 
 
 @dataclass
@@ -40,11 +41,13 @@ class ScriptedWhisper:
     script: list[TimedWord]
     windows: list[Window] = field(default_factory=list)
 
-    def transcribe(self, audio: npt.NDArray[np.float32], context: str) -> list[TimedWord]:
+    def transcribe(
+        self, audio: npt.NDArray[np.float32], context: str, final: bool
+    ) -> list[TimedWord]:
         first_block = round(float(audio[0]) * 32768.0)
         start_s = first_block * BLOCK_S
         end_s = start_s + len(audio) / 16_000
-        self.windows.append(Window(start_s, end_s, context))
+        self.windows.append(Window(start_s, end_s, context, final))
         return [
             TimedWord(word.text, word.start_s - start_s, word.stop_s - start_s)
             for word in self.script
@@ -122,6 +125,7 @@ def test_the_transcription_made_in_the_pause_is_the_final_one() -> None:
     timeline.feed(0.4, voiced=False)  # the utterance closes
     assert len(whisper.windows) == in_pause
     assert timeline.texts() == ["hello", "there"]
+    assert [window.final for window in whisper.windows] == [False] * (in_pause - 1) + [True]
 
 
 def test_a_pause_that_ends_too_soon_does_not_close_the_utterance() -> None:
@@ -141,6 +145,7 @@ def test_a_recogniser_behind_the_audio_skips_to_the_final_transcription() -> Non
     timeline.feed(2.0, voiced=True, behind=True)
     timeline.feed(0.4, voiced=False, behind=True)
     assert len(whisper.windows) == 1
+    assert whisper.windows[0].final
     assert timeline.texts() == ["one", "two", "three", "four", "five"]
 
 

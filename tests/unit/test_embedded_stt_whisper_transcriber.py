@@ -54,6 +54,16 @@ def test_audio_is_padded_to_a_short_window_not_to_30_seconds(
     assert whisper.stats.window_s - padded_before == window_seconds(len(audio) / 16_000) == 4
 
 
+def test_a_transcription_that_may_be_final_gets_a_longer_window(
+    whisper: WhisperTranscriber,
+) -> None:
+    audio = at_16k(speak("what time is it right now"))
+    padded_before = whisper.stats.window_s
+    words = whisper.transcribe(audio, final=True)
+    assert whisper.stats.window_s - padded_before == 10
+    assert normalise(" ".join(word.text for word in words)) == "what time is it right now"
+
+
 def test_silence_and_noise_are_no_words(whisper: WhisperTranscriber) -> None:
     assert whisper.transcribe(np.zeros(32_000, np.float32)) == []
     noise = np.random.default_rng(3).standard_normal(32_000).astype(np.float32) * 0.01
