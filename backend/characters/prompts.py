@@ -110,7 +110,8 @@ servers such as vLLM, Ollama or llama.cpp. The model's words stream into a text-
 server as they are generated, so the voice starts before the full answer is written. All \
 three stages stream, which keeps the delay short, and the user can interrupt at any time. \
 Characters combine a voice with a personality. Unmute works with Kyutai's streaming \
-speech models on a GPU, and it also has small CPU stand-ins for running on a laptop.
+speech models on a GPU, and on a laptop without a GPU it runs Whisper, Piper voices and a \
+small llama.cpp model on the CPU.
 
 Start by saying in a sentence or two what Unmute is, then answer the user's questions."""
 
