@@ -43,7 +43,7 @@ describe("speaking with an uploaded voice", () => {
       40_000,
     );
     expect(state.sessionVoice).toMatch(/^custom:/);
-    expect(audibleSeconds(state)).toBeGreaterThan(1);
+    expect(audibleSeconds(state)).toBeGreaterThan(0.5); // a real model may greet in two words
     await page.getByRole("button", { name: "Disconnect" }).click();
     expect(errors).toEqual([]);
   });
