@@ -19,9 +19,11 @@ export async function setup(project: TestProject): Promise<void> {
   checkPrerequisites();
   const port = await freePort();
   // One conversation seat, so the suite can also see a second visitor wait for it.
+  // UNMUTE_ENGINES=light runs the suite (or the benchmark) on the light engines.
+  const engines = process.env.UNMUTE_ENGINES ?? "neural";
   stack = await startServer(
     "unmute-up",
-    ["up", "--port", String(port), "--max-sessions", "1"],
+    ["up", "--port", String(port), "--max-sessions", "1", "--engines", engines],
     port,
     {
       waitForOk: true,
