@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -102,3 +103,42 @@ async def test_up_serves_a_spoken_conversation_and_stops_cleanly(tmp_path: Path)
     assert f"http://localhost:{port}" in output
     time.sleep(0.5)
     assert not [pid for pid in children if alive(pid)], "no process is left behind"
+
+
+def test_a_missing_model_stops_up_with_a_reason_and_leaves_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-whisper"
+    port, logs = str(free_port()), str(tmp_path / "logs")
+    process = subprocess.Popen(
+        [UNMUTE_OPS, "up", "--port", port, "--log-dir", logs, "--stt-model", str(missing)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "COLUMNS": "400"},
+    )
+    children: set[int] = set()
+    while process.poll() is None:  # note every server it starts, until it gives up
+        children |= descendants(process.pid)
+        time.sleep(0.05)
+    output = process.stdout.read() if process.stdout else ""
+    assert process.returncode == 1, output
+    assert "could not start" in output
+    assert f"{missing} is not a folder holding a CTranslate2 Whisper model" in output
+    time.sleep(0.5)
+    assert not [pid for pid in children if alive(pid)], "no process is left behind"
+
+
+def test_a_busy_port_is_said_plainly(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [UNMUTE_OPS, "up", "--port", str(port), "--log-dir", str(tmp_path / "logs")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "COLUMNS": "400"},
+        )
+    assert result.returncode == 1
+    assert f"port {port} is already in use" in result.stdout
+    assert not (tmp_path / "logs").exists(), "nothing was started"
