@@ -30,9 +30,10 @@ from embedded.stt.word_commit import TimedWord
 
 # Audio from before the first voiced block: Silero hears an onset a block or two late.
 PREROLL_S = 0.3
-# Silence that closes an utterance. Silero's voiced tail after speech is ~0.06-0.2 s, and
-# flite sentences never pause this long inside, so the final transcription starts
-# ~0.25 s after the voice stops.
+# Silence that closes an utterance, whose transcription made early in the pause is then
+# final. Gaps inside flite sentences stay under 0.1 s, and Silero's voiced tail after
+# speech lasts 0.06-0.2 s: measured, the last word reaches a client 0.26 s (p50) after
+# the speech stops.
 UTTERANCE_END_SILENCE_S = 0.16
 # New audio between two transcriptions of an open utterance: each word needs two of them
 # to agree, so this sets how soon words come out, and what it costs (one transcription
@@ -65,7 +66,6 @@ class WhisperRecognizer:
     def __init__(self, transcribe: Transcribe) -> None:
         self._transcribe = transcribe
         self._preroll: deque[npt.NDArray[np.float32]] = deque(maxlen=round(PREROLL_S / BLOCK_S))
-        self.transcriptions = 0  # how many times a window was transcribed (for benchmarks)
         self.reset()
 
     def reset(self) -> None:
@@ -175,7 +175,6 @@ class WhisperRecognizer:
     def _transcription(self, final: bool = False) -> list[TimedWord]:
         """The window transcribed, its words placed in the stream."""
         self._last_pass_at = self._samples_seen
-        self.transcriptions += 1
         audio = np.concatenate(self._window)
         offset_s = self._window_start / RECOGNIZER_RATE
         end_s = self._samples_seen / RECOGNIZER_RATE
