@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 import msgpack
@@ -43,13 +43,21 @@ SLOTS = 2
 FRAME_S = FRAME / SAMPLE_RATE
 FLUSH = silence(0.5 + FRAME_S)  # what Unmute's backend sends at end of turn
 ENGINES = ["pocketsphinx", "whisper"]
-# On the sentences of `test_sentences_are_recognised`, measured: pocketsphinx 3 % (all 32
-# sentences in benchmarks/stt_bench.py), Whisper tiny.en 0-5 %.
-MAX_WORD_ERROR_RATE = 0.08
+# On the sentences of `test_sentences_are_recognised`, flite's kal16 voice: pocketsphinx
+# measured 3 % (all 32 sentences, benchmarks/stt_bench.py); Whisper tiny.en 8 %, one
+# sentence misheard (kal16 is its hardest flite voice: 12 % over 16 sentences in
+# benchmarks/stt_engines_bench.py).
+MAX_WORD_ERROR_RATES = {"pocketsphinx": 0.08, "whisper": 0.12}
 # A client that never flushes sees the end of the turn (prs[2] > 0.6) this many frames
 # after the speech ends, at most. Measured (benchmarks/stt_engines_bench.py): p90 5.5
 # frames for either engine; the rest is room for a busy host.
 MAX_FRAMES_TO_END_OF_TURN = 15
+
+
+class RunningServer(NamedTuple):
+    address: str
+    process: subprocess.Popen[bytes]
+    engine: str
 
 
 @dataclass
@@ -130,7 +138,7 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module", params=ENGINES)
-def server(request: pytest.FixtureRequest) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def server(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
     port = free_port()
     command = [str(Path(sys.executable).parent / "unmute-ops"), "serve", "stt"]
     process = subprocess.Popen(
@@ -148,17 +156,17 @@ def server(request: pytest.FixtureRequest) -> Iterator[tuple[str, subprocess.Pop
             pass
         assert time.monotonic() < deadline, "the STT server did not come up"
         time.sleep(0.2)
-    yield address, process
+    yield RunningServer(address, process, request.param)
     process.send_signal(signal.SIGINT)
     exit_code = process.wait(timeout=60)
     assert exit_code == 0, f"the STT server exited with {exit_code}"
 
 
 @pytest.fixture
-async def address(server: tuple[str, subprocess.Popen[bytes]]) -> AsyncIterator[str]:
+async def address(server: RunningServer) -> AsyncIterator[str]:
     """The shared server; after each test every slot must be free again (no leaks)."""
-    yield server[0]
-    await wait_for_metric(server[0], "unmute_stt_slots_in_use", lambda value: value == 0)
+    yield server.address
+    await wait_for_metric(server.address, "unmute_stt_slots_in_use", lambda value: value == 0)
 
 
 async def read_metric(address: str, name: str) -> float:
@@ -253,7 +261,7 @@ async def test_a_marker_follows_the_words_of_the_audio_before_it(address: str) -
     assert len([m for m in before_marker if m["type"] == "Step"]) >= len(speech) // FRAME
 
 
-async def test_sentences_are_recognised(address: str) -> None:
+async def test_sentences_are_recognised(server: RunningServer, address: str) -> None:
     sentences = SENTENCES[1::5]
     pcm = np.concatenate([np.concatenate([speak(s), silence(0.5)]) for s in sentences])
     async with session(address) as stream:
@@ -262,7 +270,8 @@ async def test_sentences_are_recognised(address: str) -> None:
         await stream.send({"type": "Marker", "id": 9})
         await stream.wait_for("Marker", id=9)
     hypothesis = " ".join(stream.words())
-    assert word_error_rate([" ".join(sentences)], [hypothesis]) <= MAX_WORD_ERROR_RATE
+    error_rate = word_error_rate([" ".join(sentences)], [hypothesis])
+    assert error_rate <= MAX_WORD_ERROR_RATES[server.engine], hypothesis
     starts = [m["start_time"] for m in stream.messages("Word")]
     stops = [m["stop_time"] for m in stream.messages("EndWord")]
     assert len(starts) == len(stops)
@@ -449,9 +458,9 @@ async def test_metrics_count_streams_audio_and_word_latency(address: str) -> Non
 
 
 async def test_a_crashed_recognizer_ends_its_stream_and_is_replaced(
-    server: tuple[str, subprocess.Popen[bytes]], address: str
+    server: RunningServer, address: str
 ) -> None:
-    workers = child_pids(server[1].pid)
+    workers = child_pids(server.process.pid)
     assert len(workers) == SLOTS
     async with session(address) as stream:
         await stream.wait_for("Ready")
