@@ -105,7 +105,7 @@ def stt(
         typer.Option(
             min=1,
             help="Concurrent streams before 'no free channels'. Default: 4 with pocketsphinx, "
-            "2 with whisper (a Whisper process per stream, ~180 MB each).",
+            "2 with whisper (a Whisper process per stream, ~150 MB each).",
         ),
     ] = None,
     api_key: ApiKey = "public_token",

@@ -32,8 +32,10 @@ if TYPE_CHECKING:  # the command line imports this module: it loads no engine by
 # partly busy: 66-67 ms per transcription with one thread, 82-84 ms and 1.6x the CPU time
 # with two).
 DEFAULT_WHISPER_THREADS = 1
-# Streams at once by default. A Whisper process holds ~180 MB and a transcription pass keeps
-# a core busy ~0.1 s per 0.4 s of speech: two fit a 2-core host beside the rest of the stack.
+# Streams at once by default. A Whisper process holds ~150 MB (115 MB PSS; 230 MB while it
+# loads its model) and spends ~56 ms per transcription, one per 0.4 s of speech: two
+# fit a 2-core host beside the backend, the TTS and the LLM, with the whole neural stack
+# measured at 1.35 GiB resident.
 DEFAULT_SLOTS = {"pocketsphinx": 4, "whisper": 2}
 
 
