@@ -19,6 +19,7 @@ from backend.clients.instances import InstanceChooser, InstanceOutcome
 from backend.clients.speech_errors import SpeechServiceError, SpeechStreamError
 from backend.clients.speech_retry import open_with_retries
 from backend.clients.tts import TtsAudio, TtsStream, TtsWordTiming, open_tts_stream
+from backend.companion_tasks import run_with_companions
 from backend.log_context import conversation_logger
 from backend.playback import PlaybackPacer
 
@@ -123,14 +124,9 @@ class SpeechOut:
         self._last_answer_at = time.monotonic()
         self._sent = self._timed
         self._eos_sent = False
-        try:
-            async with asyncio.TaskGroup() as group:
-                group.create_task(self._send(stream, first=self._timed))
-                receiving = group.create_task(self._receive(stream, offset_s))
-                watching = group.create_task(self._watch())
-                receiving.add_done_callback(lambda _: watching.cancel())
-        except* SpeechServiceError as errors:
-            raise errors.exceptions[0] from None
+        await run_with_companions(
+            self._receive(stream, offset_s), self._send(stream, first=self._timed), self._watch()
+        )
 
     async def _send(self, stream: TtsStream, first: int) -> None:
         sent = first

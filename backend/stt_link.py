@@ -23,6 +23,7 @@ from backend.clients.instances import InstanceChooser, InstanceOutcome
 from backend.clients.speech_errors import SpeechServiceError
 from backend.clients.speech_retry import open_with_retries
 from backend.clients.stt import SttStep, SttStream, SttWord
+from backend.companion_tasks import run_with_companions
 from backend.log_context import conversation_logger
 
 logger = conversation_logger(__name__)
@@ -109,23 +110,24 @@ class SttLink:
                 continue
             try:
                 await self._serve(stream)
-            except* SpeechServiceError as errors:
-                self._lost(stream, str(errors.exceptions[0]))
+            except SpeechServiceError as error:
+                self._lost(stream, str(error))
                 await self._reopen()
-            except* _Stalled:
+                continue
+            except _Stalled:
                 self._lost(stream, f"no answer for {STALL_AFTER_S:g} s while audio flowed")
                 await self._reopen()
-            else:
-                if self._stream is not stream:  # closed by `send_audio`: the node stopped reading
-                    self._lost(stream, "the server stopped reading our audio")
-                    await self._reopen()
-                    continue
-                logger.info("the STT server ended the stream; the next audio opens another")
-                self._nodes.record(stream.instance, InstanceOutcome.ENDED)
-                self._drop()
-                self._audio_waiting.clear()
-                await self._audio_waiting.wait()
-                await self._reopen(after_failure=False)
+                continue
+            if self._stream is not stream:  # closed by `send_audio`: the node stopped reading
+                self._lost(stream, "the server stopped reading our audio")
+                await self._reopen()
+                continue
+            logger.info("the STT server ended the stream; the next audio opens another")
+            self._nodes.record(stream.instance, InstanceOutcome.ENDED)
+            self._drop()
+            self._audio_waiting.clear()
+            await self._audio_waiting.wait()
+            await self._reopen(after_failure=False)
 
     async def aclose(self) -> None:
         if self._stream is not None:
@@ -134,10 +136,7 @@ class SttLink:
 
     async def _serve(self, stream: SttStream) -> None:
         """Receive until the server ends the stream; raise if it breaks or stalls."""
-        async with asyncio.TaskGroup() as group:
-            receiving = group.create_task(self._receive(stream))
-            watching = group.create_task(self._watch())
-            receiving.add_done_callback(lambda _: watching.cancel())
+        await run_with_companions(self._receive(stream), self._watch())
 
     async def _receive(self, stream: SttStream) -> None:
         async for message in stream:
