@@ -31,6 +31,11 @@ logger = conversation_logger(__name__)
 FRAME_SAMPLES = 1920
 SAMPLE_RATE = 24_000
 STALL_AFTER_S = 1.0  # a live STT answers every 80 ms; a second of silence means it is stuck
+# Streams that break before their first answer, one after another, mean that recognition
+# is unavailable, not that a node had a hiccup: after this many the conversation is told
+# so, instead of reopening streams (and warning the user) in a tight loop.
+MAX_SILENT_FAILURES = 3
+SILENT_FAILURE_BACKOFF_S = 0.2  # doubled after each such failure
 
 
 class _Stalled(Exception):
@@ -68,6 +73,8 @@ class SttLink:
         self._answered_samples = 0  # samples transmitted when the stream last answered
         self.first_step_after_s: float | None = None
         self._opened_at = 0.0
+        self._stream_answered = False
+        self._silent_failures = 0  # streams in a row that broke before answering
         self._audio_waiting = asyncio.Event()  # audio arrived while there was no stream
 
     async def open(self) -> None:
@@ -140,6 +147,7 @@ class SttLink:
 
     async def _receive(self, stream: SttStream) -> None:
         async for message in stream:
+            self._stream_answered, self._silent_failures = True, 0
             self._last_answer_at = time.monotonic()
             self._answered_samples = self._samples_transmitted
             if isinstance(message, SttStep):
@@ -165,6 +173,8 @@ class SttLink:
         logger.warning("STT stream lost (%s); opening another", reason)
         self._nodes.record(stream.instance, InstanceOutcome.DOWN)
         self._drop()
+        if not self._stream_answered:
+            self._silent_failures += 1
 
     def _drop(self) -> None:
         stream, self._stream = self._stream, None
@@ -174,6 +184,10 @@ class SttLink:
 
     async def _reopen(self, *, after_failure: bool = True) -> None:
         started = time.monotonic()
+        if self._silent_failures >= MAX_SILENT_FAILURES:
+            raise SttLost(f"{self._silent_failures} streams in a row broke before answering")
+        if self._silent_failures:
+            await asyncio.sleep(SILENT_FAILURE_BACKOFF_S * 2 ** (self._silent_failures - 1))
         try:
             self._stream = await open_with_retries(self._open_stream)
         except SpeechServiceError as error:
@@ -184,6 +198,7 @@ class SttLink:
 
     def _began(self, started: float) -> None:
         self._opened_at = started
+        self._stream_answered = False
         self._stream_origin = self._samples_sent
         self._last_answer_at = time.monotonic()
         self._answered_samples = self._samples_transmitted

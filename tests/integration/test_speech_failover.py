@@ -134,3 +134,26 @@ async def test_a_tts_stream_closed_normally_mid_reply_is_finished_elsewhere() ->
         assert client.of_type("error") == []
         after = REGISTRY.get_sample_value("unmute_errors_total", {"kind": "tts_stream"})
         assert after == stream_errors, "not counted as an error"
+
+
+async def test_an_stt_whose_streams_all_break_at_once_is_given_up_on() -> None:
+    # Every stream answers `Error` right after `Ready`: reopening at once, again and again,
+    # would hammer the node and warn the user a hundred times a second.
+    broken = [{"type": "Error", "message": "model crashed"}]
+    async with SttDouble(after_ready=broken) as stt, TtsDouble() as tts, LlmDouble([]) as llm:
+        async with (
+            backend_in_process(stt_url=stt.url, tts_url=tts.url, llm_url=llm.url) as address,
+            RealtimeClient(f"ws://{address}/v1/realtime") as client,
+        ):
+            await client.start_session(voice="v")
+            client.say(tone(1.0))
+            await client.wait_for(
+                lambda c: any(e.error.type == "fatal" for e in c.of_type("error")), 15, "fatal"
+            )
+        errors = [e.error for e in client.of_type("error")]
+        assert (errors[-1].code, errors[-1].message) == (
+            public_errors.STT_LOST.code,
+            public_errors.STT_LOST.message,
+        )
+        assert len(errors) <= 4, "a few warnings, then the reason"
+        assert stt.streams_opened <= 4  # the first stream and three more tries
