@@ -81,6 +81,7 @@ class SttStream:
         self._vad = voice_activity or VoiceActivityDetector()
         self._pauses = PausePredictor()
         self._frames_received = 0
+        self._markers_pending = 0  # sent to the recogniser, not echoed yet
         self._frames_processed = 0
         self._recognizer_idle = True
         self._last_voiced_frame = -1
@@ -109,7 +110,7 @@ class SttStream:
                 async with asyncio.timeout(self._idle_timeout_s):
                     frame = await receive()
             except TimeoutError:
-                if self._frames_processed < self._frames_received:
+                if self._frames_processed < self._frames_received or self._markers_pending:
                     continue  # the client is waiting for its backlog: that is not idleness
                 self._finish(StreamEnd.IDLE)
                 return
@@ -122,6 +123,7 @@ class SttStream:
                 self._queue(protocol.error(str(invalid)))
                 continue
             if isinstance(message, protocol.MarkerIn):
+                self._markers_pending += 1
                 self._worker.send_marker(message.id)
             else:
                 await self._take_audio(message.pcm)
@@ -172,6 +174,7 @@ class SttStream:
         self._frames_processed = event.frames
         self._send_words(event.words)
         if isinstance(event, MarkerReached):
+            self._markers_pending -= 1
             self._recognizer_idle = True
             self._queue(protocol.marker(event.marker_id))
         elif isinstance(event, Processed):
