@@ -26,7 +26,7 @@ import numpy.typing as npt
 
 from backend.audio.ogg import OpusInputDecoder, OpusOutputEncoder
 from backend.audio.ogg_pages import OggPageSplitter
-from backend.clients.audio_frames import pack_audio_frame, parse_audio_frame
+from backend.speech_protocol.audio_frames import pack_audio_frame, parse_audio_frame
 from backend.realtime import events as ev
 from loadtest.clips import load_clips
 from loadtest.ogg_opus import PACKET_SAMPLES, encode_silence, stream_writer

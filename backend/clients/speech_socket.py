@@ -1,18 +1,18 @@
-"""The WebSocket under both speech clients: open, wait for `Ready`, move msgpack maps.
+"""The WebSocket under both speech clients: open, wait for `Ready`, move typed messages.
 
 moshi-server's STT and TTS share the same framing (one msgpack map with a `type` key
 per binary frame), the same auth header and the same way of saying "full". This module
-holds that common part; `stt.py` and `tts.py` only add their message types.
+holds that common part; `stt.py` and `tts.py` only add their message types, read and
+written by `backend.speech_protocol`.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
+from typing import Generic, Self, TypeVar
 
-import msgpack
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import (
     ConnectionClosed,
@@ -21,7 +21,6 @@ from websockets.exceptions import (
     WebSocketException,
 )
 
-from backend.clients.audio_frames import parse_audio_frame
 from backend.clients.speech_errors import (
     InstanceUnreachable,
     ServiceBusy,
@@ -29,13 +28,22 @@ from backend.clients.speech_errors import (
     SpeechStreamError,
 )
 from backend.log_context import conversation_logger
+from backend.speech_protocol.codec import (
+    Error,
+    MalformedMessage,
+    Message,
+    MessageDecoder,
+    ProtocolError,
+    Ready,
+    encode,
+)
+from backend.speech_protocol.constants import API_KEY_HEADER, NO_FREE_CHANNELS
 
 logger = conversation_logger(__name__)
 
-Message = TypeVar("Message")
+Received = TypeVar("Received")
 
-API_KEY_HEADER = "kyutai-api-key"
-NO_FREE_CHANNELS = "no free channels"
+__all__ = ["API_KEY_HEADER", "NO_FREE_CHANNELS", "SpeechSocket", "SpeechStream"]
 
 # A node on the same network answers the upgrade in milliseconds; 3 s means it is down.
 CONNECT_TIMEOUT_S = 3.0
@@ -50,48 +58,50 @@ MAX_UNSENT_BYTES = 1 << 20
 MAX_MESSAGE_BYTES = 1 << 22
 
 
-def pack(message: Mapping[str, Any]) -> bytes:
-    """One msgpack frame, floats as float32 as moshi-server expects."""
-    packed: bytes = msgpack.packb(message, use_bin_type=True, use_single_float=True)
-    return packed
+def _decode(
+    decoder: MessageDecoder[Received], frame: bytes | str, *, service: str, url: str
+) -> Received | None:
+    """The typed message in a frame, or None for one to skip: a frame that is no typed
+    map, or a type this client does not know (a newer server may send more).
 
-
-def _unpack(frame: bytes | str) -> dict[str, Any] | None:
-    """The map in a frame, or None for anything that is not a typed msgpack map.
-    An `Audio` frame's `pcm` comes back as a float32 array, read without Python lists."""
-    if isinstance(frame, str):
-        return None
-    pcm = parse_audio_frame(frame)
-    if pcm is not None:
-        return {"type": "Audio", "pcm": pcm}
+    A known type with a bad field is a broken stream: raises `SpeechStreamError`.
+    """
     try:
-        message = msgpack.unpackb(frame, raw=False)
-    except (ValueError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError):
+        return decoder.decode(frame)
+    except MalformedMessage as error:
+        raise SpeechStreamError(service, str(error)) from None
+    except ProtocolError as skipped:
+        logger.debug("%s: skipped a frame: %s", url, skipped)
         return None
-    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-        return None
-    return message
 
 
-class SpeechSocket:
-    """A ready speech stream: sends never wait on the network, receives yield maps.
+class SpeechSocket(Generic[Received]):
+    """A ready speech stream: sends never wait on the network, receives yield messages.
 
     Outgoing frames go through a queue drained by a background task, so a caller that
     sends audio every 80 ms is never held up by a slow server.
     """
 
-    def __init__(self, websocket: ClientConnection, *, service: str, url: str) -> None:
+    def __init__(
+        self,
+        websocket: ClientConnection,
+        *,
+        service: str,
+        url: str,
+        decoder: MessageDecoder[Received],
+    ) -> None:
         self.service = service
         self.url = url
         self._websocket = websocket
+        self._decoder = decoder
         self._outbox: asyncio.Queue[bytes] = asyncio.Queue()
         self._unsent_bytes = 0
         self._failure: SpeechStreamError | None = None
         self._sender = asyncio.create_task(self._send_queued(), name=f"{service}-sender")
 
-    def send(self, message: Mapping[str, Any]) -> None:
+    def send(self, message: Message) -> None:
         """Queue one message; raises the error that broke the stream, if any."""
-        self.send_frame(pack(message))
+        self.send_frame(encode(message))
 
     def send_frame(self, frame: bytes) -> None:
         """Queue one message already packed as msgpack (see `audio_frames`)."""
@@ -113,10 +123,11 @@ class SpeechSocket:
                 return
             self._unsent_bytes -= len(frame)
 
-    async def receive(self) -> dict[str, Any] | None:
+    async def receive(self) -> Received | None:
         """The next typed message, or None once the server closed the stream normally.
 
-        Raises `SpeechStreamError` on a server `Error` or a connection lost abruptly.
+        Raises `SpeechStreamError` on a server `Error`, a malformed message or a
+        connection lost abruptly. A repeated `Ready` is skipped.
         """
         while True:
             try:
@@ -125,13 +136,11 @@ class SpeechSocket:
                 return None
             except ConnectionClosed as exc:
                 raise SpeechStreamError(self.service, f"connection lost: {exc}") from exc
-            message = _unpack(frame)
-            if message is None:
-                logger.debug("%s sent a frame that is not a typed msgpack map", self.url)
-                continue
-            if message["type"] == "Error":
-                raise SpeechStreamError(self.service, str(message.get("message", "")))
-            return message
+            message = _decode(self._decoder, frame, service=self.service, url=self.url)
+            if isinstance(message, Error):
+                raise SpeechStreamError(self.service, message.message)
+            if message is not None and not isinstance(message, Ready):
+                return message
 
     async def aclose(self) -> None:
         """Stop sending and close the connection; safe to call more than once."""
@@ -160,10 +169,11 @@ async def open_speech_socket(
     *,
     api_key: str,
     service: str,
+    decoder: MessageDecoder[Received],
     first_message: bytes | None = None,
     connect_timeout_s: float = CONNECT_TIMEOUT_S,
     ready_timeout_s: float = READY_TIMEOUT_S,
-) -> SpeechSocket:
+) -> SpeechSocket[Received]:
     """Connect to the full stream `url`, send `first_message` if any, and wait for `Ready`.
 
     Raises `ServiceBusy` ("no free channels"), `SpeechAuthError` (key refused),
@@ -195,7 +205,7 @@ async def open_speech_socket(
         if first_message is not None:
             await websocket.send(first_message)
         async with asyncio.timeout(ready_timeout_s):
-            answer = await _first_typed_message(websocket)
+            answer = await _first_message(websocket, decoder, service=service, url=url)
     except TimeoutError:
         await _close_quietly(websocket)
         raise InstanceUnreachable(url, f"no Ready within {ready_timeout_s:g} s") from None
@@ -205,33 +215,40 @@ async def open_speech_socket(
         websocket.transport.abort()
         raise
 
-    if answer.get("type") == "Ready":
-        return SpeechSocket(websocket, service=service, url=url)
+    if isinstance(answer, Ready):
+        return SpeechSocket(websocket, service=service, url=url, decoder=decoder)
     await _close_quietly(websocket)
-    if answer.get("type") == "Error":
-        message = str(answer.get("message", ""))
-        if message == NO_FREE_CHANNELS:
+    if isinstance(answer, Error):
+        if answer.message == NO_FREE_CHANNELS:
             raise ServiceBusy(url)
-        raise InstanceUnreachable(url, f"server error before Ready: {message}")
-    raise InstanceUnreachable(url, f"expected Ready, got {answer.get('type')!r}")
+        raise InstanceUnreachable(url, f"server error before Ready: {answer.message}")
+    raise InstanceUnreachable(url, f"expected Ready, got {type(answer).__name__}")
 
 
-async def _first_typed_message(websocket: ClientConnection) -> dict[str, Any]:
+async def _first_message(
+    websocket: ClientConnection, decoder: MessageDecoder[Received], *, service: str, url: str
+) -> Received:
     while True:
-        message = _unpack(await websocket.recv())
+        try:
+            message = _decode(decoder, await websocket.recv(), service=service, url=url)
+        except SpeechStreamError as malformed:
+            raise InstanceUnreachable(url, str(malformed)) from None
         if message is not None:
             return message
 
 
-class SpeechStream(Generic[Message]):
+Yielded = TypeVar("Yielded")
+
+
+class SpeechStream(Generic[Received, Yielded]):
     """An open STT or TTS stream. Sending never waits on the network; iterate to receive.
 
-    Iteration yields the typed messages `_parse` makes of the server's maps, ends when
-    the server closes the stream normally, and raises `SpeechStreamError` on a server
-    `Error` or a lost connection.
+    Iteration yields what `_parse` keeps of the server's messages, ends when the server
+    closes the stream normally, and raises `SpeechStreamError` on a server `Error`, a
+    malformed message or a lost connection.
     """
 
-    def __init__(self, socket: SpeechSocket, instance: str = "") -> None:
+    def __init__(self, socket: SpeechSocket[Received], instance: str = "") -> None:
         self._socket = socket
         self.instance = instance  # the base URL this stream runs on, as instances are named
 
@@ -240,13 +257,13 @@ class SpeechStream(Generic[Message]):
         """The full URL of this stream."""
         return self._socket.url
 
-    def _parse(self, message: dict[str, Any]) -> Message | None:
+    def _parse(self, message: Received) -> Yielded | None:
         raise NotImplementedError
 
-    def __aiter__(self) -> AsyncIterator[Message]:
+    def __aiter__(self) -> AsyncIterator[Yielded]:
         return self._messages()
 
-    async def _messages(self) -> AsyncIterator[Message]:
+    async def _messages(self) -> AsyncIterator[Yielded]:
         while (message := await self._socket.receive()) is not None:
             parsed = self._parse(message)
             if parsed is not None:

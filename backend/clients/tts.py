@@ -6,90 +6,56 @@ time each word is spoken come out, faster than real time, until the server close
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlencode
 
-import numpy as np
-import numpy.typing as npt
-
 from backend.clients.instances import InstanceChooser, connect_first_free
-from backend.clients.speech_errors import SpeechStreamError
 from backend.clients.speech_socket import (
     CONNECT_TIMEOUT_S,
     READY_TIMEOUT_S,
     SpeechStream,
     open_speech_socket,
 )
+from backend.speech_protocol import tts_messages
+from backend.speech_protocol.codec import Audio as TtsAudio
+from backend.speech_protocol.constants import TTS_AUDIO_FORMAT, TTS_STREAM_PATH
+from backend.speech_protocol.tts_messages import Eos, Text
+from backend.speech_protocol.tts_messages import TextTiming as TtsWordTiming
+
+__all__ = ["TtsAudio", "TtsMessage", "TtsStream", "TtsWordTiming", "open_tts_stream"]
 
 SERVICE = "tts"
-STREAM_PATH = "/api/tts_streaming"
-# Raw float32 PCM in msgpack: no codec work on either side.
-AUDIO_FORMAT = "PcmMessagePack"
 # A bot turn waits for this; the user hears silence meanwhile, so keep it short.
 OPEN_DEADLINE_S = 5.0
-
-
-@dataclass(frozen=True)
-class TtsAudio:
-    """A frame of speech: float32 mono PCM in [-1, 1]."""
-
-    pcm: npt.NDArray[np.float32]
-
-
-@dataclass(frozen=True)
-class TtsWordTiming:
-    """When `text` is spoken, in seconds of this stream's audio."""
-
-    text: str
-    start_s: float
-    stop_s: float
-
 
 TtsMessage = TtsAudio | TtsWordTiming
 
 
-def _parse(message: dict[str, Any]) -> TtsMessage | None:
-    """The typed message, or None for an unknown type or the empty-text marker."""
-    kind = message["type"]
-    try:
-        if kind == "Audio":
-            return TtsAudio(pcm=np.asarray(message["pcm"], dtype=np.float32))
-        if kind == "Text":
-            text = str(message["text"])
-            if not text:
-                return None
-            return TtsWordTiming(
-                text=text, start_s=float(message["start_s"]), stop_s=float(message["stop_s"])
-            )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise SpeechStreamError(SERVICE, f"malformed {kind} message") from exc
-    return None
-
-
 def stream_url(base_url: str, voice: str | None) -> str:
     """The `tts_streaming` URL of one instance; `voice=None` leaves the voice out."""
-    query = {"format": AUDIO_FORMAT}
+    query = {"format": TTS_AUDIO_FORMAT}
     if voice is not None:
         query["voice"] = voice
-    return f"{base_url}{STREAM_PATH}?{urlencode(query)}"
+    return f"{base_url}{TTS_STREAM_PATH}?{urlencode(query)}"
 
 
-class TtsStream(SpeechStream[TtsMessage]):
+class TtsStream(SpeechStream[tts_messages.ServerMessage, TtsMessage]):
     """An open TTS stream (see `SpeechStream`)."""
 
-    def _parse(self, message: dict[str, Any]) -> TtsMessage | None:
-        return _parse(message)
+    def _parse(self, message: tts_messages.ServerMessage) -> TtsMessage | None:
+        """Audio and word timings; the empty-text timing moshi-server may send is dropped."""
+        if isinstance(message, TtsWordTiming):
+            return message if message.text else None
+        return message if isinstance(message, TtsAudio) else None
 
     def send_word(self, text: str) -> None:
         """Queue a word. Whitespace around it is dropped, a blank one is ignored, and
         several words are sent one by one (the server takes exactly one per message)."""
         for word in text.split():
-            self._socket.send({"type": "Text", "text": word})
+            self._socket.send(Text(word))
 
     def send_eos(self) -> None:
         """No more text: the server finishes the audio, then closes."""
-        self._socket.send({"type": "Eos"})
+        self._socket.send(Eos())
 
 
 async def open_tts_stream(
@@ -118,6 +84,7 @@ async def open_tts_stream(
             stream_url(base_url, query_voice),
             api_key=api_key,
             service=SERVICE,
+            decoder=tts_messages.server_messages,
             first_message=voice_embedding,
             connect_timeout_s=connect_timeout_s,
             ready_timeout_s=ready_timeout_s,

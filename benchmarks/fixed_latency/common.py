@@ -14,7 +14,7 @@ import msgpack
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from backend.clients.audio_frames import parse_audio_frame
+from backend.speech_protocol.audio_frames import parse_audio_frame
 
 SAMPLE_RATE = 24_000
 FRAME = 1920  # the speech models' 80 ms frame

@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 from websockets.asyncio.server import ServerConnection
 
-from backend.clients.audio_frames import pack_audio_frame
+from backend.speech_protocol.audio_frames import pack_audio_frame
 from benchmarks.fixed_latency.common import (
     FRAME,
     KEY_PATTERN,

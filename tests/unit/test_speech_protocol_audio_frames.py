@@ -6,7 +6,7 @@ import msgpack
 import numpy as np
 import pytest
 
-from backend.clients.audio_frames import pack_audio_frame, parse_audio_frame
+from backend.speech_protocol.audio_frames import pack_audio_frame, parse_audio_frame
 
 
 def reference(samples: list[float], single_float: bool = True) -> bytes:
