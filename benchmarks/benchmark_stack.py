@@ -80,7 +80,7 @@ async def _wait_for_port(server: subprocess.Popen[bytes], port_file: Path) -> in
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while (port := _port_if_written(port_file)) is None:
         if server.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"the fixed-latency server {port_file.stem} did not start")
+            raise RuntimeError(f"the {port_file.stem} server did not start")
         await asyncio.sleep(0.1)
     return port
 
@@ -102,17 +102,20 @@ async def _wait_until_healthy(backend: subprocess.Popen[bytes], base_url: str) -
 
 @asynccontextmanager
 async def benchmark_stack(
-    max_sessions: int, log_dir: Path, server_args: list[str] | None = None
+    max_sessions: int,
+    log_dir: Path,
+    server_args: list[str] | None = None,
+    servers_module: str = "benchmarks.fixed_latency",
 ) -> AsyncIterator[Stack]:
-    """Start the three servers (`python -m benchmarks.fixed_latency KIND`, extra
-    `server_args`), each in its own process, and `unmute-ops serve backend` with
+    """Start the three servers (`python -m <servers_module> KIND`, extra `server_args`),
+    each in its own process, and `unmute-ops serve backend` with
     `UNMUTE_MAX_SESSIONS=max_sessions`; logs go to `log_dir` (which must exist)."""
     scratch = Path(tempfile.mkdtemp())
     servers: dict[str, subprocess.Popen[bytes]] = {}
     backend: subprocess.Popen[bytes] | None = None
     try:
         for kind in SERVER_KINDS:
-            command = [sys.executable, "-m", "benchmarks.fixed_latency", kind]
+            command = [sys.executable, "-m", servers_module, kind]
             servers[kind] = subprocess.Popen(
                 [*command, "--port-file", str(scratch / f"{kind}.port"), *(server_args or [])],
                 stdout=(log_dir / f"{kind}.log").open("wb"),

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import numpy as np
 import numpy.typing as npt
 import uvicorn
+from starlette.applications import Starlette
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
@@ -70,7 +71,11 @@ async def serve_speech(
 
 
 async def serve_llm(latencies: Latencies, trace: Trace, on_ready: Callable[[int], None]) -> None:
-    app = FixedLatencyLlm(latencies, trace).app()
+    await serve_app(FixedLatencyLlm(latencies, trace).app(), on_ready)
+
+
+async def serve_app(app: Starlette, on_ready: Callable[[int], None]) -> None:
+    """Serve an HTTP app with uvicorn on a free loopback port until cancelled."""
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
     http = uvicorn.Server(config)
     task = asyncio.create_task(http.serve())
