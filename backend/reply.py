@@ -3,6 +3,10 @@
 A `Reply` runs three tasks — generate (LLM), synthesise (TTS) and play (the real-time
 pacer) — and reports what happens to the conversation core through `dispatch`. The core
 decides what each word means; this module only moves data and keeps time.
+
+The user hears the reply within the session's reply deadline, or is told which part
+failed (`FirstAudioWatch`). The session's replies share its task owner and TTS slot, so a
+replaced reply has closed its TTS stream before the next one opens its own.
 """
 
 from __future__ import annotations
@@ -11,28 +15,34 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from backend import metrics
 from backend.clients.instances import InstanceChooser
-from backend.clients.llm import LlmClient, LlmError
+from backend.clients.llm import LlmClient, LlmError, ToolCall
+from backend.companion_tasks import TaskOwner
 from backend.conversation.signals import (
     BotWordSpoken,
     Input,
     LlmDone,
     LlmFailed,
+    LlmToolCall,
     LlmWord,
     PlaybackFinished,
     TtsFailed,
 )
+from backend.deadline import DEFAULT_REPLY_DEADLINE_S, Deadline, FirstAudioWatch, Late
 from backend.log_context import conversation_logger, turn_context
 from backend.playback import PlaybackPacer
+from backend.reply_options import ReplyOptions
 from backend.speech_out import SpeechOut
 from backend.text.cleanup import clean_for_speech
 from backend.text.rechunk import WordRechunker
+from backend.text_only_speech import TextOnlySpeech
 
 logger = conversation_logger(__name__)
 
@@ -51,6 +61,11 @@ class ReplyContext:
     dispatch: Callable[[Input], None]
     play_audio: Callable[[Pcm], None]  # encode and send to the browser
     end_audio: Callable[[], None]  # the reply's audio is complete: flush the encoder
+    # From the end of the user's turn to the bot's first audio (UNMUTE_REPLY_DEADLINE_S).
+    reply_deadline_s: float = DEFAULT_REPLY_DEADLINE_S
+    # One per session, shared by its replies: every reply task, and the one TTS slot.
+    tasks: TaskOwner = field(default_factory=TaskOwner)
+    tts_slot: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class Reply:
@@ -58,16 +73,19 @@ class Reply:
         self,
         ctx: ReplyContext,
         response_id: int,
-        messages: list[dict[str, str]],
+        messages: list[dict[str, Any]],
         temperature: float,
         voice: str,
         voice_embedding: bytes | None,
+        options: ReplyOptions | None = None,
     ) -> None:
         self.response_id = response_id
         self._ctx = ctx
+        self._options = options or ReplyOptions()
         self._pacer = PlaybackPacer()
         self._wake = asyncio.Event()
-        self._speech = SpeechOut(
+        self._first_audio = FirstAudioWatch(Deadline.after(ctx.reply_deadline_s, time.monotonic()))
+        self._speech: SpeechOut | TextOnlySpeech = SpeechOut(
             spec=ctx.tts_spec,
             nodes=ctx.tts_nodes,
             api_key=ctx.speech_api_key,
@@ -75,12 +93,16 @@ class Reply:
             voice_embedding=voice_embedding,
             pacer=self._pacer,
             wake=self._wake.set,
+            slot=ctx.tts_slot,
+            first_audio_by=self._first_audio.deadline,
         )
+        if not self._options.spoken:
+            self._speech = TextOnlySpeech(pacer=self._pacer, wake=self._wake.set)
         self._cancelled = False
         self._audio_played = False
         # Each task logs with this reply's turn id (see `log_context`).
         self._tasks = [
-            asyncio.create_task(coroutine, context=turn_context(response_id))
+            ctx.tasks.spawn(coroutine, context=turn_context(response_id))
             for coroutine in (
                 self._generate(messages, temperature),
                 self._synthesize(),
@@ -89,22 +111,27 @@ class Reply:
         ]
 
     def speak(self, word: str) -> None:
+        self._first_audio.llm_answered()  # a word of the LLM's, or the core's failure line
         self._speech.speak(word)
 
     def end_text(self) -> None:
         self._speech.end()
 
     def cancel(self) -> None:
+        if self._cancelled:  # a second cancel would cut short the TTS stream's close
+            return
         self._cancelled = True  # checked by the playback loop too: no audio after this
         for task in self._tasks:
             task.cancel()
 
     async def wait_closed(self) -> None:
+        """Until this reply, and every reply of the session it replaced, has ended."""
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._ctx.tasks.wait()
 
     # --- LLM --------------------------------------------------------------------------
 
-    async def _generate(self, messages: list[dict[str, str]], temperature: float) -> None:
+    async def _generate(self, messages: list[dict[str, Any]], temperature: float) -> None:
         rid, dispatch = self.response_id, self._ctx.dispatch
         started = time.monotonic()
         first = True
@@ -122,10 +149,22 @@ class Reply:
                 dispatch(LlmWord(time.monotonic(), rid, spoken))
 
         try:
-            stream = self._ctx.llm.stream_reply(messages, temperature=temperature)
+            stream = self._ctx.llm.stream_turn(
+                messages,
+                temperature=temperature,
+                tools=self._options.tools,
+                tool_choice=self._options.tool_choice,
+            )
             async with contextlib.aclosing(stream) as deltas:
                 async for delta in deltas:
-                    forward(rechunker.push(delta))
+                    if isinstance(delta, ToolCall):
+                        forward(rechunker.flush())
+                        call = LlmToolCall(
+                            time.monotonic(), rid, delta.call_id, delta.name, delta.arguments
+                        )
+                        dispatch(call)
+                    else:
+                        forward(rechunker.push(delta))
             forward(rechunker.flush())
         except LlmError as error:
             logger.warning("LLM failed: %s", error)
@@ -140,6 +179,7 @@ class Reply:
         failure = await self._speech.run()
         if failure is not None:
             logger.warning("TTS gave up on the reply: %s", failure)
+            self._first_audio.tts_gave_up()
             self._ctx.dispatch(TtsFailed(time.monotonic(), self.response_id))
 
     # --- real-time playback -----------------------------------------------------------
@@ -154,6 +194,10 @@ class Reply:
                 self._ctx.play_audio(chunk)
             for word in released.words:
                 dispatch(BotWordSpoken(now, rid, word))
+            if released.audio or released.words:
+                self._first_audio.audio_heard()
+            elif (late := self._first_audio.check(now)) is not None:
+                self._missed_deadline(late, now)
             if released.finished:
                 if not self._audio_played:
                     # The TTS gave nothing: a turn still carries audio, as clients expect.
@@ -161,7 +205,7 @@ class Reply:
                 self._ctx.end_audio()
                 dispatch(PlaybackFinished(now, rid))
                 return
-            wake_at = self._pacer.next_wakeup(now)
+            wake_at = _sooner(self._pacer.next_wakeup(now), self._first_audio.next_check_at())
             self._wake.clear()
             timeout = None if wake_at is None else max(0.0, wake_at - now)
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
@@ -169,3 +213,20 @@ class Reply:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(timeout):
                     await self._wake.wait()
+
+    def _missed_deadline(self, late: Late, now: float) -> None:
+        """Stop the late part and tell the core, which tells the user (the failure path)."""
+        logger.warning("no audio %.1f s into the reply: %s", self._ctx.reply_deadline_s, late.value)
+        metrics.ERRORS.labels("reply_deadline").inc()
+        generate, synthesize, _ = self._tasks
+        if late is Late.LLM:
+            generate.cancel()  # the core speaks its failure line instead
+            self._ctx.dispatch(LlmFailed(now, self.response_id))
+        else:
+            synthesize.cancel()  # its stream closes; the turn ends with what was spoken
+            self._pacer.end_of_audio()
+            self._ctx.dispatch(TtsFailed(now, self.response_id))
+
+
+def _sooner(a: float | None, b: float | None) -> float | None:
+    return b if a is None else a if b is None else min(a, b)

@@ -15,7 +15,7 @@ from backend.settings import Settings
 from backend.voice_store import VoiceStore
 
 if TYPE_CHECKING:
-    from backend.session import ConversationSession
+    from backend.conversation_runner import ConversationRunner
 
 
 @dataclass
@@ -28,7 +28,7 @@ class Services:
     health: HealthChecker
     stt_nodes: RecentNodeView
     tts_nodes: RecentNodeView
-    sessions: set[ConversationSession] = field(default_factory=set)
+    sessions: set[ConversationRunner] = field(default_factory=set)
 
     @classmethod
     def create(cls, settings: Settings) -> Services:

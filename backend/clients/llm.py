@@ -3,6 +3,8 @@
 `stream_reply` yields only text meant to be spoken: reasoning (`reasoning_content`,
 `reasoning`, inline `<think>…</think>`) is held back, and when a reasoning model ends
 its stream without any answer, the end of its reasoning is spoken instead of silence.
+`stream_turn` also takes tools (OpenAI's `tools` / `tool_choice`) and yields each tool
+call the model makes, assembled from its streamed pieces, once the stream ends.
 Every network wait is bounded; failures surface as `LlmError` with a log-ready message.
 """
 
@@ -75,8 +77,20 @@ class _ModelList(BaseModel):
     data: list[_ModelEntry]
 
 
+class _FunctionDelta(BaseModel):
+    name: str | None = None
+    arguments: str | None = None
+
+
+class _ToolCallDelta(BaseModel):
+    index: int = 0
+    id: str | None = None
+    function: _FunctionDelta = _FunctionDelta()
+
+
 class _Delta(BaseModel):
     content: str | None = None
+    tool_calls: list[_ToolCallDelta] | None = None
     reasoning_content: str | None = None  # vLLM, DeepSeek, llama.cpp
     reasoning: str | None = None  # OpenRouter, Ollama
 
@@ -90,7 +104,21 @@ class _Chunk(BaseModel):
     error: Any = None  # OpenRouter reports mid-stream failures this way
 
 
-# --- Reasoning handling ----------------------------------------------------------------
+@dataclass(frozen=True)
+class ToolCall:
+    """A complete call of a client-declared function: `arguments` is its JSON text."""
+
+    call_id: str
+    name: str
+    arguments: str
+
+
+@dataclass
+class _ToolCallParts:
+    call_id: str = ""
+    name: str = ""
+    arguments: str = ""
+
 
 # --- The client --------------------------------------------------------------------------
 
@@ -190,12 +218,33 @@ class LlmClient:
         self, messages: list[dict[str, str]], *, temperature: float
     ) -> AsyncGenerator[str, None]:
         """Yields the spoken text of one reply, delta by delta, as it arrives."""
-        body = {
+        turn = self.stream_turn(list(messages), temperature=temperature)
+        async with contextlib.aclosing(turn) as pieces:
+            async for piece in pieces:
+                if isinstance(piece, str):
+                    yield piece
+
+    async def stream_turn(
+        self,
+        messages: list[dict[str, Any]],
+        *,
+        temperature: float,
+        tools: list[dict[str, Any]] | None = None,
+        tool_choice: str | dict[str, Any] | None = None,
+    ) -> AsyncGenerator[str | ToolCall, None]:
+        """Like `stream_reply`, offering `tools` (Chat Completions shape) to the model: the
+        calls it makes come after its text, each whole."""
+        body: dict[str, Any] = {
             "model": await self.resolve_model(),
             "messages": messages,
             "temperature": temperature,
             "stream": True,
         }
+        if tools:
+            body["tools"] = tools
+            if tool_choice is not None:
+                body["tool_choice"] = tool_choice
+        calls: dict[int, _ToolCallParts] = {}
         think = ThinkTagFilter()
         reasoning_tail = ""
         spoke = False
@@ -208,6 +257,11 @@ class LlmClient:
                 if not chunk.choices:
                     continue  # keep-alive, or a usage report
                 delta = chunk.choices[0].delta
+                for part in delta.tool_calls or ():
+                    call = calls.setdefault(part.index, _ToolCallParts())
+                    call.call_id = part.id or call.call_id
+                    call.name += part.function.name or ""
+                    call.arguments += part.function.arguments or ""
                 spoken, inline_reasoning = think.feed(delta.content or "")
                 reasoning = (delta.reasoning_content or delta.reasoning or "") + inline_reasoning
                 reasoning_tail = (reasoning_tail + reasoning)[-REASONING_TAIL_CHARS:]
@@ -221,11 +275,16 @@ class LlmClient:
             spoken = spoken.strip()
         if spoken:
             yield spoken
-        elif not spoke:
+        elif not spoke and not calls:
             reasoning_tail = (reasoning_tail + inline_reasoning)[-REASONING_TAIL_CHARS:]
             fallback = spoken_fallback_from_reasoning(reasoning_tail)
             if fallback:
                 yield fallback
+        for index in sorted(calls):
+            call = calls[index]
+            if not call.name:
+                raise LlmError(f"the LLM server streamed a tool call with no name: {call}")
+            yield ToolCall(call.call_id or f"call_{index}", call.name, call.arguments or "{}")
 
     async def _chunks(self, body: dict[str, Any]) -> AsyncGenerator[_Chunk, None]:
         """The parsed SSE chunks of one completion, each wait on the server bounded."""

@@ -25,17 +25,26 @@ from backend.conversation.signals import (
     Input,
     LlmDone,
     LlmFailed,
+    LlmToolCall,
     LlmWord,
     PlaybackFinished,
+    ReplyCancelRequested,
+    ReplyRequested,
     SessionConfigured,
     SpeakWord,
     StartReply,
     SttStep,
     SttWord,
     Tick,
+    ToolCallMade,
     TtsFailed,
+    TurnOptionsChanged,
     UserAudio,
+    UserTurnCleared,
+    UserTurnCommitted,
+    UserTurnFinal,
 )
+from backend.conversation.turns import UNMUTE_TURNS, TurnOptions
 from backend.realtime import events as ev
 from backend.realtime import public_errors
 from backend.realtime.public_errors import PublicError
@@ -51,10 +60,14 @@ class Phase(Enum):
 
 class Conversation:
     def __init__(
-        self, is_goodbye: Callable[[str], bool], limits: ConversationLimits | None = None
+        self,
+        is_goodbye: Callable[[str], bool],
+        limits: ConversationLimits | None = None,
+        turns: TurnOptions = UNMUTE_TURNS,
     ) -> None:
         self._is_goodbye = is_goodbye
         self._limits = limits or ConversationLimits()
+        self.turns = turns
         self._started_at: float | None = None  # the time of the first input
         self.phase = Phase.STARTING
         self.history = History()
@@ -68,6 +81,10 @@ class Conversation:
         self._words_spoken = 0
         self._llm_finished = False
         self._user_words_this_turn = 0
+        self._turn_words: list[str] = []
+        self._turn_ended_by_client = False
+        self._reply_wanted = False  # asked for while the user's last words were awaited
+        self._tool_calls = 0  # in the current reply
         self._flush_target = 0
         self._flush_started_at = 0.0
         self._listening_since = 0.0
@@ -92,7 +109,9 @@ class Conversation:
                 return self._on_step(signal)
             case SttWord():
                 return self._on_user_word(signal)
-            case LlmWord() | LlmDone() | LlmFailed() | TtsFailed() | BotWordSpoken():
+            case (
+                LlmWord() | LlmDone() | LlmFailed() | TtsFailed() | BotWordSpoken() | LlmToolCall()
+            ):
                 if signal.response_id != self._response_id or self.phase is not Phase.REPLYING:
                     return []  # about a reply that was already cancelled
                 return self._on_reply_signal(signal)
@@ -102,6 +121,25 @@ class Conversation:
                 return self._on_playback_finished(signal.t)
             case Tick():
                 return self._on_tick(signal.t)
+            case TurnOptionsChanged():
+                self.turns = signal.options
+                return self._maybe_greet(signal.t)
+            case UserTurnCommitted():
+                if self.phase is Phase.LISTENING:
+                    return self._end_user_turn(signal.t, by_client=True)
+                return []
+            case UserTurnCleared():
+                if self.phase is Phase.LISTENING:
+                    self._user_words_this_turn = 0
+                    self._turn_words = []
+                return []
+            case ReplyRequested():
+                if self.phase is Phase.LISTENING:
+                    return self._start_reply(signal.t)
+                self._reply_wanted = self.phase is Phase.FLUSHING
+                return []
+            case ReplyCancelRequested():
+                return self._interrupt(signal.t) if self.phase is Phase.REPLYING else []
 
     @property
     def response_id(self) -> int:
@@ -121,10 +159,15 @@ class Conversation:
         return self._maybe_greet(signal.t)
 
     def _maybe_greet(self, t: float) -> list[Action]:
-        """The bot speaks first, once it has the session and audio is flowing."""
-        if self.phase is Phase.STARTING and self._configured and self.user_samples > 0:
-            return self._start_reply(t)
-        return []
+        """The bot speaks first, once it has the session and audio is flowing; a client
+        that speaks first itself only needs the session."""
+        if self.phase is not Phase.STARTING or not self._configured:
+            return []
+        if not self.turns.speaks_first:
+            self.phase = Phase.LISTENING
+            self._listening_since = t
+            return []
+        return self._start_reply(t) if self.user_samples > 0 else []
 
     # --- the user's turn --------------------------------------------------------------
 
@@ -139,13 +182,14 @@ class Conversation:
                 self._listening_since = step.t  # the user is making sound: not silent
             if (
                 self._user_words_this_turn > 0
+                and self.turns.detects_turns
                 and self.pause_probability > rules.END_OF_TURN_PAUSE_PROBABILITY
             ):
                 return self._end_user_turn(step.t)
         elif self.phase is Phase.FLUSHING:
             stt_clock = (step.step_idx + 1) * rules.STT_FRAME_SAMPLES
             if stt_clock >= self._flush_target:
-                return self._start_reply(step.t)
+                return self._flush_done(step.t)
         elif (
             self.phase is Phase.REPLYING
             and self.pause_probability < rules.BARGE_IN_PAUSE_PROBABILITY
@@ -158,13 +202,16 @@ class Conversation:
         actions: list[Action] = []
         if self.phase is Phase.REPLYING:
             if not self._may_interrupt():
-                return []  # most likely the bot's own voice echoed back
+                return []  # most likely the bot's own voice echoed back (or no barge-in)
             actions = self._interrupt(word.t)
         if self.phase not in (Phase.LISTENING, Phase.FLUSHING):
             return actions
-        if self._user_words_this_turn == 0 and self.phase is Phase.LISTENING:
-            actions.append(Emit(ev.SpeechStarted()))
+        if self._user_words_this_turn == 0:
+            self._turn_words = []
+            if self.phase is Phase.LISTENING:
+                actions.append(Emit(ev.SpeechStarted()))
         self._user_words_this_turn += 1
+        self._turn_words.append(word.text)
         self._silence_prompts = 0
         self._listening_since = word.t
         self.history.add_user_word(word.text)
@@ -173,16 +220,33 @@ class Conversation:
         )
         return actions
 
-    def _end_user_turn(self, t: float) -> list[Action]:
+    def _end_user_turn(self, t: float, *, by_client: bool = False) -> list[Action]:
         self.phase = Phase.FLUSHING
+        self._turn_ended_by_client = by_client
         frame = rules.STT_FRAME_SAMPLES
         self._flush_target = -(-(self.user_samples + rules.FLUSH_SAMPLES) // frame) * frame
         self._flush_started_at = t
         flush = self._flush_target - self.user_samples
         self.user_samples = self._flush_target
+        if by_client:
+            return [FlushStt(flush)]
         return [Emit(ev.SpeechStopped()), FlushStt(flush)]
 
+    def _flush_done(self, t: float) -> list[Action]:
+        """The user's last words are in: reply, unless the client asks for replies itself."""
+        final = UserTurnFinal(" ".join(self._turn_words))
+        if self._reply_wanted or (
+            self.turns.replies_on_turn_end and not self._turn_ended_by_client
+        ):
+            return [final, *self._start_reply(t)]
+        self.phase = Phase.LISTENING
+        self._user_words_this_turn = 0
+        self._listening_since = t
+        return [final]
+
     def _may_interrupt(self) -> bool:
+        if not (self.turns.interrupts and self.turns.detects_turns):
+            return False
         return self.user_samples >= rules.UNINTERRUPTIBLE_AUDIO_S * rules.SAMPLE_RATE
 
     # --- the bot's reply --------------------------------------------------------------
@@ -192,6 +256,8 @@ class Conversation:
             return self._close(public_errors.SESSION_TIME_LIMIT)
         assert self.voice is not None
         self._response_id += 1
+        self._reply_wanted = False
+        self._tool_calls = 0
         self._reply_words = []
         self._words_spoken = 0
         self._llm_finished = False
@@ -216,9 +282,14 @@ class Conversation:
         ]
 
     def _on_reply_signal(
-        self, signal: LlmWord | LlmDone | LlmFailed | TtsFailed | BotWordSpoken
+        self, signal: LlmWord | LlmDone | LlmFailed | TtsFailed | BotWordSpoken | LlmToolCall
     ) -> list[Action]:
         match signal:
+            case LlmToolCall():
+                self._tool_calls += 1
+                return [
+                    ToolCallMade(self._response_id, signal.call_id, signal.name, signal.arguments)
+                ]
             case LlmWord():
                 return self._speak(signal.text) if not self._llm_finished else []
             case LlmDone():
@@ -250,7 +321,7 @@ class Conversation:
         if self._llm_finished:
             return []
         actions: list[Action] = []
-        if not self._reply_words:
+        if not self._reply_words and not self._tool_calls:
             for word in fallback.split():
                 actions += self._speak(word)
         self._llm_finished = True
@@ -267,7 +338,7 @@ class Conversation:
             self._additional_outputs(t),
             Emit(ev.ResponseAudioDone()),
         ]
-        if self._is_goodbye(spoken):
+        if self.turns.ends_on_goodbye and self._is_goodbye(spoken):
             self.phase = Phase.CLOSED
             actions.append(Close(1000, "goodbye"))
         elif self._time_is_up(t):
@@ -287,13 +358,14 @@ class Conversation:
         if self.phase is not Phase.REPLYING and self._time_is_up(t):
             return self._close(public_errors.SESSION_TIME_LIMIT)  # a reply is heard to its end
         if self.phase is Phase.FLUSHING and t - self._flush_started_at >= rules.FLUSH_TIMEOUT_S:
-            return self._start_reply(t)
+            return self._flush_done(t)
         if self._is_idle(t):
             return self._close(public_errors.SESSION_IDLE)
         if self.phase is not Phase.LISTENING:
             return []
         if (
             self._user_words_this_turn == 0
+            and self.turns.checks_on_silence
             and self._silence_prompts < rules.MAX_SILENCE_PROMPTS
             and t - self._listening_since >= rules.SILENCE_PROMPT_AFTER_S
         ):
@@ -322,7 +394,10 @@ class Conversation:
         return (
             self.phase is Phase.LISTENING
             and self._user_words_this_turn == 0
-            and self._silence_prompts >= rules.MAX_SILENCE_PROMPTS
+            and (
+                self._silence_prompts >= rules.MAX_SILENCE_PROMPTS
+                or not self.turns.checks_on_silence
+            )
             and t - self._listening_since >= idle_close_s
         )
 

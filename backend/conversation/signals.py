@@ -8,7 +8,9 @@ was already cancelled (a cancelled LLM or TTS stream may still deliver a last wo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from backend.conversation.turns import TurnOptions
 from backend.realtime.events import ServerEvent
 
 # --- Inputs ---------------------------------------------------------------------------
@@ -92,7 +94,51 @@ class PlaybackFinished:
 
 
 @dataclass(frozen=True)
+class LlmToolCall:
+    """The LLM called a tool (complete arguments); the client runs it."""
+
+    t: float
+    response_id: int
+    call_id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
 class Tick:
+    t: float
+
+
+# --- Inputs from a client that drives turns itself (OpenAI Realtime) -------------------
+
+
+@dataclass(frozen=True)
+class TurnOptionsChanged:
+    t: float
+    options: TurnOptions
+
+
+@dataclass(frozen=True)
+class UserTurnCommitted:
+    """The client says the user's turn is over (push-to-talk)."""
+
+    t: float
+
+
+@dataclass(frozen=True)
+class UserTurnCleared:
+    """The client discards what the user said since the last turn ended."""
+
+    t: float
+
+
+@dataclass(frozen=True)
+class ReplyRequested:
+    t: float
+
+
+@dataclass(frozen=True)
+class ReplyCancelRequested:
     t: float
 
 
@@ -107,7 +153,13 @@ Input = (
     | TtsFailed
     | BotWordSpoken
     | PlaybackFinished
+    | LlmToolCall
     | Tick
+    | TurnOptionsChanged
+    | UserTurnCommitted
+    | UserTurnCleared
+    | ReplyRequested
+    | ReplyCancelRequested
 )
 
 # --- Actions --------------------------------------------------------------------------
@@ -132,7 +184,7 @@ class StartReply:
     """Open a TTS stream with `voice` and stream an LLM reply to `messages`."""
 
     response_id: int
-    messages: list[dict[str, str]]
+    messages: list[dict[str, Any]]
     temperature: float
     voice: str
 
@@ -163,4 +215,31 @@ class Close:
     reason: str
 
 
-Action = Emit | FlushStt | StartReply | SpeakWord | EndOfReplyText | CancelReply | Close
+@dataclass(frozen=True)
+class UserTurnFinal:
+    """The user's turn ended and its transcript is complete (the STT was flushed)."""
+
+    transcript: str
+
+
+@dataclass(frozen=True)
+class ToolCallMade:
+    """The reply calls a tool: tell the client, which runs it."""
+
+    response_id: int
+    call_id: str
+    name: str
+    arguments: str
+
+
+Action = (
+    Emit
+    | FlushStt
+    | StartReply
+    | SpeakWord
+    | EndOfReplyText
+    | CancelReply
+    | Close
+    | UserTurnFinal
+    | ToolCallMade
+)
