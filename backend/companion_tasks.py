@@ -10,8 +10,11 @@ left kept its seat and its STT slot for good. Here the caller's cancellation alw
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 async def run_with_companions(
@@ -39,3 +42,40 @@ async def run_with_companions(
         for task in tasks:  # a second failure is not news: don't let asyncio log it
             if not task.cancelled():
                 task.exception()
+
+
+class TaskOwner:
+    """The tasks one owner (a session, a link) started and must not lose.
+
+    Each task is referenced here until it ends, so none is garbage-collected mid-flight
+    or forgotten at shutdown; `aclose` cancels and awaits those still running.
+    """
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def spawn(
+        self,
+        coroutine: Coroutine[Any, Any, T],
+        *,
+        name: str | None = None,
+        context: contextvars.Context | None = None,
+    ) -> asyncio.Task[T]:
+        task = asyncio.get_running_loop().create_task(coroutine, name=name, context=context)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    async def wait(self) -> None:
+        """Until every task started so far has ended; their errors are theirs to report."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
+    async def aclose(self) -> None:
+        """Cancel every task still running and wait until they have all ended."""
+        for task in self._tasks:
+            task.cancel()
+        await self.wait()

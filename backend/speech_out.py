@@ -6,6 +6,10 @@ first one stopped, so the user hears the rest of the reply. After a few failures
 reply ends cleanly with what was already spoken. A node that closes the stream normally
 before it was told the text is complete (a server's own idle limit, a draining node) is
 healthy: the rest goes to another stream all the same, but the node is not marked down.
+Those rules are the pure `TtsFailover`'s; this adapter only moves data.
+
+A session's replies share one TTS slot (`slot`): a reply opens its stream only once the
+reply it replaced has closed its own, so a storm of barge-ins never holds two GPU slots.
 """
 
 from __future__ import annotations
@@ -20,14 +24,18 @@ from backend.clients.speech_errors import SpeechServiceError, SpeechStreamError
 from backend.clients.speech_retry import open_with_retries
 from backend.clients.tts import TtsAudio, TtsStream, TtsWordTiming, open_tts_stream
 from backend.companion_tasks import run_with_companions
+from backend.deadline import Deadline
 from backend.log_context import conversation_logger
 from backend.playback import PlaybackPacer
+from backend.tts_failover import MAX_STREAMS_PER_REPLY, STALL_AFTER_S, TtsFailover
+
+__all__ = ["MAX_STREAMS_PER_REPLY", "STALL_AFTER_S", "SpeechOut", "TtsEndedEarly", "TtsStalled"]
 
 logger = conversation_logger(__name__)
 
-SAMPLE_RATE = 24_000
-STALL_AFTER_S = 2.0  # words or Eos owed an answer and none for this long: the node is stuck
-MAX_STREAMS_PER_REPLY = 3  # the first node and two replacements, then the turn ends
+# One stream's open, retries and all nodes included (it was up to 3 x 5 s); before the
+# first audio the reply's own deadline cuts it shorter.
+OPEN_WITHIN_S = 5.0
 
 
 class TtsStalled(SpeechServiceError):
@@ -49,6 +57,8 @@ class SpeechOut:
         voice_embedding: bytes | None,
         pacer: PlaybackPacer,
         wake: Callable[[], None],
+        slot: asyncio.Lock | None = None,
+        first_audio_by: Deadline | None = None,
     ) -> None:
         self._spec = spec
         self._nodes = nodes
@@ -57,117 +67,119 @@ class SpeechOut:
         self._voice_embedding = voice_embedding
         self._pacer = pacer
         self._wake = wake
-        self._words: list[str] = []
-        self._ended = False
+        self._slot = slot or asyncio.Lock()
+        self._first_audio_by = first_audio_by
+        self._failover = TtsFailover()
         self._changed = asyncio.Event()
-        self._timed = 0  # words whose timing arrived: spoken by some node
-        self._audio_samples = 0  # audio handed to the pacer, over every stream
-        self._first_word_at: float | None = None
-        self._last_answer_at = 0.0
-        self._sent = 0  # words sent on the current stream's count (from `_timed` on)
-        self._eos_sent = False
-        self._first_audio_seen = False
 
     def speak(self, word: str) -> None:
-        if self._first_word_at is None:
-            self._first_word_at = time.monotonic()
-        self._words.append(word)
+        self._failover.speak(word, time.monotonic())
         self._changed.set()
 
     def end(self) -> None:
-        self._ended = True
+        self._failover.end()
         self._changed.set()
 
     async def run(self) -> str | None:
         """Speak every word; None when done, else why the reply had to end early."""
+        async with self._slot:  # released only once our last stream is closed
+            failure = await self._run()
+        self._pacer.end_of_audio()
+        self._wake()
+        return failure
+
+    async def _run(self) -> str | None:
         failure = "no TTS stream"
-        for _ in range(MAX_STREAMS_PER_REPLY):
+        while self._failover.may_open_stream():
             try:
                 stream = await self._open()
             except SpeechServiceError as error:
-                failure = str(error)
-                break
+                return str(error)
             try:
                 await self._speak_on(stream)
-                self._finish()
                 return None
             except TtsEndedEarly as ended:
                 failure = str(ended)
-                logger.info("TTS stream ended early, %d word(s) left: %s", self._left(), ended)
+                left = self._failover.words_left
+                logger.info("TTS stream ended early, %d word(s) left: %s", left, ended)
                 self._nodes.record(stream.instance, InstanceOutcome.ENDED)
             except SpeechServiceError as error:
                 failure = str(error)
                 metrics.ERRORS.labels("tts_stream").inc()
-                logger.warning("TTS stream failed, %d word(s) left: %s", self._left(), error)
+                left = self._failover.words_left
+                logger.warning("TTS stream failed, %d word(s) left: %s", left, error)
                 self._nodes.record(stream.instance, InstanceOutcome.DOWN)
             finally:
-                await stream.aclose()
-        self._finish()
+                await _close_even_if_cancelled(stream)
         return failure
 
-    def _left(self) -> int:
-        return len(self._words) - self._timed
-
     async def _open(self) -> TtsStream:
-        return await open_with_retries(
+        deadline = Deadline.after(OPEN_WITHIN_S, time.monotonic())
+        if self._failover.first_audio_after_s is None and self._first_audio_by is not None:
+            deadline = self._first_audio_by.sooner(deadline)
+        stream = await open_with_retries(
             lambda: open_tts_stream(
                 self._spec,
                 self._api_key,
                 voice=self._voice,
                 voice_embedding=self._voice_embedding,
                 chooser=self._nodes,
-            )
+            ),
+            deadline,
         )
+        self._failover.stream_opened(time.monotonic())
+        return stream
 
     async def _speak_on(self, stream: TtsStream) -> None:
-        offset_s = self._audio_samples / SAMPLE_RATE
-        self._last_answer_at = time.monotonic()
-        self._sent = self._timed
-        self._eos_sent = False
-        await run_with_companions(
-            self._receive(stream, offset_s), self._send(stream, first=self._timed), self._watch()
-        )
+        await run_with_companions(self._receive(stream), self._send(stream), self._watch())
 
-    async def _send(self, stream: TtsStream, first: int) -> None:
-        sent = first
+    async def _send(self, stream: TtsStream) -> None:
         while True:
-            while sent < len(self._words):
-                stream.send_word(self._words[sent])
-                sent += 1
-                self._sent = sent
-            if self._ended:
+            outgoing = self._failover.outgoing(time.monotonic())
+            for word in outgoing.words:
+                stream.send_word(word)
+            if outgoing.eos:
                 stream.send_eos()
-                self._eos_sent = True
                 return
             self._changed.clear()
             await self._changed.wait()
 
     async def _watch(self) -> None:
-        """Raise `TtsStalled` when the node owes us audio and has said nothing for a while."""
+        """Raise `TtsStalled` when the failover rules say the node is stuck."""
+        stall_after_s = self._failover.stall_after_s
         while True:
-            await asyncio.sleep(STALL_AFTER_S / 4)
-            owed = self._eos_sent or self._sent > self._timed
-            if owed and time.monotonic() - self._last_answer_at > STALL_AFTER_S:
-                raise TtsStalled(f"the TTS server stopped answering for {STALL_AFTER_S:g} s")
+            await asyncio.sleep(stall_after_s / 4)
+            if self._failover.stalled(time.monotonic()):
+                raise TtsStalled(f"the TTS server stopped answering for {stall_after_s:g} s")
 
-    async def _receive(self, stream: TtsStream, offset_s: float) -> None:
+    async def _receive(self, stream: TtsStream) -> None:
         async for message in stream:
-            self._last_answer_at = time.monotonic()
+            now = time.monotonic()
             if isinstance(message, TtsAudio):
-                if not self._first_audio_seen and self._first_word_at is not None:
-                    metrics.TTS_FIRST_AUDIO.observe(time.monotonic() - self._first_word_at)
-                self._first_audio_seen = True
-                self._audio_samples += message.pcm.size
+                first = self._failover.first_audio_after_s is None
+                self._failover.audio(message.pcm.size, now)
+                if first and self._failover.first_audio_after_s is not None:
+                    metrics.TTS_FIRST_AUDIO.observe(self._failover.first_audio_after_s)
                 self._pacer.add_audio(message.pcm)
             elif isinstance(message, TtsWordTiming):
-                self._timed += 1
-                self._pacer.add_word(
-                    message.text, message.start_s + offset_s, message.stop_s + offset_s
+                word = self._failover.word_timing(
+                    message.text, message.start_s, message.stop_s, now
                 )
+                self._pacer.add_word(word.text, word.start_s, word.stop_s)
             self._wake()
-        if not self._eos_sent:
+        if self._failover.ended_early():
             raise TtsEndedEarly("tts", "the server closed the stream before the end of the text")
 
-    def _finish(self) -> None:
-        self._pacer.end_of_audio()
-        self._wake()
+
+async def _close_even_if_cancelled(stream: TtsStream) -> None:
+    """Close `stream`, and only then let a cancellation through: the slot is the server's
+    until it has seen the close, and the next reply waits for it (the close is bounded)."""
+    closing = asyncio.ensure_future(stream.aclose())
+    cancelled = False
+    while not closing.done():
+        try:
+            await asyncio.shield(closing)
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        raise asyncio.CancelledError
