@@ -18,6 +18,7 @@ from backend.conversation.limits import (
     ConversationLimits,
 )
 from backend.conversation.rules import DEFAULT_LLM_HISTORY_CHARS
+from backend.deadline import DEFAULT_REPLY_DEADLINE_S
 
 
 def _env(name: str, kyutai_alias: str | None = None) -> AliasChoices:
@@ -59,6 +60,13 @@ class Settings(BaseSettings):
         gt=0.0,
         validation_alias=_env("LLM_TIMEOUT_S"),
         description="Longest wait for the LLM's first word, or between two words.",
+    )
+    reply_deadline_s: float = Field(
+        default=DEFAULT_REPLY_DEADLINE_S,
+        gt=0.0,
+        validation_alias=_env("REPLY_DEADLINE_S"),
+        description="From the end of the user's turn, how long until the bot is heard; "
+        "past it the late part (LLM or TTS) is given up on and the user told which.",
     )
     voice_cloning_url: str | None = Field(
         default=None, validation_alias=_env("VOICE_CLONING_URL", "VOICE_CLONING_URL")

@@ -73,6 +73,7 @@ class ScriptedSpeechServer:
         self.auth_refusals = 0
         self.build_info_requests = 0
         self.active_streams = 0
+        self.peak_active_streams = 0  # the most streams ever open at once
         self.protocol_violations: list[str] = []
         self._connections: set[ServerConnection] = set()
         self._hung: set[ServerConnection] = set()
@@ -146,6 +147,7 @@ class ScriptedSpeechServer:
                 await connection.close()
             return
         self.active_streams += 1
+        self.peak_active_streams = max(self.peak_active_streams, self.active_streams)
         self.streams_opened += 1
         self._connections.add(connection)
         try:
