@@ -106,10 +106,12 @@ async def benchmark_stack(
     log_dir: Path,
     server_args: list[str] | None = None,
     servers_module: str = "benchmarks.fixed_latency",
+    backend_command: list[str] | None = None,
 ) -> AsyncIterator[Stack]:
     """Start the three servers (`python -m <servers_module> KIND`, extra `server_args`),
-    each in its own process, and `unmute-ops serve backend` with
-    `UNMUTE_MAX_SESSIONS=max_sessions`; logs go to `log_dir` (which must exist)."""
+    each in its own process, and `unmute-ops serve backend` (or `backend_command`, e.g.
+    another interpreter's) with `UNMUTE_MAX_SESSIONS=max_sessions`; logs go to `log_dir`
+    (which must exist)."""
     scratch = Path(tempfile.mkdtemp())
     servers: dict[str, subprocess.Popen[bytes]] = {}
     backend: subprocess.Popen[bytes] | None = None
@@ -134,7 +136,10 @@ async def benchmark_stack(
             "UNMUTE_MAX_SESSIONS": str(max_sessions),
         }
         backend = subprocess.Popen(
-            [UNMUTE_OPS, "serve", "backend", "--host", "127.0.0.1", "--port", str(port)],
+            [
+                *(backend_command or [UNMUTE_OPS]),
+                *("serve", "backend", "--host", "127.0.0.1", "--port", str(port)),
+            ],
             env=env,
             stdout=(log_dir / "backend.log").open("wb"),
             stderr=subprocess.STDOUT,

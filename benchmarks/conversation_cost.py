@@ -21,6 +21,7 @@ import asyncio
 import base64
 import itertools
 import json
+import shlex
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -156,6 +157,7 @@ class LevelCost:
     cpu_s_per_conversation: float
     cpu_s_per_conversation_minute: float
     rss_mib_peak: float
+    failures: list[str]
 
 
 async def run_level(
@@ -194,6 +196,11 @@ async def run_level(
         cpu_s_per_conversation=cpu / len(records),
         cpu_s_per_conversation_minute=cpu / minutes if minutes else 0.0,
         rss_mib_peak=peak_rss,
+        failures=[
+            f"{r.failure or 'too few bot turns'} after {r.seconds:.1f} s, {r.bot_turns} bot turns"
+            for r in records
+            if r.failure or (talk and r.bot_turns < USER_TURNS + 1)
+        ],
     )
 
 
@@ -220,7 +227,10 @@ async def main_async(args: argparse.Namespace) -> list[LevelCost]:
     out: Path = args.out
     results: list[LevelCost] = []
     async with benchmark_stack(
-        max(args.levels), out, servers_module="benchmarks.moshi_paced"
+        max(args.levels),
+        out,
+        servers_module="benchmarks.moshi_paced",
+        backend_command=shlex.split(args.backend_command) if args.backend_command else None,
     ) as stack:
         for _ in range(WARM_UP_CONVERSATIONS):
             await converse(stack.realtime_url, clips, talk=True)
@@ -249,6 +259,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--setups", type=int, default=32, help="set-up-only conversations per level"
+    )
+    parser.add_argument(
+        "--backend-command",
+        help="run the backend with this command instead of `unmute-ops` (then `serve backend "
+        "--host --port` follow), e.g. another Python's `python -m ops.cli`",
     )
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/conversation-cost"))
     args = parser.parse_args()
