@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -20,7 +20,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from backend import metrics
 from backend.capacity import NoSeat
 from backend.clients.instances import http_base_url
+from backend.conversation_runner import ConversationRunner
 from backend.health import Health
+from backend.openai_realtime import auth as openai_auth
+from backend.openai_realtime.session import OpenAiRealtimeSession
 from backend.realtime import public_errors
 from backend.services import Services
 from backend.session import ConversationSession
@@ -132,6 +135,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.websocket("/v1/realtime")
     async def realtime(websocket: WebSocket) -> None:
+        await serve_conversation(
+            websocket, lambda services: ConversationSession(websocket, services)
+        )
+
+    @app.websocket("/openai/v1/realtime")
+    async def openai_realtime(websocket: WebSocket) -> None:
+        """OpenAI's Realtime API: SDKs with `base_url=http://host:port/openai/v1` land here."""
+        services = services_of(websocket)
+        keys = openai_auth.parse_keys(services.settings.openai_api_keys)
+        presented = openai_auth.presented_key(
+            websocket.headers, websocket.scope.get("subprotocols", [])
+        )
+        if not openai_auth.key_accepted(keys, presented):
+            metrics.SESSIONS_REFUSED.labels("api_key").inc()
+            body = {
+                "error": {
+                    "type": "invalid_request_error",
+                    "code": "invalid_api_key",
+                    "message": "Incorrect or missing API key: send Authorization: Bearer <key>.",
+                    "param": None,
+                }
+            }
+            await websocket.send_denial_response(JSONResponse(body, 401))
+            return
+        model = websocket.query_params.get("model") or "unmute"
+        await serve_conversation(
+            websocket, lambda services: OpenAiRealtimeSession(websocket, services, model)
+        )
+
+    async def serve_conversation(
+        websocket: WebSocket, make_session: Callable[[Services], ConversationRunner]
+    ) -> None:
         services = services_of(websocket)
         if not services.settings.origin_allowed(websocket.headers.get("origin")):
             metrics.SESSIONS_REFUSED.labels("origin").inc()
@@ -145,7 +180,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await websocket.accept(subprotocol="realtime" if "realtime" in wanted else None)
                 metrics.SESSIONS.inc()
                 started = time.monotonic()
-                session = ConversationSession(websocket, services)
+                session = make_session(services)
                 services.sessions.add(session)
                 try:
                     await session.run()

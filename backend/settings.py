@@ -117,6 +117,13 @@ class Settings(BaseSettings):
         description="Comma-separated browser origins allowed to open /v1/realtime, or `*`. "
         "Clients that send no Origin (load testers, scripts) are always allowed.",
     )
+    openai_api_keys: str | None = Field(
+        default=None,
+        validation_alias=_env("OPENAI_API_KEYS"),
+        description="Comma-separated keys that OpenAI Realtime clients must present "
+        "(Authorization: Bearer, or the browser subprotocol) on /openai/v1/realtime; "
+        "unset: that route is open, like /v1/realtime.",
+    )
     frontend_dir: str | None = Field(
         default=None,
         validation_alias=_env("FRONTEND_DIR"),
