@@ -32,12 +32,23 @@ HangPoint = Literal["before_headers", "after_headers", "mid_reply"]
 
 
 @dataclass(frozen=True)
+class ToolCallScript:
+    """A tool call the reply makes; its arguments stream in pieces, as real servers do."""
+
+    name: str
+    arguments: str
+    call_id: str = "call_double"
+
+
+@dataclass(frozen=True)
 class ScriptedReply:
-    """One reply; `reasoning` streams first in the `reasoning_field` of the deltas."""
+    """One reply; `reasoning` streams first in the `reasoning_field` of the deltas, tool
+    calls after the content."""
 
     content: str
     reasoning: str = ""
     reasoning_field: Literal["reasoning_content", "reasoning"] = "reasoning_content"
+    tool_calls: tuple[ToolCallScript, ...] = ()
 
 
 Reply = str | ScriptedReply
@@ -219,8 +230,20 @@ class LlmDouble:
                 if self.fail_mid_reply is not None:  # as OpenRouter reports a failure
                     yield f"data: {json.dumps({'error': self.fail_mid_reply})}\n\n"
                     return
-        yield delta({}, finish="stop")
+        for index, call in enumerate(reply.tool_calls):
+            head = {"index": index, "id": call.call_id, "type": "function"}
+            yield chunk(
+                [{"index": 0, "delta": {"tool_calls": [{**head, "function": {"name": call.name}}]}}]
+            )
+            for piece in self._split_chars(call.arguments, 8):
+                fields = {"index": index, "function": {"arguments": piece}}
+                yield chunk([{"index": 0, "delta": {"tool_calls": [fields]}}])
+        yield delta({}, finish="tool_calls" if reply.tool_calls else "stop")
         yield "data: [DONE]\n\n"
+
+    @staticmethod
+    def _split_chars(text: str, size: int) -> list[str]:
+        return [text[i : i + size] for i in range(0, len(text), size)]
 
     def _split(self, text: str) -> list[str]:
         if not text:

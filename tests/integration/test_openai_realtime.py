@@ -14,8 +14,11 @@ import numpy as np
 import pytest
 from openai import AsyncOpenAI
 from openai.types.realtime import RealtimeConversationItemFunctionCall
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+from websockets.typing import Subprotocol
 
-from tests.doubles.llm_double import LlmDouble, Messages, ScriptedReply
+from tests.doubles.llm_double import LlmDouble, ScriptedReply, ToolCallScript
 from tests.doubles.stt_double import SttDouble
 from tests.doubles.tts_double import TtsDouble
 from tests.integration.backend_server import backend_in_process
@@ -60,7 +63,10 @@ def response_event_order(client: OpenAiClient, response_id: str) -> list[str]:
         r.event.type
         for r in client.received
         if getattr(r.event, "response_id", None) == response_id
-        or (r.event.type in ("response.created", "response.done") and r.event.response.id == response_id)
+        or (
+            r.event.type in ("response.created", "response.done")
+            and r.event.response.id == response_id
+        )
     ]
 
 
@@ -118,9 +124,10 @@ async def test_a_spoken_conversation_with_server_turn_detection() -> None:
         }, order
         transcript = client.of_type("response.output_audio_transcript.done")[0].transcript
         assert transcript == ANSWER
-        assert "".join(
-            d.delta for d in client.of_type("response.output_audio_transcript.delta")
-        ) == ANSWER
+        assert (
+            "".join(d.delta for d in client.of_type("response.output_audio_transcript.delta"))
+            == ANSWER
+        )
         audio = client.bot_audio(done.response.id)
         assert audio.size > 0.5 * 24_000
         assert float(np.sqrt(np.mean(audio**2))) > 0.01, "the answer is audible"
@@ -130,3 +137,229 @@ async def test_a_spoken_conversation_with_server_turn_detection() -> None:
         messages = llm.requests[0].messages
         assert messages[0] == {"role": "system", "content": "Be brief."}
         assert messages[-1] == {"role": "user", "content": "what time is it"}
+
+
+async def test_a_text_only_conversation() -> None:
+    async with (
+        stack([], ["Hello, nice to meet you."]) as (address, llm, tts),
+        OpenAiClient(address, audio=False) as client,
+    ):
+        await client.send(
+            {
+                "type": "session.update",
+                "session": {
+                    "type": "realtime",
+                    "output_modalities": ["text"],
+                    "audio": {"input": {"turn_detection": None}},
+                },
+            }
+        )
+        await client.wait_count("session.updated", 1, timeout=5)
+        updated = client.of_type("session.updated")[0].session
+        assert updated.output_modalities == ["text"]
+        assert updated.audio.input.turn_detection is None
+        await client.send(
+            {
+                "type": "conversation.item.create",
+                "item": {
+                    "type": "message",
+                    "role": "user",
+                    "content": [{"type": "input_text", "text": "Hi there"}],
+                },
+            }
+        )
+        await client.send({"type": "response.create"})
+        await client.wait_count("response.done", 1, timeout=10)
+
+        done = client.of_type("response.done")[0]
+        assert done.response.status == "completed"
+        assert done.response.output_modalities == ["text"]
+        text = "".join(d.delta for d in client.of_type("response.output_text.delta"))
+        assert text == "Hello, nice to meet you."
+        assert client.of_type("response.output_text.done")[0].text == text
+        assert client.of_type("response.output_audio.delta") == []
+        assert tts.words_received == [], "a text reply opens no TTS stream"
+
+        assistant_id = done.response.output[0].id
+        await client.send({"type": "conversation.item.retrieve", "item_id": assistant_id})
+        await client.wait_count("conversation.item.retrieved", 1, timeout=5)
+        item = client.of_type("conversation.item.retrieved")[0].item
+        assert item.role == "assistant" and item.content[0].text == text
+        assert llm.requests[0].messages[-1] == {"role": "user", "content": "Hi there"}
+        assert client.of_type("error") == []
+
+
+async def test_push_to_talk_commits_and_asks_for_the_response() -> None:
+    async with (
+        stack([["tell", "me", "a", "joke"]], ["Knock knock."]) as (address, llm, _),
+        OpenAiClient(address) as client,
+    ):
+        await client.send(
+            {
+                "type": "session.update",
+                "session": {"type": "realtime", "audio": {"input": {"turn_detection": None}}},
+            }
+        )
+        await client.wait_count("session.updated", 1, timeout=5)
+        client.say(tone(1.0))
+        await client.wait_for(lambda c: c.samples_sent > 1.3 * 24_000, 10, "the question sent")
+        await client.send({"type": "input_audio_buffer.commit"})
+        await client.send({"type": "response.create"})
+        await client.wait_count("response.done", 1, timeout=15)
+
+        types = client.types()
+        assert "input_audio_buffer.speech_started" not in types, "no server turn detection"
+        assert "input_audio_buffer.speech_stopped" not in types
+        committed = client.of_type("input_audio_buffer.committed")[0]
+        completed = client.of_type("conversation.item.input_audio_transcription.completed")[0]
+        assert completed.item_id == committed.item_id
+        assert completed.transcript == "tell me a joke"
+        assert types.index("conversation.item.input_audio_transcription.completed") < types.index(
+            "response.created"
+        ), "the response waits for the user's last words"
+        assert llm.requests[0].messages[-1] == {"role": "user", "content": "tell me a joke"}
+        done = client.of_type("response.done")[0]
+        assert done.response.status == "completed"
+        assert client.bot_audio(done.response.id).size > 0
+        assert len(llm.requests) == 1, "no response without response.create"
+        assert client.of_type("error") == []
+
+
+async def test_barge_in_then_truncate_keeps_what_was_heard() -> None:
+    replies = [LONG_STORY, "Sure, go ahead."]
+    async with (
+        stack([["tell", "a", "story"], ["wait", "stop"]], replies) as (address, llm, _),
+        OpenAiClient(address) as client,
+    ):
+        await client.wait_count("session.created", 1, timeout=5)
+        await client.wait_for(lambda c: c.samples_sent > 3.2 * 24_000, 10, "3.2 s of audio")
+        client.say(tone(0.8))
+        await client.wait_count("response.created", 1, timeout=10)
+        await client.wait_for(
+            lambda c: len(c.of_type("response.output_audio.delta")) > 20, 10, "story audio"
+        )
+        client.say(tone(0.8))
+        await client.wait_count("response.done", 1, timeout=10)
+        story = client.of_type("response.done")[0].response
+        assert story.status == "cancelled"
+        assert story.status_details.reason == "turn_detected"
+        heard = client.of_type("response.output_audio_transcript.done")[0].transcript
+        assert heard and len(heard) < len(LONG_STORY), "only the heard words are kept"
+
+        # The client played less than the server sent: it truncates to what it played.
+        message_id = story.output[0].id
+        await client.send(
+            {
+                "type": "conversation.item.truncate",
+                "item_id": message_id,
+                "content_index": 0,
+                "audio_end_ms": 300,
+            }
+        )
+        await client.wait_count("conversation.item.truncated", 1, timeout=5)
+        await client.send({"type": "conversation.item.retrieve", "item_id": message_id})
+        await client.wait_count("conversation.item.retrieved", 1, timeout=5)
+        truncated = client.of_type("conversation.item.retrieved")[0].item.content[0].transcript
+        assert len(truncated) < len(heard)
+        assert heard.startswith(truncated)
+
+        await client.wait_count("response.done", 2, timeout=15)
+        history = llm.requests[1].messages
+        assert history[-2] == {"role": "assistant", "content": f"{truncated}—"}
+        assert history[-1] == {"role": "user", "content": "wait stop"}
+        assert client.of_type("error") == []
+
+
+async def test_a_function_call_round_trip() -> None:
+    call = ToolCallScript("get_weather", '{"city": "Paris"}', call_id="call_weather1")
+    replies = [ScriptedReply("", tool_calls=(call,)), "It is sunny in Paris."]
+    async with (
+        stack([], replies) as (address, llm, _),
+        OpenAiClient(address) as client,
+    ):
+        await client.send(
+            {"type": "session.update", "session": {"type": "realtime", "tools": [WEATHER_TOOL]}}
+        )
+        await client.wait_count("session.updated", 1, timeout=5)
+        await client.send(
+            {
+                "type": "conversation.item.create",
+                "item": {
+                    "type": "message",
+                    "role": "user",
+                    "content": [{"type": "input_text", "text": "Weather in Paris?"}],
+                },
+            }
+        )
+        await client.send({"type": "response.create"})
+        await client.wait_count("response.done", 1, timeout=10)
+
+        first = client.of_type("response.done")[0].response
+        assert first.status == "completed"
+        assert len(first.output) == 1
+        function_call = first.output[0]
+        assert isinstance(function_call, RealtimeConversationItemFunctionCall)
+        assert (function_call.name, function_call.call_id) == ("get_weather", "call_weather1")
+        assert json.loads(function_call.arguments) == {"city": "Paris"}
+        arguments = client.of_type("response.function_call_arguments.done")[0]
+        assert (arguments.name, arguments.arguments) == ("get_weather", '{"city": "Paris"}')
+        streamed = client.of_type("response.function_call_arguments.delta")
+        assert "".join(d.delta for d in streamed) == arguments.arguments
+        assert client.bot_audio(first.id).size == 0, "a tool call alone is not spoken"
+        assert llm.requests[0].body["tools"] == [
+            {
+                "type": "function",
+                "function": {
+                    "name": "get_weather",
+                    "description": "The weather in a city.",
+                    "parameters": WEATHER_TOOL["parameters"],
+                },
+            }
+        ]
+
+        await client.send(
+            {
+                "type": "conversation.item.create",
+                "item": {
+                    "type": "function_call_output",
+                    "call_id": "call_weather1",
+                    "output": '{"sky": "sunny"}',
+                },
+            }
+        )
+        await client.send({"type": "response.create"})
+        await client.wait_count("response.done", 2, timeout=10)
+        second = client.of_type("response.done")[1].response
+        assert second.status == "completed"
+        spoken = client.of_type("response.output_audio_transcript.done")[-1].transcript
+        assert spoken == "It is sunny in Paris."
+        assert client.bot_audio(second.id).size > 0
+        messages = llm.requests[1].messages
+        assert messages[-2]["role"] == "assistant"
+        assert messages[-2]["tool_calls"][0]["id"] == "call_weather1"
+        assert messages[-2]["tool_calls"][0]["function"]["name"] == "get_weather"
+        assert messages[-1] == {
+            "role": "tool",
+            "tool_call_id": "call_weather1",
+            "content": '{"sky": "sunny"}',
+        }
+        assert client.of_type("error") == []
+
+
+async def test_keys_are_checked_when_the_operator_sets_them() -> None:
+    async with stack([], [], openai_api_keys="key-one, key-two") as (address, _, _):
+        async with OpenAiClient(address, api_key="key-two", audio=False) as client:
+            await client.wait_count("session.created", 1, timeout=5)
+        sdk = AsyncOpenAI(api_key="wrong", base_url=f"http://{address}/openai/v1")
+        with pytest.raises(InvalidStatus) as refused:
+            async with sdk.realtime.connect(model="m"):
+                pass
+        assert refused.value.response.status_code == 401
+        assert json.loads(refused.value.response.body)["error"]["code"] == "invalid_api_key"
+        # A browser sends the key as a subprotocol, under the proxy's /api prefix too.
+        protocols = [Subprotocol("realtime"), Subprotocol("openai-insecure-api-key.key-one")]
+        async with connect(
+            f"ws://{address}/api/openai/v1/realtime?model=m", subprotocols=protocols
+        ) as browser:
+            assert browser.subprotocol == "realtime"
+            assert json.loads(await browser.recv())["type"] == "session.created"
