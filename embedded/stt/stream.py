@@ -4,6 +4,10 @@ Every 80 ms frame is analysed in the event loop as soon as it arrives: voice act
 pause probabilities and its `Step` go out at once, and the frame is queued for the
 stream's recogniser process. Words and echoed markers follow whenever the recogniser
 answers. A single sender task writes everything to the socket, in the order queued.
+
+The stream owns its tasks (`run_with_companions`): the sender runs until the end of the
+stream is sent, with the receiver beside it; a client leaving ends both, and cancelling
+`run` cancels both and is never lost to a task's own error.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections.abc import Awaitable, Callable, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from backend.companion_tasks import run_with_companions
 from embedded.frame_connection import ClientLeft
 from embedded.speech_common import pack
 from embedded.stt import protocol
@@ -57,10 +62,6 @@ class StreamEnd(enum.Enum):
     RECOGNIZER_FAILED = "recognizer failed"
 
 
-class _Over(Exception):
-    """The stream is over and everything queued before the end has been sent."""
-
-
 class SttStream:
     def __init__(
         self,
@@ -93,13 +94,9 @@ class SttStream:
         """Serve the stream until the client leaves, goes idle, or the recogniser fails."""
         self._worker.begin(self._on_worker_event)
         try:
-            async with asyncio.TaskGroup() as group:
-                group.create_task(self._send_loop())
-                group.create_task(self._receive_loop(receive))
-        except* ClientLeft:
+            await run_with_companions(self._send_loop(), self._receive_loop(receive))
+        except ClientLeft:
             self.end = StreamEnd.CLIENT_LEFT
-        except* _Over:
-            pass
         finally:
             self._record_real_time_factor()
         return self.end
@@ -206,10 +203,11 @@ class SttStream:
         self._outbox.put_nowait(end)
 
     async def _send_loop(self) -> None:
+        """Send what is queued until the end of the stream, and everything before it."""
         while True:
             item = await self._outbox.get()
             if isinstance(item, StreamEnd):
-                raise _Over
+                return
             await self._send_frame(item)
             self._progress.set()
 

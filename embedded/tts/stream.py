@@ -4,17 +4,20 @@ Three tasks cooperate: a reader moves client frames into an inbox; the word take
 validates them and groups words into phrases (cutting on a timer when the LLM stalls);
 the speaker synthesises phrases in order and sends the frames. Phrases are synthesised
 while later words are still arriving, so audio starts long before `Eos`.
+
+The stream owns its tasks (`run_with_companions`): the speaker runs to the end of the
+audio with the other two beside it; a client leaving ends them all, and cancelling `run`
+cancels them all and is never lost to a task's own error.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic
 
-from embedded.frame_connection import ClientLeft
-from embedded.tts.framing import AudioFramer
 from embedded.tts.messages import (
     AudioOut,
     EosIn,
@@ -25,6 +28,10 @@ from embedded.tts.messages import (
     VoiceIn,
     parse_client_frame,
 )
+
+from backend.companion_tasks import run_with_companions
+from embedded.frame_connection import ClientLeft
+from embedded.tts.framing import AudioFramer
 from embedded.tts.metrics import TtsMetrics
 from embedded.tts.phrasing import Phrase, PhraseChunker
 from embedded.tts.synthesizer import Synthesizer, Utterance, VoiceT
@@ -62,16 +69,10 @@ class TtsStream(Generic[VoiceT]):
 
     async def run(self, receive: Receive) -> None:
         """Serve the stream until its audio is complete after `Eos`, or the client leaves."""
-        try:
-            async with asyncio.TaskGroup() as group:
-                # The reader runs until the audio is done, so that a client leaving
-                # after Eos still stops the synthesis.
-                reader = group.create_task(self._read(receive))
-                group.create_task(self._take_words())
-                await self._speak()
-                reader.cancel()
-        except* ClientLeft:
-            pass
+        with contextlib.suppress(ClientLeft):
+            # The reader runs until the audio is done, so that a client leaving after
+            # Eos still stops the synthesis.
+            await run_with_companions(self._speak(), self._read(receive), self._take_words())
 
     async def _read(self, receive: Receive) -> None:
         while (frame := await receive()) is not None:
