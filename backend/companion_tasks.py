@@ -1,10 +1,14 @@
-"""A speech stream's receive loop with the tasks that serve it (a sender, a stall watch).
+"""A speech stream's receive loop with the tasks that serve it, and owners for other tasks.
 
 `asyncio.TaskGroup` would do but for a flaw of Python 3.11: when a child fails while the
 task running the group is being cancelled, the group raises the child's error and the
 cancellation is lost (3.13 cancels the task again). A stream loop that answers that error
 by opening another stream then outlives its conversation: a session whose browser had
 left kept its seat and its STT slot for good. Here the caller's cancellation always wins.
+
+The rule: no task without an owner. A task lives either inside `run_with_companions`
+(ended before it returns) or in a `TaskOwner` (a session's replies, a link's closing
+streams), which references it until it ends and cancels and awaits it on `aclose`.
 """
 
 from __future__ import annotations
