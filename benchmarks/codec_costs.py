@@ -26,8 +26,8 @@ import numpy.typing as npt
 
 from backend.audio.ogg import OpusInputDecoder, OpusOutputEncoder
 from backend.audio.ogg_pages import OggPageSplitter
-from backend.speech_protocol.audio_frames import pack_audio_frame, parse_audio_frame
 from backend.realtime import events as ev
+from backend.speech_protocol.audio_frames import pack_audio_frame, parse_audio_frame
 from loadtest.clips import load_clips
 from loadtest.ogg_opus import PACKET_SAMPLES, encode_silence, stream_writer
 from loadtest.protocol_check import parse_server_message

@@ -1,7 +1,8 @@
 """What every embedded speech server shares: slots, the API key, build info, metrics.
 
 moshi-server has a fixed number of channels (its batch size); a stream beyond that gets
-`Error "no free channels"` and is closed. Our CPU servers behave the same way.
+`Error "no free channels"` and is closed. Our CPU servers behave the same way. The wire
+itself (messages, constants) is `backend.speech_protocol`.
 """
 
 from __future__ import annotations
@@ -11,15 +12,11 @@ import contextlib
 import hmac
 import platform
 from collections.abc import Mapping
-from typing import Any
 
-import msgpack
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 
-API_KEY_HEADER = "kyutai-api-key"
-API_KEY_QUERY = "auth_id"
-NO_FREE_CHANNELS = "no free channels"
+from backend.speech_protocol.constants import API_KEY_HEADER, API_KEY_QUERY
 
 
 class SlotPool:
@@ -63,12 +60,6 @@ def api_key_ok(expected: str | None, headers: Mapping[str, str], query: Mapping[
         return True
     given = headers.get(API_KEY_HEADER) or query.get(API_KEY_QUERY) or ""
     return hmac.compare_digest(given.encode(), expected.encode())
-
-
-def pack(message: Mapping[str, Any]) -> bytes:
-    """One msgpack frame, floats as float32 like moshi-server."""
-    packed: bytes = msgpack.packb(message, use_bin_type=True, use_single_float=True)
-    return packed
 
 
 def add_common_routes(

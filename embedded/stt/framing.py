@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from embedded.stt.protocol import FRAME_SAMPLES
+from backend.speech_protocol.constants import FRAME_SAMPLES
 
 
 class FrameAssembler:

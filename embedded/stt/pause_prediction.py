@@ -5,8 +5,10 @@ estimate it from how long the voice has been silent: a fresh gap is most likely 
 inside a sentence, a gap of a few hundred milliseconds most likely the end of a turn.
 Longer horizons are less certain, so their curves sit slightly later and lower.
 
-The values are shaped for Unmute's backend, which smooths `prs[2]` lightly, ends the
-user's turn above 0.6 and treats a value below 0.4 while the bot speaks as a barge-in.
+The values are shaped for what the protocol means by them (see
+`backend.speech_protocol.pauses`): the client smooths the turn horizon's value lightly,
+takes it above `END_OF_TURN_PAUSE_PROBABILITY` as the end of the user's turn, and below
+`BARGE_IN_PAUSE_PROBABILITY` while the bot speaks as a barge-in.
 """
 
 from __future__ import annotations
@@ -16,15 +18,15 @@ from collections.abc import Sequence
 
 from embedded.stt.voice_activity import BLOCK_S
 
-HORIZONS_S = (0.5, 1.0, 2.0, 3.0)
 VOICED_PAUSE_PROBABILITY = 0.02  # voice right now: a pause is very unlikely
 # After a long silence, the chance that it goes on for another h seconds; never 1, since
 # anybody may start speaking at any moment.
 SETTLED_PAUSE_PROBABILITIES = (0.99, 0.98, 0.97, 0.96)
 # Silence (as the VAD sees it) at which each curve is halfway. The VAD's voiced tail lasts
-# ~0.1 s past the real end of speech, so 0.08 s for the 2 s horizon puts the backend's
-# smoothed value above 0.6 about 0.3 s after the speaker stopped (measured on flite clips:
-# 0.27-0.40 s, mean 0.34 s), while gaps of 0.25 s or less inside a sentence stay below it.
+# ~0.1 s past the real end of speech, so 0.08 s for the 2 s horizon puts the client's
+# smoothed value above the end of turn about 0.3 s after the speaker stopped (measured on
+# flite clips: 0.27-0.40 s, mean 0.34 s), while gaps of 0.25 s or less inside a sentence
+# stay below it.
 HALFWAY_SILENCE_S = (0.05, 0.065, 0.08, 0.095)
 CURVE_WIDTH_S = 0.025  # how sharply each curve rises around its halfway point
 

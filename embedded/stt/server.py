@@ -20,9 +20,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, WebSocket
 from prometheus_client import CollectorRegistry
 
+from backend.speech_protocol.codec import Error, Ready, encode
+from backend.speech_protocol.constants import NO_FREE_CHANNELS
 from embedded.frame_connection import ClientLeft, FrameConnection, refuse_upgrade
-from embedded.speech_common import NO_FREE_CHANNELS, SlotPool, add_common_routes, api_key_ok, pack
-from embedded.stt import protocol
+from embedded.speech_common import SlotPool, add_common_routes, api_key_ok
 from embedded.stt.engines import SttEngine
 from embedded.stt.metrics import SttMetrics
 from embedded.stt.stream import IDLE_TIMEOUT_S, StreamEnd, SttStream
@@ -79,7 +80,7 @@ def create_app(
             if has_slot:  # its recogniser is restarting: as busy as a full server
                 slot_pool.release()
             metrics.refused.inc()
-            await connection.send_and_close(pack(protocol.error(NO_FREE_CHANNELS)))
+            await connection.send_and_close(encode(Error(NO_FREE_CHANNELS)))
             return
         metrics.streams.inc()
         metrics.streams_active.inc()
@@ -91,7 +92,7 @@ def create_app(
                 idle_timeout_s=idle_timeout_s,
                 voice_activity=voice_activity(),
             )
-            await connection.send(pack(protocol.ready()))
+            await connection.send(encode(Ready()))
             end = await stream.run(connection.receive)
             if end is not StreamEnd.CLIENT_LEFT:
                 await connection.close(_CLOSE_CODES[end])
@@ -99,7 +100,7 @@ def create_app(
             pass
         except Exception:
             logger.exception("STT stream failed")
-            await connection.send_and_close(pack(protocol.error("internal error")), code=1011)
+            await connection.send_and_close(encode(Error("internal error")), code=1011)
         finally:
             recognizers.give_back(worker)
             slot_pool.release()

@@ -19,8 +19,8 @@ import numpy.typing as npt
 import onnxruntime  # type: ignore[import-untyped]
 import soxr
 
+from backend.speech_protocol.constants import SAMPLE_RATE
 from embedded.model_packages import ModelNotFound, package_folder
-from embedded.stt.protocol import SAMPLE_RATE
 from embedded.stt.voice_activity import BLOCK_SAMPLES, RECOGNIZER_RATE, AnalysedAudio
 
 CHUNK_SAMPLES = 512  # the only chunk size the v6 model takes at 16 kHz (32 ms)

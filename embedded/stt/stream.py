@@ -22,8 +22,11 @@ import numpy as np
 import numpy.typing as npt
 
 from backend.companion_tasks import run_with_companions
+from backend.speech_protocol.codec import Error, Message, ProtocolError, encode
+from backend.speech_protocol.constants import FRAME_S
+from backend.speech_protocol.pauses import undecided
+from backend.speech_protocol.stt_messages import EndWord, Marker, Step, Word
 from embedded.frame_connection import ClientLeft
-from embedded.speech_common import pack
 from embedded.stt import protocol
 from embedded.stt.engines import FrameAnalyser
 from embedded.stt.framing import FrameAssembler
@@ -39,12 +42,7 @@ from embedded.stt.worker_pool import (
     WorkerLost,
 )
 
-FRAME_S = protocol.FRAME_SAMPLES / protocol.SAMPLE_RATE
 IDLE_TIMEOUT_S = 20.0  # moshi-server drops a stream that sent nothing for 20 s
-# A Step never announces a pause (prs above this) while the recogniser may still owe words
-# for earlier audio: the backend would end the turn and answer without the last words.
-# 0.5 is neither an end of turn (> 0.6) nor a barge-in (< 0.4).
-PAUSE_CAP_WHILE_WORDS_PENDING = 0.5
 # Stop reading the client while this much audio waits for the recogniser (a client
 # sending faster than real time on a busy host), so memory stays bounded.
 MAX_RECOGNITION_BACKLOG_S = 30.0
@@ -115,11 +113,11 @@ class SttStream:
                 raise ClientLeft
             try:
                 message = protocol.parse_client_frame(frame)
-            except protocol.InvalidMessage as invalid:
+            except ProtocolError as invalid:
                 self._metrics.malformed_frames.inc()
-                self._queue(protocol.error(str(invalid)))
+                self._queue(Error(str(invalid)))
                 continue
-            if isinstance(message, protocol.MarkerIn):
+            if isinstance(message, Marker):
                 self._markers_pending += 1
                 self._worker.send_marker(message.id)
             else:
@@ -140,8 +138,10 @@ class SttStream:
         if any(analysed.voiced):
             self._last_voiced_frame = self._frames_received
         if not self._words_settled():
-            prs = [min(p, PAUSE_CAP_WHILE_WORDS_PENDING) for p in prs]
-        self._queue(protocol.step(self._frames_received, prs, buffered_pcm))
+            # The recogniser may still owe words for earlier audio: announcing a pause
+            # now would end the user's turn without its last words.
+            prs = undecided(prs)
+        self._queue(Step(self._frames_received, tuple(prs), buffered_pcm))
         self._worker.send_audio(analysed.pcm16k, analysed.voiced)
         self._arrivals.append(time.monotonic())
         self._frames_received += 1
@@ -165,7 +165,7 @@ class SttStream:
 
     def _on_worker_event(self, event: WorkerEvent) -> None:
         if isinstance(event, WorkerLost):
-            self._queue(protocol.error(StreamEnd.RECOGNIZER_FAILED.value))
+            self._queue(Error(StreamEnd.RECOGNIZER_FAILED.value))
             self._finish(StreamEnd.RECOGNIZER_FAILED)
             return
         self._frames_processed = event.frames
@@ -173,7 +173,7 @@ class SttStream:
         if isinstance(event, MarkerReached):
             self._markers_pending -= 1
             self._recognizer_idle = True
-            self._queue(protocol.marker(event.marker_id))
+            self._queue(Marker(event.marker_id))
         elif isinstance(event, Processed):
             self._recognizer_idle = event.idle
             self._compute_s += event.compute_s
@@ -184,8 +184,8 @@ class SttStream:
     def _send_words(self, words: Sequence[TimedWord]) -> None:
         now = time.monotonic()
         for word in words:
-            self._queue(protocol.word(word.text, word.start_s))
-            self._queue(protocol.end_word(word.stop_s))
+            self._queue(Word(word.text, word.start_s))
+            self._queue(EndWord(word.stop_s))
             arrival = self._arrival_of_frame(int(word.stop_s / FRAME_S))
             if arrival is not None:
                 self._metrics.word_latency.observe(now - arrival)
@@ -195,8 +195,8 @@ class SttStream:
         index = min(frame_index, self._frames_received - 1) - oldest_kept
         return self._arrivals[index] if 0 <= index < len(self._arrivals) else None
 
-    def _queue(self, message: dict[str, object]) -> None:
-        self._outbox.put_nowait(pack(message))
+    def _queue(self, message: Message) -> None:
+        self._outbox.put_nowait(encode(message))
 
     def _finish(self, end: StreamEnd) -> None:
         self.end = end

@@ -15,7 +15,7 @@ import numpy.typing as npt
 import soxr
 import webrtcvad
 
-from embedded.stt.protocol import SAMPLE_RATE
+from backend.speech_protocol.constants import SAMPLE_RATE
 
 RECOGNIZER_RATE = 16_000  # what pocketsphinx's en-us acoustic model was trained on
 BLOCK_S = 0.02  # webrtcvad accepts 10, 20 or 30 ms; 20 ms divides an 80 ms frame evenly

@@ -27,7 +27,7 @@ import numpy.typing as npt
 from embedded.stt.word_commit import TimedWord
 from embedded.stt.word_timing import tidy_words
 
-SAMPLE_RATE = 16_000
+WHISPER_SAMPLE_RATE = 16_000  # what Whisper hears: the VAD resamples the 24 kHz wire audio
 _FRAMES_PER_S = 100  # mel frames
 # Window sizes an utterance is padded to; the encoder's cost grows with the size (measured
 # on one core, features included: 14-16 ms at 4-6 s, 35-40 ms at 10 s, 0.33-0.55 s at 30 s).
@@ -142,8 +142,8 @@ class WhisperTranscriber:
         """The words in `audio` (16 kHz float32), timed from its start; `context` is what
         was said just before it, which helps with spelling and punctuation; `final` when
         the transcription may be the utterance's last, which earns it a longer window."""
-        audio = audio[: round(MAX_AUDIO_S * SAMPLE_RATE)]
-        audio_s = len(audio) / SAMPLE_RATE
+        audio = audio[: round(MAX_AUDIO_S * WHISPER_SAMPLE_RATE)]
+        audio_s = len(audio) / WHISPER_SAMPLE_RATE
         if audio_s == 0:
             return []
         stats = self.stats
@@ -154,7 +154,7 @@ class WhisperTranscriber:
         sizes = settings.final_window_sizes_s if final else settings.window_sizes_s
         window_frames = window_seconds(audio_s, sizes) * _FRAMES_PER_S
         stats.window_s += window_frames / _FRAMES_PER_S
-        padded = np.zeros(window_frames * SAMPLE_RATE // _FRAMES_PER_S, np.float32)
+        padded = np.zeros(window_frames * WHISPER_SAMPLE_RATE // _FRAMES_PER_S, np.float32)
         padded[: len(audio)] = audio
         features = self._whisper.feature_extractor(padded, padding=0)[:, :window_frames]
         encoded = self._whisper.encode(features)

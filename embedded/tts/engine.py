@@ -19,10 +19,11 @@ from typing import TypeVar
 import numpy as np
 import soxr
 
+from backend.speech_protocol.constants import SAMPLE_RATE
 from embedded.tts import cloned_voices, voices
 from embedded.tts.espeak import Espeak, EspeakParams, WordEvent
 from embedded.tts.phrasing import WORD_LIMITS
-from embedded.tts.synthesizer import SAMPLE_RATE, TimedWord, Utterance
+from embedded.tts.synthesizer import TimedWord, Utterance
 from embedded.voice_cloning.profile import VoiceProfile
 
 T = TypeVar("T")

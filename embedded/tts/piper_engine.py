@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import soxr
 
+from backend.speech_protocol.constants import SAMPLE_RATE
 from embedded.model_packages import PIPER_JOE_MEDIUM
 from embedded.tts import voices
 from embedded.tts.engine import SpeechEngine, shared_engine
@@ -34,7 +35,7 @@ from embedded.tts.piper_voices import (
     piper_voice_for_id,
     pitch_and_tempo,
 )
-from embedded.tts.synthesizer import SAMPLE_RATE, TimedWord, Utterance
+from embedded.tts.synthesizer import TimedWord, Utterance
 from embedded.tts.urgency_pool import UrgencyPool
 from embedded.voice_cloning.analysis import VoiceMeasurements, measure_voice
 from embedded.voice_cloning.profile import VoiceProfile

@@ -15,10 +15,11 @@ from typing import Any
 from fastapi import FastAPI, WebSocket
 from prometheus_client import CollectorRegistry
 
+from backend.speech_protocol.codec import Error, Ready, encode
+from backend.speech_protocol.constants import NO_FREE_CHANNELS
 from embedded.frame_connection import ClientLeft, FrameConnection, refuse_upgrade
-from embedded.speech_common import NO_FREE_CHANNELS, SlotPool, add_common_routes, api_key_ok
+from embedded.speech_common import SlotPool, add_common_routes, api_key_ok
 from embedded.tts.engine import shared_engine
-from embedded.tts.messages import ErrorOut, ReadyOut
 from embedded.tts.metrics import TtsMetrics
 from embedded.tts.stream import TtsStream
 from embedded.tts.synthesizer import Synthesizer
@@ -47,7 +48,7 @@ def create_app(slots: int, api_key: str | None, engine: Synthesizer[Any] | None 
         connection = FrameConnection(websocket)
         if not pool.try_acquire():
             metrics.refused.inc()
-            await connection.send_and_close(ErrorOut(NO_FREE_CHANNELS).to_frame())
+            await connection.send_and_close(encode(Error(NO_FREE_CHANNELS)))
             return
         metrics.streams.inc()
         try:
@@ -57,7 +58,7 @@ def create_app(slots: int, api_key: str | None, engine: Synthesizer[Any] | None 
                 send=connection.send,
                 metrics=metrics,
             )
-            await connection.send(ReadyOut().to_frame())
+            await connection.send(encode(Ready()))
             await stream.run(connection.receive)
             if not connection.left:
                 await websocket.close()
@@ -66,7 +67,7 @@ def create_app(slots: int, api_key: str | None, engine: Synthesizer[Any] | None 
         except Exception:
             logger.exception("TTS stream failed")
             await connection.send_and_close(
-                ErrorOut("internal error").to_frame(), code=_INTERNAL_ERROR_CLOSE_CODE
+                encode(Error("internal error")), code=_INTERNAL_ERROR_CLOSE_CODE
             )
         finally:
             pool.release()

@@ -18,18 +18,9 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic
 
-from embedded.tts.messages import (
-    AudioOut,
-    EosIn,
-    ErrorOut,
-    MalformedFrame,
-    ServerMessage,
-    TextIn,
-    VoiceIn,
-    parse_client_frame,
-)
-
 from backend.companion_tasks import run_with_companions
+from backend.speech_protocol.codec import Audio, Error, ProtocolError, encode
+from backend.speech_protocol.tts_messages import Eos, ServerMessage, Voice, client_messages
 from embedded.frame_connection import ClientLeft
 from embedded.tts.framing import AudioFramer
 from embedded.tts.metrics import TtsMetrics
@@ -100,15 +91,15 @@ class TtsStream(Generic[VoiceT]):
     async def _handle(self, frame: bytes | str) -> bool:
         """Act on one client frame; False once it was `Eos`."""
         try:
-            message = parse_client_frame(frame)
-        except MalformedFrame as error:
+            message = client_messages.decode(frame)
+        except ProtocolError as error:
             await self._reject(str(error))
             return True
         first_message = not self._any_message_seen
         self._any_message_seen = True
-        if isinstance(message, EosIn):
+        if isinstance(message, Eos):
             return False
-        if isinstance(message, VoiceIn):
+        if isinstance(message, Voice):
             if not first_message:
                 await self._reject("a Voice message must come before any other message")
             else:
@@ -120,7 +111,6 @@ class TtsStream(Generic[VoiceT]):
                     else self._engine.voice_for_id(None)
                 )
             return True
-        assert isinstance(message, TextIn)
         await self._take_text(message.text)
         return True
 
@@ -141,7 +131,7 @@ class TtsStream(Generic[VoiceT]):
 
     async def _reject(self, reason: str) -> None:
         self._metrics.malformed_frames.inc()
-        await self._send([ErrorOut(reason)])
+        await self._send([Error(reason)])
 
     async def _speak(self) -> None:
         # A phrase's pause is sent once we know more speech follows, or while we wait for it.
@@ -176,12 +166,12 @@ class TtsStream(Generic[VoiceT]):
 
     async def _send(self, messages: Sequence[ServerMessage]) -> None:
         for message in messages:
-            if isinstance(message, AudioOut) and self._first_audio_at is None:
+            if isinstance(message, Audio) and self._first_audio_at is None:
                 self._first_audio_at = time.monotonic()
                 if self._first_word_at is not None:
                     latency = self._first_audio_at - self._first_word_at
                     self._metrics.time_to_first_audio.observe(latency)
             async with self._send_lock:
-                await self._send_frame(message.to_frame())
+                await self._send_frame(encode(message))
             # Some servers' sends never suspend; yield so a disconnect can stop us mid-phrase.
             await asyncio.sleep(0)

@@ -14,9 +14,8 @@ from typing import Protocol, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from backend.speech_protocol.constants import SAMPLE_RATE
 from embedded.voice_cloning.profile import VoiceProfile
-
-SAMPLE_RATE = 24_000
 
 VoiceT = TypeVar("VoiceT")
 

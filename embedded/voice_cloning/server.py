@@ -12,7 +12,8 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, Counter
 
-from embedded.speech_common import SlotPool, add_common_routes, api_key_ok, pack
+from backend.speech_protocol.codec import pack
+from embedded.speech_common import SlotPool, add_common_routes, api_key_ok
 from embedded.voice_cloning.analysis import measure_voice
 from embedded.voice_cloning.decoding import UnreadableAudio, decode_clip
 from embedded.voice_cloning.profile import VoiceProfile, profile_to_voice_message

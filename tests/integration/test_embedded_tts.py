@@ -18,12 +18,12 @@ import pytest
 import websockets
 from websockets.exceptions import InvalidStatus
 
+from backend.speech_protocol.constants import FRAME_SAMPLES, SAMPLE_RATE
 from embedded.tts.engine import shared_engine
 from embedded.tts.espeak import EspeakParams
-from embedded.tts.messages import FRAME_SAMPLES
 from embedded.tts.piper_engine import load_piper_engine
 from embedded.tts.server import create_app
-from embedded.tts.synthesizer import SAMPLE_RATE, Synthesizer
+from embedded.tts.synthesizer import Synthesizer
 from embedded.voice_cloning.analysis import measure_voice
 from embedded.voice_cloning.profile import VoiceProfile, profile_to_voice_message
 from tests.integration.backend_server import UNMUTE_OPS, serving

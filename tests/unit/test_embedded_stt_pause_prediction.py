@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from backend.speech_protocol import pauses
 from embedded.stt.pause_prediction import PausePredictor
 
 VOICE: tuple[bool, ...] = (True, True, True, True)
 SILENCE: tuple[bool, ...] = (False, False, False, False)
-END_OF_TURN = 0.6  # the backend's thresholds on its smoothed prs[2]
-BARGE_IN = 0.4
+END_OF_TURN = pauses.END_OF_TURN_PAUSE_PROBABILITY  # what the client reads in prs[2]
+BARGE_IN = pauses.BARGE_IN_PAUSE_PROBABILITY
 BACKEND_SMOOTHING = 0.5  # weight of the newest step in the backend's moving average
 
 

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from embedded.tts.engine import SAMPLE_RATE, TimedWord
-from embedded.tts.framing import AudioFramer
-from embedded.tts.messages import FRAME_SAMPLES, AudioOut, ServerMessage, TextOut
+from backend.speech_protocol.codec import Audio
+from backend.speech_protocol.constants import FRAME_SAMPLES, SAMPLE_RATE
+from backend.speech_protocol.tts_messages import TextTiming
+from embedded.tts.engine import TimedWord
+from embedded.tts.framing import AudioFramer, FramedMessage
 
 
 def ramp(n: int) -> np.ndarray:
     return np.linspace(0.1, 0.9, n, dtype=np.float32)
 
 
-def audio_of(messages: list[ServerMessage]) -> list[AudioOut]:
-    return [m for m in messages if isinstance(m, AudioOut)]
+def audio_of(messages: list[FramedMessage]) -> list[Audio]:
+    return [m for m in messages if isinstance(m, Audio)]
 
 
 def test_frames_are_exactly_1920_samples_and_the_rest_waits() -> None:
@@ -23,7 +25,7 @@ def test_frames_are_exactly_1920_samples_and_the_rest_waits() -> None:
     frames = audio_of(messages)
     assert [len(f.pcm) for f in frames] == [FRAME_SAMPLES, FRAME_SAMPLES]
     last = framer.finish()
-    assert len(last) == 1 and isinstance(last[0], AudioOut)
+    assert len(last) == 1 and isinstance(last[0], Audio)
     assert len(last[0].pcm) == FRAME_SAMPLES
     assert np.all(last[0].pcm[100:] == 0.0)
     assert np.all(last[0].pcm[:100] > 0.0)
@@ -43,8 +45,8 @@ def test_word_times_are_shifted_by_the_audio_before_them() -> None:
     framer.push(np.zeros(SAMPLE_RATE // 2, np.float32), [])
     messages = framer.push(ramp(SAMPLE_RATE), [TimedWord("hi", 0.1, 0.4)])
     messages += framer.finish()
-    texts = [m for m in messages if isinstance(m, TextOut)]
-    assert texts == [TextOut("hi", 0.6, 0.9)]
+    texts = [m for m in messages if isinstance(m, TextTiming)]
+    assert texts == [TextTiming("hi", 0.6, 0.9)]
 
 
 def test_each_text_comes_before_the_frame_holding_its_start() -> None:
@@ -53,12 +55,12 @@ def test_each_text_comes_before_the_frame_holding_its_start() -> None:
     messages = framer.push(ramp(SAMPLE_RATE), words) + framer.finish()
     frames_before = 0
     for message in messages:
-        if isinstance(message, AudioOut):
+        if isinstance(message, Audio):
             frames_before += 1
-        elif isinstance(message, TextOut):
+        elif isinstance(message, TextTiming):
             frame_of_start = int(message.start_s * SAMPLE_RATE) // FRAME_SAMPLES
             assert frames_before <= frame_of_start
-    assert sum(isinstance(m, TextOut) for m in messages) == 5
+    assert sum(isinstance(m, TextTiming) for m in messages) == 5
 
 
 def test_silence_is_pushed_as_zeros() -> None:

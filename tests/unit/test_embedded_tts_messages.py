@@ -1,17 +1,13 @@
-"""Client frames of the tts_streaming protocol: what is accepted and what is refused."""
+"""Client frames of the tts_streaming protocol as the CPU TTS reads them: what is accepted
+and what is refused, with the field at fault."""
 
 from __future__ import annotations
 
 import msgpack
 import pytest
 
-from embedded.tts.messages import (
-    EosIn,
-    MalformedFrame,
-    TextIn,
-    VoiceIn,
-    parse_client_frame,
-)
+from backend.speech_protocol.codec import ProtocolError
+from backend.speech_protocol.tts_messages import Eos, Text, Voice, client_messages
 
 
 def packed(message: object) -> bytes:
@@ -20,16 +16,14 @@ def packed(message: object) -> bytes:
 
 
 def test_the_three_client_messages_parse() -> None:
-    assert parse_client_frame(packed({"type": "Text", "text": "hi"})) == TextIn(
-        type="Text", text="hi"
-    )
-    assert parse_client_frame(packed({"type": "Eos"})) == EosIn(type="Eos")
-    voice = parse_client_frame(packed({"type": "Voice", "embeddings": [1.0], "shape": [1]}))
-    assert isinstance(voice, VoiceIn) and voice.embeddings == [1.0]
+    assert client_messages.decode(packed({"type": "Text", "text": "hi"})) == Text("hi")
+    assert client_messages.decode(packed({"type": "Eos"})) == Eos()
+    voice = client_messages.decode(packed({"type": "Voice", "embeddings": [1.0], "shape": [1]}))
+    assert isinstance(voice, Voice) and voice.embeddings == [1.0]
 
 
 def test_unknown_keys_are_ignored() -> None:
-    assert parse_client_frame(packed({"type": "Eos", "extra": 1})) == EosIn(type="Eos")
+    assert client_messages.decode(packed({"type": "Eos", "extra": 1})) == Eos()
 
 
 @pytest.mark.parametrize(
@@ -40,11 +34,12 @@ def test_unknown_keys_are_ignored() -> None:
         (packed({"type": "Text", "text": "a"}) + b"\x01", "msgpack"),
         (packed([1, 2, 3]), "map"),
         (packed({"text": "hello"}), "type"),
-        (packed({"type": "Dance"}), "Dance"),
-        (packed({"type": "Text", "text": 5}), "text"),
-        (packed({"type": "Text"}), "text"),
+        (packed({"type": "Dance"}), "unknown message type 'Dance'"),
+        (packed({"type": "Audio", "pcm": [0.0]}), "unknown message type 'Audio'"),
+        (packed({"type": "Text", "text": 5}), "malformed Text message: .* at `\\$.text`"),
+        (packed({"type": "Text"}), "missing required field `text`"),
     ],
 )
 def test_malformed_frames_are_refused_with_a_reason(frame: bytes | str, reason: str) -> None:
-    with pytest.raises(MalformedFrame, match=reason):
-        parse_client_frame(frame)
+    with pytest.raises(ProtocolError, match=reason):
+        client_messages.decode(frame)

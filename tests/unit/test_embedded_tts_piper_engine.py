@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
+from backend.speech_protocol.constants import SAMPLE_RATE
 from embedded.tts.espeak import EspeakParams
 from embedded.tts.piper_engine import (
     MAX_PHONEMES_PER_CALL,
@@ -17,7 +18,7 @@ from embedded.tts.piper_engine import (
     synthesize,
 )
 from embedded.tts.piper_voices import PiperParams
-from embedded.tts.synthesizer import SAMPLE_RATE, Utterance
+from embedded.tts.synthesizer import Utterance
 from embedded.voice_cloning.analysis import measure_voice
 from embedded.voice_cloning.profile import VoiceProfile
 

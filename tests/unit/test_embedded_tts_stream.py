@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 from prometheus_client import CollectorRegistry
 
+from backend.speech_protocol.constants import FRAME_SAMPLES, SAMPLE_RATE
 from embedded.frame_connection import ClientLeft
 from embedded.tts.engine import shared_engine
-from embedded.tts.messages import FRAME_SAMPLES
 from embedded.tts.metrics import TtsMetrics
 from embedded.tts.piper_engine import load_piper_engine
 from embedded.tts.stream import TtsStream
-from embedded.tts.synthesizer import SAMPLE_RATE, Synthesizer, TimedWord, Utterance
+from embedded.tts.synthesizer import Synthesizer, TimedWord, Utterance
 
 # Generous: a stream that has not ended by then never will.
 HANG_GUARD_S = 20

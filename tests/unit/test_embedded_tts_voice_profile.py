@@ -7,7 +7,7 @@ import math
 import msgpack
 import pytest
 
-from embedded.speech_common import pack
+from backend.speech_protocol.codec import pack
 from embedded.voice_cloning.profile import (
     VoiceProfile,
     profile_from_voice_message,
