@@ -188,6 +188,7 @@ class SessionConfig:
 
 def _format_name(audio_format: AudioPCM | AudioPCMU | AudioPCMA, param: str) -> FormatName:
     name = audio_format.type or "audio/pcm"
+    # A format without its `type` may carry any rate past the SDK's models.
     if name == "audio/pcm" and audio_format.model_dump().get("rate") not in (None, 24000):
         raise ClientEventError("audio/pcm is 24000 Hz only.", param=f"{param}.rate")
     return name

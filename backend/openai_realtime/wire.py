@@ -119,14 +119,20 @@ def parse_client_event(text: str) -> ClientEvent:
         return model.model_validate(raw)
     except ValidationError as error:
         problems = error.errors(include_url=False, include_input=False)
-        where = ".".join(str(p) for p in problems[0]["loc"]) if problems else None
+        where = _path(problems[0]["loc"]) if problems else None
         details = "; ".join(
-            f"{'.'.join(str(p) for p in problem['loc']) or 'message'}: {problem['msg']}"
+            f"{_path(problem['loc']) or 'message'}: {problem['msg']}"
             for problem in problems[:_MAX_PROBLEMS]
         )
         raise ClientEventError(
             f"Invalid {raw['type']}: {details}.", param=where or None, event_id=event_id
         ) from None
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    """`session.audio.input.format.rate`: the field's path as the client wrote it (union
+    members' model names, which pydantic puts in the path, left out)."""
+    return ".".join(str(part) for part in loc if not (isinstance(part, str) and part[:1].isupper()))
 
 
 def error_event(
