@@ -49,6 +49,7 @@ class OpenAiClient:
     api_key: str = "unused"
     model: str = "unmute-test"
     audio: bool = True
+    encode: Callable[[npt.NDArray[np.float32]], bytes] = pcm16  # 24 kHz float → the wire
     received: list[Received] = field(default_factory=list)
     samples_sent: int = 0
     _sdk: AsyncOpenAI | None = None
@@ -109,7 +110,7 @@ class OpenAiClient:
             self.samples_sent += chunk.size
             try:
                 await self.connection.input_audio_buffer.append(
-                    audio=base64.b64encode(pcm16(chunk)).decode()
+                    audio=base64.b64encode(self.encode(chunk)).decode()
                 )
             except ConnectionClosed:
                 return

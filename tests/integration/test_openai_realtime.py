@@ -5,13 +5,17 @@ and a function-call round trip. Every server event is validated by the SDK's mod
 
 from __future__ import annotations
 
+import base64
 import json
+import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pytest
+import soxr
 from openai import AsyncOpenAI
 from openai.types.realtime import RealtimeConversationItemFunctionCall
 from websockets.asyncio.client import connect
@@ -22,7 +26,7 @@ from tests.doubles.llm_double import LlmDouble, ScriptedReply, ToolCallScript
 from tests.doubles.stt_double import SttDouble
 from tests.doubles.tts_double import TtsDouble
 from tests.integration.backend_server import backend_in_process
-from tests.integration.openai_client import OpenAiClient
+from tests.integration.openai_client import OpenAiClient, pcm16
 from tests.integration.realtime_client import tone
 
 pytestmark = pytest.mark.integration
@@ -363,3 +367,77 @@ async def test_keys_are_checked_when_the_operator_sets_them() -> None:
         ) as browser:
             assert browser.subprotocol == "realtime"
             assert json.loads(await browser.recv())["type"] == "session.created"
+
+
+async def test_an_out_of_band_response_with_its_own_instructions_leaves_no_trace() -> None:
+    async with (
+        stack([], ["positive"]) as (address, llm, _),
+        OpenAiClient(address, audio=False) as client,
+    ):
+        await client.wait_count("session.created", 1, timeout=5)
+        await client.send(
+            {
+                "type": "response.create",
+                "response": {
+                    "conversation": "none",
+                    "instructions": "Classify the sentiment.",
+                    "output_modalities": ["text"],
+                    "metadata": {"purpose": "classification"},
+                    "input": [
+                        {
+                            "type": "message",
+                            "role": "user",
+                            "content": [{"type": "input_text", "text": "I love it"}],
+                        }
+                    ],
+                },
+            }
+        )
+        await client.wait_count("response.done", 1, timeout=10)
+        done = client.of_type("response.done")[0].response
+        assert done.status == "completed" and done.conversation_id is None
+        assert client.of_type("response.output_text.done")[0].text == "positive"
+        assert client.of_type("conversation.item.added") == [], "not in the conversation"
+        assert llm.requests[0].messages == [
+            {"role": "system", "content": "Classify the sentiment."},
+            {"role": "user", "content": "I love it"},
+        ]
+        await client.send({"type": "conversation.item.retrieve", "item_id": done.output[0].id})
+        await client.wait_count("error", 1, timeout=5)
+        assert client.of_type("error")[0].error.code == "item_not_found"
+
+
+async def test_g711_u_law_in_and_out_at_8_khz() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import audioop  # the standard library's reference G.711, until Python 3.13
+
+    def ulaw_8k(pcm: npt.NDArray[np.float32]) -> bytes:
+        narrow = soxr.resample(pcm, 24_000, 8_000)
+        return audioop.lin2ulaw(pcm16(narrow), 2)
+
+    async with (
+        stack([["hello"]], ["Hi there friend."]) as (address, _, _),
+        OpenAiClient(address, encode=ulaw_8k) as client,
+    ):
+        g711 = {"format": {"type": "audio/pcmu"}}
+        await client.send(
+            {
+                "type": "session.update",
+                "session": {"type": "realtime", "audio": {"input": g711, "output": g711}},
+            }
+        )
+        await client.wait_count("session.updated", 1, timeout=5)
+        client.say(tone(1.0))
+        await client.wait_count("response.done", 1, timeout=15)
+        transcript = client.of_type("conversation.item.input_audio_transcription.completed")
+        assert transcript[0].transcript == "hello", "the STT heard the u-law voice"
+        done = client.of_type("response.done")[0].response
+        deltas = [
+            d for d in client.of_type("response.output_audio.delta") if d.response_id == done.id
+        ]
+        wire = b"".join(base64.b64decode(d.delta) for d in deltas)
+        speech_s = len(wire) / 8_000  # one byte per sample at 8 kHz
+        assert 3 * 0.15 * 0.8 < speech_s < 3 * 0.15 * 1.5 + 0.5, speech_s
+        voice = np.frombuffer(audioop.ulaw2lin(wire, 2), dtype=np.int16) / 32768.0
+        assert float(np.sqrt(np.mean(voice**2))) > 0.05, "the answer is audible"
