@@ -43,8 +43,6 @@ logger = conversation_logger(__name__)
 
 Received = TypeVar("Received")
 
-__all__ = ["API_KEY_HEADER", "NO_FREE_CHANNELS", "SpeechSocket", "SpeechStream"]
-
 # A node on the same network answers the upgrade in milliseconds; 3 s means it is down.
 CONNECT_TIMEOUT_S = 3.0
 # moshi-server sends Ready as soon as it has a slot; a silent node is stuck.

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, Union
+from typing import Any, Generic, TypeVar, Union, cast
 
 import msgpack
 import msgspec
@@ -118,7 +118,7 @@ class MessageDecoder(Generic[M]):
         if self._takes_audio:
             pcm = parse_audio_frame(frame)
             if pcm is not None:
-                return Audio(pcm)  # type: ignore[return-value]  # Audio is one of M
+                return cast(M, Audio(pcm))  # the caller listed Audio among M
         try:
             message = self._decoder.decode(frame)
         except msgspec.ValidationError as error:
@@ -126,9 +126,8 @@ class MessageDecoder(Generic[M]):
         except msgspec.DecodeError as error:
             raise NotAMessage(f"not a msgpack message: {error}") from None
         if isinstance(message, _AudioFields):
-            return Audio(np.asarray(message.pcm, dtype=np.float32))  # type: ignore[return-value]
-        decoded: M = message
-        return decoded
+            return cast(M, Audio(np.asarray(message.pcm, dtype=np.float32)))
+        return cast(M, message)
 
     def _explain(self, frame: bytes, error: msgspec.ValidationError) -> ProtocolError:
         """Which of the three ways a frame can fail validation this one took."""

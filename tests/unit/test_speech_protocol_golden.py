@@ -8,14 +8,11 @@ TTS clients on one side, the embedded CPU speech servers on the other.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
 from typing import Any, cast
 
 import numpy as np
 import pytest
 from websockets.asyncio.client import ClientConnection
-from websockets.exceptions import ConnectionClosedOK
-from websockets.frames import Close
 
 from backend.clients.speech_errors import SpeechStreamError
 from backend.clients.speech_socket import SpeechSocket
@@ -29,6 +26,7 @@ from backend.speech_protocol.tts_messages import Eos, Text, TextTiming, Voice
 from embedded.stt.protocol import parse_client_frame
 from embedded.tts.framing import AudioFramer
 from embedded.tts.synthesizer import TimedWord
+from tests.doubles.scripted_websocket import ScriptedWebSocket
 from tests.golden.moshi.vectors import VECTORS, Vector, vector
 
 
@@ -38,25 +36,6 @@ def golden(protocol: str, name: str) -> bytes:
 
 def golden_pcm(protocol: str, name: str) -> np.ndarray[Any, np.dtype[np.float32]]:
     return np.array(vector(protocol, name).message["pcm"], dtype=np.float32)
-
-
-class ScriptedWebSocket:
-    """A client connection whose server sends `frames`, then closes normally."""
-
-    def __init__(self, frames: Iterable[bytes] = ()) -> None:
-        self._frames = list(frames)
-        self.sent: asyncio.Queue[bytes] = asyncio.Queue()
-
-    async def recv(self) -> bytes:
-        if not self._frames:
-            raise ConnectionClosedOK(Close(1000, ""), Close(1000, ""), rcvd_then_sent=True)
-        return self._frames.pop(0)
-
-    async def send(self, frame: bytes) -> None:
-        await self.sent.put(frame)
-
-    async def close(self) -> None:
-        pass
 
 
 def stt_stream(websocket: ScriptedWebSocket) -> SttStream:
