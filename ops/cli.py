@@ -14,9 +14,11 @@ from ops.swarm.drain import drain
 from ops.swarm.health import health
 from ops.swarm.images import images
 from ops.swarm.logs import logs
+from ops.swarm.nodes import app as nodes_app
 from ops.swarm.rollback import rollback
 from ops.swarm.scale import scale
 from ops.swarm.status import status
+from ops.swarm.testbed import app as testbed_app
 from ops.up import up
 
 app = typer.Typer(
@@ -26,6 +28,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(serve.app, name="serve")
+app.add_typer(testbed_app, name="testbed")
+app.add_typer(nodes_app, name="nodes")
 app.command()(up)
 app.command()(images)
 app.command()(deploy)

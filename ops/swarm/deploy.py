@@ -28,6 +28,7 @@ from ops.swarm.engine import (
     stack_services,
 )
 from ops.swarm.images import DEFAULT_CACHE_DIR, build_images
+from ops.swarm.nodes import ensure_roles
 from ops.swarm.public_checks import Check, wait_until_healthy
 from ops.swarm.rollback import roll_back_services
 from ops.swarm.secrets import (
@@ -139,6 +140,9 @@ def deploy(
 
     try:
         client = connect()
+        # Placement follows node roles; a lone node runs everything, as it always has.
+        if given := ensure_roles(client, llm_in_stack=llm is not Llm.external):
+            (errors if as_json else console).print(f"this node's roles: {', '.join(given)}")
         if build:
             built = build_images(connect(swarm=False), cache_dir=cache_dir)
             variables.update(built.stack_environment())
