@@ -113,7 +113,10 @@ class OutputAudio:
         )
 
     def encode(self, pcm: Pcm, *, last: bool = False) -> bytes:
+        """`last`: the end of one response's voice (the resampler's tail comes out)."""
         if self._resampler is None:
             return _to_int16(pcm).astype("<i2").tobytes()
         narrow = self._resampler.resample_chunk(pcm.astype(np.float32), last=last)
+        if last:
+            self._resampler.clear()  # ready for the next response's voice
         return g711_encode(_to_int16(narrow), self.name)

@@ -342,6 +342,7 @@ class OpenAiRealtimeSession(ConversationRunner):
                     in_conversation=self._current.in_conversation,
                 )
                 self._response = stream
+                self._output = OutputAudio(self._config.output_format)  # no cancelled tail
                 self._send_all(stream.created())
             case ev.UnmuteResponseTextDeltaReady() if stream is not None:
                 self._send_all(stream.text_delta(event.delta))

@@ -54,8 +54,9 @@ def test_pcm16_round_trips_at_24_khz() -> None:
 def test_g711_is_8_khz_on_the_wire_and_24_khz_inside(name: FormatName) -> None:
     tone = (0.5 * np.sin(2 * np.pi * 300 * np.arange(24_000) / 24_000)).astype(np.float32)
     out = OutputAudio(name)
-    wire = out.encode(tone) + out.encode(np.zeros(0, dtype=np.float32), last=True)
-    assert abs(len(wire) - 8_000) <= 16, "one byte per sample at 8 kHz"
+    for _ in range(2):  # one response's voice, then the next's
+        wire = out.encode(tone) + out.encode(np.zeros(0, dtype=np.float32), last=True)
+        assert abs(len(wire) - 8_000) <= 16, "one byte per sample at 8 kHz"
     back = InputAudio(name).decode(wire)
     # A streaming resampler holds its filter's delay back until more audio comes.
     assert 24_000 - 720 <= back.size <= 24_000, "at most 30 ms held back"
