@@ -1,13 +1,15 @@
 """The two STT engines side by side: pocketsphinx and Whisper (tiny.en, int8, one thread).
 
     .venv/bin/python -m benchmarks.stt_engines_bench [--engines whisper,pocketsphinx]
-        [--every 2] [--latency-every 3] [--skip-accuracy] [--skip-latency]
+        [--every 2] [--latency-every 3] [--noise white|pink|brown]
+        [--skip-accuracy] [--skip-latency]
 
 1. Accuracy, in process (the server's own VAD and recogniser, fed 80 ms frames as a
    real-time stream would be): word error rate per voice and noise level over the clip
-   set of `tests.recognition_clips`, recognition CPU seconds per audio second, and for
-   Whisper the transcriptions per second of audio and what one costs (encoder, decoder,
-   word timestamps), next to Whisper with faster-whisper's fixed 30 s window.
+   set of `tests.recognition_clips` (white noise unless `--noise` says), recognition CPU
+   seconds per audio second, and for Whisper the transcriptions per second of audio and
+   what one costs (encoder, decoder, word timestamps), next to Whisper with
+   faster-whisper's fixed 30 s window.
 2. Latency over real sockets (`unmute-ops serve stt`): each sentence streamed in real time,
    then silence, and never a flush. From the end of speech (its last audible 10 ms): the
    last `Word`; the first `Step` with `prs[2] > 0.6`, in time and in frames (what a
@@ -42,7 +44,7 @@ from embedded.stt.silero_vad import SileroModel, SileroVoiceActivityDetector
 from embedded.stt.voice_activity import VoiceActivityDetector
 from embedded.stt.whisper_recognizer import WhisperRecognizer
 from embedded.stt.whisper_transcriber import WhisperSettings, WhisperTranscriber
-from tests.recognition_clips import NOISE_LEVELS_DB, VOICES, clips, normalise
+from tests.recognition_clips import NOISE_EXPONENTS, NOISE_LEVELS_DB, VOICES, clips, normalise
 from tests.speech_clips import SAMPLE_RATE, SENTENCES, silence, speak, word_error_rate
 
 TAIL = silence(0.5)  # after each clip, so that its utterance closes by itself
@@ -79,14 +81,14 @@ class Candidate:
         return " ".join(word.text for word in words)
 
 
-def accuracy(names: list[str], every: int) -> None:
+def accuracy(names: list[str], every: int, noise: str = "white") -> None:
     sentences = SENTENCES[::every]
-    print(f"accuracy: {len(sentences)} sentences per voice and noise level")
+    print(f"accuracy: {len(sentences)} sentences per voice and level of {noise} noise")
     for name in names:
         candidate = Candidate(name)
         results: Results = defaultdict(lambda: ([], []))
         audio_s, cpu_s = 0.0, 0.0
-        for clip in clips(VOICES, NOISE_LEVELS_DB, sentences):
+        for clip in clips(VOICES, NOISE_LEVELS_DB, sentences, noise):
             started = time.process_time()
             transcript = candidate.transcript(clip.pcm)
             cpu_s += time.process_time() - started
@@ -230,6 +232,7 @@ async def main() -> None:
     parser.add_argument("--every", type=int, default=2, help="accuracy: every Nth sentence")
     parser.add_argument("--latency-every", type=int, default=3, help="latency: every Nth")
     parser.add_argument("--compare-windows", action="store_true", help="also Whisper at 30 s")
+    parser.add_argument("--noise", choices=list(NOISE_EXPONENTS), default="white")
     parser.add_argument("--skip-accuracy", action="store_true")
     parser.add_argument("--skip-latency", action="store_true")
     args = parser.parse_args()
@@ -237,7 +240,7 @@ async def main() -> None:
     print(f"host: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     if not args.skip_accuracy:
         candidates = engines + (["whisper-30s"] if args.compare_windows else [])
-        accuracy(candidates, args.every)
+        accuracy(candidates, args.every, args.noise)
     if not args.skip_latency:
         print("latency:")
         for name in engines:

@@ -1,10 +1,16 @@
 """The fixed clip set that recognition accuracy is measured on, and how transcripts are compared.
 
 Sentences of `speech_clips` spoken by several synthetic voices (flite's and espeak-ng's,
-through the TTS engine's own binding), clean and with white noise at 20 and 10 dB SNR
+through the TTS engine's own binding), clean and with noise at 20 and 10 dB SNR
 (relative to the speech's active level, a fixed seed per clip, so a clip is the same on
-every run). espeak speaks in a process of its own, since libespeak-ng allows one user
-per process and the TTS tests have theirs; its clips are cached on disk like flite's.
+every run). The noise is white unless asked otherwise: the hardest for a recogniser, as
+it masks the consonants' high frequencies as much as the vowels; pink and brown noise,
+whose power falls with frequency like most room and traffic noise, are there to compare.
+The active level counts samples above `ACTIVE_LEVEL`, which puts it 1.2-3.5 dB above the
+whole clip's level (measured): the noise is that much louder than a whole-clip SNR says.
+
+espeak speaks in a process of its own, since libespeak-ng allows one user per process and
+the TTS tests have theirs; its clips are cached on disk like flite's.
 
 Whisper writes "Hello, how are you?" where the reference says "hello how are you":
 `normalise` makes them comparable before `word_error_rate`.
@@ -34,6 +40,9 @@ ESPEAK_VOICES = ("espeak:en-us", "espeak:en-us+f2", "espeak:en-us+m3")
 VOICES = FLITE_VOICES + ESPEAK_VOICES
 NOISE_LEVELS_DB: tuple[float | None, ...] = (None, 20.0, 10.0)  # None: clean
 ACTIVE_LEVEL = 0.01  # samples above this count towards the speech's level
+# Power spectrum slope of each noise colour: power proportional to frequency ** exponent.
+NOISE_EXPONENTS = {"white": 0.0, "pink": -1.0, "brown": -2.0}
+_LOWEST_SHAPED_HZ = 20.0  # below this, coloured noise is flat (no endless rumble)
 _NUMBERS = (
     *("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
     *("eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen"),
@@ -49,6 +58,7 @@ class Clip:
     text: str
     voice: str
     noise_db: float | None
+    noise: str  # its colour, a key of NOISE_EXPONENTS
     pcm: Pcm  # 24 kHz float32
 
 
@@ -62,28 +72,44 @@ def spoken(text: str, voice: str) -> Pcm:
     raise ValueError(f"unknown voice {voice!r}: expected flite:NAME or espeak:NAME")
 
 
-def with_noise(pcm: Pcm, snr_db: float | None, seed: int) -> Pcm:
-    """`pcm` with white noise `snr_db` below the speech's active level (None: unchanged)."""
+def with_noise(pcm: Pcm, snr_db: float | None, seed: int, colour: str = "white") -> Pcm:
+    """`pcm` with noise `snr_db` below the speech's active level (None: unchanged)."""
     if snr_db is None:
         return pcm
     active = pcm[np.abs(pcm) > ACTIVE_LEVEL]
     level = float(np.mean(active**2)) if active.size else 0.0
-    noise = np.random.default_rng(seed).standard_normal(len(pcm))
+    noise = coloured_noise(len(pcm), colour, seed)
     noisy = pcm + noise * np.sqrt(level / 10 ** (snr_db / 10))
     return np.asarray(np.clip(noisy, -1.0, 1.0), dtype=np.float32)
+
+
+def coloured_noise(length: int, colour: str, seed: int) -> npt.NDArray[np.float64]:
+    """`length` samples of noise of unit power whose spectrum has `colour`'s slope."""
+    if colour not in NOISE_EXPONENTS:
+        raise ValueError(
+            f"unknown noise colour {colour!r}: expected one of {list(NOISE_EXPONENTS)}"
+        )
+    white = np.random.default_rng(seed).standard_normal(length)
+    if colour == "white" or length == 0:
+        return white
+    frequencies = np.maximum(np.fft.rfftfreq(length, 1 / SAMPLE_RATE), _LOWEST_SHAPED_HZ)
+    gains = frequencies ** (NOISE_EXPONENTS[colour] / 2)  # amplitude: half the power slope
+    shaped = np.fft.irfft(np.fft.rfft(white) * gains, length)
+    return np.asarray(shaped / np.sqrt(np.mean(shaped**2)))
 
 
 def clips(
     voices: tuple[str, ...] = VOICES,
     noise_levels_db: tuple[float | None, ...] = NOISE_LEVELS_DB,
     sentences: tuple[str, ...] = SENTENCES,
+    noise: str = "white",
 ) -> Iterator[Clip]:
-    """Every sentence in every voice at every noise level."""
+    """Every sentence in every voice at every noise level (of `noise`'s colour)."""
     for voice in voices:
         for noise_db in noise_levels_db:
             for index, text in enumerate(sentences):
-                pcm = with_noise(spoken(text, voice), noise_db, seed=index)
-                yield Clip(text, voice, noise_db, pcm)
+                pcm = with_noise(spoken(text, voice), noise_db, seed=index, colour=noise)
+                yield Clip(text, voice, noise_db, noise, pcm)
 
 
 def normalise(transcript: str) -> str:
