@@ -26,6 +26,7 @@ from backend.audio.ogg_pages import (
     OggPageSplitter,
 )
 from backend.audio.ogg_writer import OPUS_GRANULE_RATE, OggOpusWriter, opus_head, opus_tags
+from backend.speech_protocol.constants import SAMPLE_RATE
 
 __all__ = [
     "ENCODER_FRAME_SAMPLES",
@@ -38,7 +39,6 @@ __all__ = [
     "OpusOutputEncoder",
 ]
 
-SAMPLE_RATE = 24_000
 # 40 ms Opus frames, one page each (as sphn's writer makes them); the writers get whole
 # frames only, so a flush leaves nothing buffered inside them.
 ENCODER_FRAME_SAMPLES = 960

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-SAMPLE_RATE = 24_000
+from backend.speech_protocol.constants import SAMPLE_RATE as SAMPLE_RATE  # for the core
+
 STT_FRAME_SAMPLES = 1920  # the speech models work in 80 ms frames
 
 # End of turn: the STT's probability that there is no voice over the next 2 s.
