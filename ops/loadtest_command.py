@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from loadtest.clips import ClipsUnavailableError
-from loadtest.endpoints import EndpointError
-from loadtest.report import write_report
-from loadtest.results import LevelResult, LoadTestReport
-from loadtest.runner import HealthCheckFailed, LevelProgress, LoadTestOptions, run_load_test
+if TYPE_CHECKING:
+    from loadtest.results import LevelResult, LoadTestReport
+    from loadtest.runner import LevelProgress, LoadTestOptions
 
 console = Console()
 
@@ -86,6 +84,13 @@ def loadtest(
     ] = False,
 ) -> None:
     """Simulated browsers speaking real clips in real time; measures every stage."""
+    # Only this command needs the load tester (and its plotting library): see the `loadtest`
+    # extra of pyproject.toml.
+    from loadtest.clips import ClipsUnavailableError
+    from loadtest.endpoints import EndpointError
+    from loadtest.report import write_report
+    from loadtest.runner import HealthCheckFailed, LoadTestOptions
+
     options = LoadTestOptions(
         url=url,
         clients=clients,
@@ -116,6 +121,8 @@ def loadtest(
 
 
 def _run_with_progress(options: LoadTestOptions) -> LoadTestReport:
+    from loadtest.runner import run_load_test
+
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),

@@ -1,5 +1,5 @@
-"""A Debian base image made without a registry: debootstrap from the apt mirror this machine
-already uses, then `docker import`. The root file system is cached as a tarball, so only the
+"""Debian base images made without a registry: debootstrap from the apt mirror this machine
+already uses, then `docker import`. Each root file system is cached as a tarball, so only the
 first build on a machine downloads packages."""
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ DEBIAN_SUITE = "bookworm"
 # libopus for the backend's bot-voice encoder (six times cheaper than the bundled one),
 # libgomp1 for llama.cpp's threads (the CPU LLM).
 BASE_PACKAGES = ("python3", "python3-venv", "ca-certificates", "libopus0", "libgomp1")
+# The frontend image's: nginx (the light build: static files, gzip) and nothing else.
+WEB_PACKAGES = ("nginx-light",)
 FALLBACK_MIRROR = "http://deb.debian.org/debian"
 BASE_REPOSITORY = "unmute/debian-base"
 
@@ -58,18 +60,23 @@ def _deb822_fields(stanza: str) -> dict[str, str]:
     return fields
 
 
-def base_image_tag(mirror: str) -> str:
+def base_image_tag(mirror: str, packages: tuple[str, ...] = BASE_PACKAGES) -> str:
     """Named by what goes into it, so a change of packages or mirror makes a new image."""
-    key = hashlib.sha256(f"{DEBIAN_SUITE} {mirror} {' '.join(BASE_PACKAGES)}".encode())
+    key = hashlib.sha256(f"{DEBIAN_SUITE} {mirror} {' '.join(packages)}".encode())
     return f"{BASE_REPOSITORY}:{DEBIAN_SUITE}-{key.hexdigest()[:12]}"
 
 
 def ensure_base_image(
-    client: docker.DockerClient, cache_dir: Path, log: Log, mirror: str | None = None
+    client: docker.DockerClient,
+    cache_dir: Path,
+    log: Log,
+    mirror: str | None = None,
+    packages: tuple[str, ...] = BASE_PACKAGES,
 ) -> str:
-    """The base image's tag, importing (and if need be bootstrapping) it first."""
+    """The tag of a base image with `packages`, importing (and if need be bootstrapping) it
+    first."""
     mirror = mirror or configured_mirror()
-    tag = base_image_tag(mirror)
+    tag = base_image_tag(mirror, packages)
     from docker.errors import ImageNotFound
 
     try:
@@ -79,27 +86,27 @@ def ensure_base_image(
         pass
     tarball = cache_dir / f"{tag.split(':', 1)[1]}.tar"
     if not tarball.is_file():
-        _bootstrap(tarball, mirror, log)
+        _bootstrap(tarball, mirror, packages, log)
     log(f"importing {tarball.name} as {tag}")
     repository, version = tag.split(":", 1)
     client.api.import_image_from_file(str(tarball), repository=repository, tag=version)
     return tag
 
 
-def _bootstrap(tarball: Path, mirror: str, log: Log) -> None:
+def _bootstrap(tarball: Path, mirror: str, packages: tuple[str, ...], log: Log) -> None:
     if shutil.which("debootstrap") is None:
         raise SwarmError("debootstrap is missing: apt-get install debootstrap")
     if os.geteuid() != 0:
         raise SwarmError("making the base image needs root (debootstrap)")
     tarball.parent.mkdir(parents=True, exist_ok=True)
-    log(f"debootstrap {DEBIAN_SUITE} from {mirror} (first build on this machine)")
+    log(f"debootstrap {DEBIAN_SUITE} with {', '.join(packages)} from {mirror} (first time only)")
     with tempfile.TemporaryDirectory(dir=tarball.parent, prefix="rootfs-") as work:
         root = Path(work) / "root"
         _run(
             [
                 "debootstrap",
                 "--variant=minbase",
-                f"--include={','.join(BASE_PACKAGES)}",
+                f"--include={','.join(packages)}",
                 DEBIAN_SUITE,
                 str(root),
                 mirror,

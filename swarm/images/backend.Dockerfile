@@ -2,22 +2,24 @@
 #
 # BASE_IMAGE: any Debian bookworm image with Python 3.11 and its venv module. Without a
 # registry, `unmute-ops images` imports one made with debootstrap from the apt mirror.
-# Python packages need no network: `unmute-ops images` puts every wheel in the context.
+# Python packages need no network: `unmute-ops images` puts in the context the wheels of
+# requirements/backend.txt, the backend's lock file, and nothing else.
 ARG BASE_IMAGE=python:3.11-slim-bookworm
 FROM ${BASE_IMAGE}
 
-# The system's libopus encodes the bot's voice at a fraction of the CPU; llama.cpp's threads
-# need libgomp (the debootstrap base has both; a slim online base gets them here). The same
-# steps as speech.Dockerfile's, so that the two images share these layers.
-RUN (ldconfig -p | grep -q "libopus.so.0" && ldconfig -p | grep -q "libgomp.so.1") \
-    || (apt-get update && apt-get install -y --no-install-recommends libopus0 libgomp1 \
+# The system's libopus encodes the bot's voice at a fraction of the CPU (the debootstrap base
+# has it; a slim online base gets it here).
+RUN ldconfig -p | grep -q "libopus.so.0" \
+    || (apt-get update && apt-get install -y --no-install-recommends libopus0 \
         && rm -rf /var/lib/apt/lists/*)
 
-# Dependencies first and the project last, so a code change rebuilds one small layer.
-COPY wheels/deps /tmp/wheels/deps
+# Dependencies first and the project last, so a code change rebuilds one small layer. The
+# lock is complete: its wheels go in without resolving, and `pip check` proves it.
+COPY wheels/backend /tmp/wheels/backend
 RUN python3 -m venv /opt/unmute \
     && /opt/unmute/bin/pip install --no-index --no-cache-dir --disable-pip-version-check \
-        --find-links /tmp/wheels/deps /tmp/wheels/deps/*.whl \
+        --no-deps /tmp/wheels/backend/*.whl \
+    && /opt/unmute/bin/pip check --disable-pip-version-check \
     && rm -rf /tmp/wheels
 COPY wheels/project /tmp/wheels/project
 RUN /opt/unmute/bin/pip install --no-index --no-cache-dir --disable-pip-version-check \

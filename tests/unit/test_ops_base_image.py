@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ops.swarm.base_image import FALLBACK_MIRROR, base_image_tag, configured_mirror
+from ops.swarm.base_image import (
+    FALLBACK_MIRROR,
+    WEB_PACKAGES,
+    base_image_tag,
+    configured_mirror,
+)
 
 
 def test_the_debian_archive_from_deb822_sources(tmp_path: Path) -> None:
@@ -31,3 +36,7 @@ def test_without_sources_the_public_archive(tmp_path: Path) -> None:
 def test_the_base_image_is_named_by_its_inputs() -> None:
     assert base_image_tag("http://a/debian") == base_image_tag("http://a/debian")
     assert base_image_tag("http://a/debian") != base_image_tag("http://b/debian")
+
+
+def test_each_package_set_has_its_own_base_image() -> None:
+    assert base_image_tag("http://a/debian", WEB_PACKAGES) != base_image_tag("http://a/debian")

@@ -1,0 +1,37 @@
+"""What each entry point imports, so that each image needs only its component's extra:
+`unmute-ops` loads a verb's dependencies when the verb runs, and the backend loads no
+speech engine, plotting library or Docker SDK."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+ENGINES = {"pocketsphinx", "espeakng_loader", "webrtcvad", "llama_cpp", "onnxruntime"}
+ENGINES |= {"faster_whisper", "ctranslate2"}
+
+
+def imported_after(code: str) -> set[str]:
+    """The top-level modules loaded by `code` in a fresh interpreter."""
+    report = "import sys, json; print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    result = subprocess.run(
+        [sys.executable, "-c", f"{code}\n{report}"], capture_output=True, text=True, check=True
+    )
+    return set(json.loads(result.stdout.splitlines()[-1]))
+
+
+def test_the_command_line_tool_loads_no_verb_s_heavy_dependencies() -> None:
+    loaded = imported_after("import ops.cli")
+    assert not loaded & (ENGINES | {"matplotlib", "docker", "loadtest", "backend"})
+
+
+def test_the_backend_loads_no_engine_plotting_library_or_docker_sdk() -> None:
+    loaded = imported_after("from backend.app import create_app")
+    assert "fastapi" in loaded
+    assert not loaded & (ENGINES | {"matplotlib", "docker", "loadtest", "embedded"})
+
+
+def test_the_backend_image_s_entry_point_loads_no_engine() -> None:
+    loaded = imported_after("import ops.swarm.serve\nfrom backend.app import create_app")
+    assert not loaded & (ENGINES | {"matplotlib", "docker", "loadtest"})
