@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from backend.speech_protocol.pauses import END_OF_TURN_PAUSE_PROBABILITY
 from benchmarks.speech_server_process import metric, start_speech_server, stop_server
 from benchmarks.stt_bench import FRAME_S, Connected, speech_end_s
 from embedded.model_packages import WHISPER_TINY_EN
@@ -48,7 +49,7 @@ from tests.recognition_clips import NOISE_EXPONENTS, NOISE_LEVELS_DB, VOICES, cl
 from tests.speech_clips import SAMPLE_RATE, SENTENCES, silence, speak, word_error_rate
 
 TAIL = silence(0.5)  # after each clip, so that its utterance closes by itself
-END_OF_TURN = 0.6
+END_OF_TURN = END_OF_TURN_PAUSE_PROBABILITY
 Results = dict[tuple[str, float | None], tuple[list[str], list[str]]]  # references, hypotheses
 
 
