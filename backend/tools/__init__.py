@@ -1,0 +1,1 @@
+"""Server-side tools: the MCP servers an operator lets the bot use."""
