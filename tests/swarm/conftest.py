@@ -1,7 +1,8 @@
-"""Session fixtures of the swarm suite: a Docker engine in swarm mode, the images built the
+"""Fixtures of the swarm suite: a Docker engine in swarm mode, the images built the
 air-gapped way, and the stack deployed with CPU speech servers and Traefik, once for all
-tests. Teardown removes the stack and its secrets, and leaves the swarm and stops the engine
-if this run created them.
+tests of this package (package scope: it is gone before the multi-node suite starts, so
+the two stacks never share the CPUs). Teardown removes the stack and its secrets, and
+leaves the swarm and stops the engine if this run created them.
 
 Set UNMUTE_SKIP_SWARM=1 to skip the suite (it needs root on a machine that may run dockerd).
 """
@@ -12,6 +13,7 @@ import os
 import subprocess
 import time
 from collections.abc import Iterator
+from typing import NoReturn
 
 import pytest
 
@@ -27,23 +29,34 @@ DRAIN_GRACE_S = 90
 STOP_GRACE_PERIOD = "100s"
 
 
-@pytest.fixture(scope="session")
+_skipped: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """A skipped swarm suite is said out loud, not only counted."""
+    if _skipped:
+        terminalreporter.section("swarm suite not run")
+        for reason in _skipped:
+            terminalreporter.write_line(reason)
+
+
+@pytest.fixture(scope="package")
 def swarm_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SwarmEngine]:
     if os.environ.get("UNMUTE_SKIP_SWARM"):
-        pytest.skip("UNMUTE_SKIP_SWARM is set")
+        _skip("UNMUTE_SKIP_SWARM is set")
     engine = SwarmEngine(log_path=tmp_path_factory.mktemp("dockerd") / "dockerd.log")
     try:
         engine.start()
     except EngineUnavailable as error:
         engine.stop()
         if os.geteuid() != 0:
-            pytest.skip(f"no Docker engine for the swarm suite: {error}")
+            _skip(f"no Docker engine for the swarm suite: {error}")
         raise
     yield engine
     engine.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_stack(
     swarm_engine: SwarmEngine, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveStack]:
@@ -77,6 +90,12 @@ def live_stack(
         yield stack
     finally:
         _remove_stack(stack)
+
+
+def _skip(reason: str) -> NoReturn:
+    if reason not in _skipped:
+        _skipped.append(reason)
+    pytest.skip(reason)
 
 
 def _remove_stack(stack: LiveStack) -> None:

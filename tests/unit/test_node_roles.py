@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from ops.cli import app
 from ops.swarm.node_roles import (
     ROLES,
     SlotUse,
@@ -123,3 +125,13 @@ def test_every_service_is_placed_by_its_role(file: str, service: str, role: str)
     stack = yaml.safe_load((SWARM_DIR / file).read_text())
     constraints = stack["services"][service]["deploy"]["placement"]["constraints"]
     assert f"node.labels.unmute.{role} == true" in constraints
+
+
+def test_labelling_refuses_an_unknown_role_or_no_role_before_asking_any_engine() -> None:
+    runner = CliRunner()
+    unknown = runner.invoke(app, ["nodes", "label", "gpu-1", "--role", "gpu"])
+    assert unknown.exit_code == 1
+    assert "no role 'gpu'" in unknown.output
+    nothing = runner.invoke(app, ["nodes", "label", "gpu-1"])
+    assert nothing.exit_code == 1
+    assert "--role" in nothing.output

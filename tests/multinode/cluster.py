@@ -1,0 +1,188 @@
+"""The multi-node stack as the tests see it: `unmute-ops` against the test bed's manager,
+node roles and faults, and conversations from the load tester's simulated browsers through
+Traefik on the manager."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from loadtest.results import LoadTestReport
+from ops.swarm.testbed_layout import TestBedLayout
+
+UNMUTE_OPS = str(Path(sys.executable).with_name("unmute-ops"))
+POLL_S = 0.5
+
+
+@dataclass(frozen=True)
+class Conversations:
+    """What the simulated browsers went through (one load-test level)."""
+
+    report: LoadTestReport
+
+    @property
+    def issues(self) -> list[str]:
+        return [f"{i.kind}: {i.detail}" for level in self.report.levels for i in level.issues]
+
+    @property
+    def replies(self) -> int:
+        """Bot replies to what the user said, heard to their end."""
+        return sum(
+            1
+            for level in self.report.levels
+            for turn in level.turns
+            if turn.kind == "reply" and turn.outcome == "completed"
+        )
+
+    @property
+    def conversations(self) -> int:
+        return sum(level.conversations for level in self.report.levels)
+
+
+@dataclass(frozen=True)
+class Cluster:
+    layout: TestBedLayout
+    stack: str
+    out_dir: Path
+
+    @property
+    def url(self) -> str:
+        return f"https://{self.layout.manager.address}"
+
+    def environment(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "DOCKER_HOST": self.layout.manager.docker_host,
+            "UNMUTE_STACK": self.stack,
+            "UNMUTE_PUBLIC_URL": self.url,
+            "COLUMNS": "200",
+        }
+
+    def ops(self, *arguments: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        """`unmute-ops …` on the manager, as an operator runs it there."""
+        return subprocess.run(
+            [UNMUTE_OPS, *arguments],
+            env=self.environment(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def ops_json(self, *arguments: str, timeout: float = 600) -> Any:
+        result = self.ops(*arguments, "--json", timeout=timeout)
+        assert result.returncode == 0, f"unmute-ops {' '.join(arguments)}:\n{result.stderr}"
+        return json.loads(result.stdout)
+
+    async def ops_async(self, *arguments: str) -> tuple[int, str, str]:
+        """`unmute-ops …` in the background, while conversations go on."""
+        process = await asyncio.create_subprocess_exec(
+            UNMUTE_OPS,
+            *arguments,
+            env=self.environment(),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await process.communicate()
+        return process.returncode or 0, out.decode(), err.decode()
+
+    def docker(self, *arguments: str) -> str:
+        result = subprocess.run(
+            ["docker", *arguments], env=self.environment(), capture_output=True, text=True
+        )
+        assert result.returncode == 0, f"docker {' '.join(arguments)}:\n{result.stderr}"
+        return result.stdout
+
+    def nodes(self) -> dict[str, dict[str, Any]]:
+        """`unmute-ops nodes`, by hostname."""
+        return {row["hostname"]: row for row in self.ops_json("nodes")["nodes"]}
+
+    def set_roles(self, roles: dict[str, tuple[str, ...]]) -> None:
+        """Give each named node exactly these roles (`unmute-ops nodes label`)."""
+        for name, wanted in roles.items():
+            node = self.layout.node(name)
+            current = self.nodes()[node.hostname]["roles"]
+            arguments = [f"--role={role}" for role in wanted]
+            arguments += [f"--remove={role}" for role in current if role not in wanted]
+            if arguments:
+                self.ops_json("nodes", "label", node.hostname, *arguments)
+
+    def placement(self, service: str) -> set[str]:
+        """Hostnames of the nodes running the service's tasks."""
+        return {name for name, row in self.nodes().items() if row["tasks"].get(service)}
+
+    def wait_for_placement(
+        self, wanted: dict[str, set[str]], timeout_s: float = 300
+    ) -> dict[str, set[str]]:
+        """Until each service runs exactly on the wanted nodes and all its tasks run."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            rows = self.nodes()
+            placed = {
+                service: {name for name, row in rows.items() if row["tasks"].get(service)}
+                for service in wanted
+            }
+            if placed == wanted and self._converged(wanted):
+                return placed
+            assert time.monotonic() < deadline, f"placement {placed}, wanted {wanted}"
+            time.sleep(2.0)
+
+    def _converged(self, services: dict[str, set[str]]) -> bool:
+        rows = self.ops_json("status")["services"]
+        running = {row["service"]: (row["running"], row["desired"]) for row in rows}
+        return all(running[s][0] == running[s][1] for s in services)
+
+    def wait_for_routed_backends(self, count: int, timeout_s: float = 120) -> None:
+        """Until Traefik routes to `count` ready backends (it discovers tasks every 2 s)."""
+        deadline = time.monotonic() + timeout_s
+        wanted = f"api: {count}/{count} servers up"
+        while True:
+            report = self.ops("health", "--json")
+            checks = json.loads(report.stdout)["checks"] if report.stdout else []
+            routing = [c["detail"] for c in checks if c["component"] == "traefik routing"]
+            if routing and all(wanted in detail for detail in routing):
+                return
+            assert time.monotonic() < deadline, f"Traefik does not route to {count}: {routing}"
+            time.sleep(1.0)
+
+    async def converse(
+        self, name: str, *, clients: int, duration_s: float, turns: int
+    ) -> Conversations:
+        """Simulated browsers through Traefik (`unmute-ops loadtest`), in the background."""
+        out = self.out_dir / name
+        process = await asyncio.create_subprocess_exec(
+            UNMUTE_OPS,
+            "loadtest",
+            self.url,
+            "--insecure",
+            "--clients", str(clients),
+            "--duration", str(duration_s),
+            "--turns", str(turns),
+            "--pause", "0.5",
+            "--out", str(out),
+            env=self.environment(),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        output, _ = await process.communicate()
+        results = out / "results.json"
+        assert results.is_file(), f"the load test did not run:\n{output.decode()[-3000:]}"
+        return Conversations(LoadTestReport.model_validate_json(results.read_text()))
+
+    async def wait_for_in_use(self, minimum: int, timeout_s: float = 120) -> dict[str, Any]:
+        """Until backends hold `minimum` conversations; the nodes' rows then."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            rows = await asyncio.to_thread(self.nodes)
+            held = sum((row["conversations"] or {}).get("in_use", 0) for row in rows.values())
+            if held >= minimum:
+                return rows
+            assert time.monotonic() < deadline, f"{held} conversations, wanted {minimum}"
+            await asyncio.sleep(1.0)
