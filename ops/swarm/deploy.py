@@ -176,7 +176,9 @@ def deploy(
     url = public_url or f"https://127.0.0.1:{variables.get('UNMUTE_HTTPS_PORT', '443')}"
     healthy, checks = False, list[Check]()
     if outcome is Outcome.converged:
-        healthy, checks = wait_until_healthy(url, PUBLIC_CHECK_TIMEOUT_S)
+        # Without Let's Encrypt, Traefik presents its own certificate: nothing can verify it.
+        verify = None if letsencrypt else False
+        healthy, checks = wait_until_healthy(url, PUBLIC_CHECK_TIMEOUT_S, verify)
     rolled_back: list[str] = []
     if not healthy and rollback and changed:
         try:
