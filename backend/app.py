@@ -23,7 +23,6 @@ from backend.clients.instances import http_base_url
 from backend.conversation_runner import ConversationRunner
 from backend.health import Health
 from backend.openai_realtime import auth as openai_auth
-from backend.openai_realtime.session import OpenAiRealtimeSession
 from backend.realtime import public_errors
 from backend.services import Services
 from backend.session import ConversationSession
@@ -160,6 +159,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await websocket.send_denial_response(JSONResponse(body, 401))
             return
         model = websocket.query_params.get("model") or "unmute"
+        # Imported on first use: the `openai` SDK's types cost ~40 MiB a process does not
+        # need until a client opens this route.
+        from backend.openai_realtime.session import OpenAiRealtimeSession
+
         await serve_conversation(
             websocket, lambda services: OpenAiRealtimeSession(websocket, services, model)
         )
