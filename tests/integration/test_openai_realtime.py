@@ -441,3 +441,27 @@ async def test_g711_u_law_in_and_out_at_8_khz() -> None:
         assert 3 * 0.15 * 0.8 < speech_s < 3 * 0.15 * 1.5 + 0.5, speech_s
         voice = np.frombuffer(audioop.ulaw2lin(wire, 2), dtype=np.int16) / 32768.0
         assert float(np.sqrt(np.mean(voice**2))) > 0.05, "the answer is audible"
+
+
+async def test_refusals_name_the_event_and_the_conversation_goes_on() -> None:
+    async with (
+        stack([], ["Fine, thanks."]) as (address, _, _),
+        OpenAiClient(address, audio=False) as client,
+    ):
+        await client.wait_count("session.created", 1, timeout=5)
+        await client.send({"type": "input_audio_buffer.commit", "event_id": "ev_commit"})
+        await client.send({"type": "response.cancel", "event_id": "ev_cancel"})
+        await client.send({"type": "conversation.item.delete", "item_id": "item_nope"})
+        await client.send_raw('{"type": "response.audio.delta", "event_id": "ev_beta"}')
+        await client.send({"type": "response.create", "response": {"output_modalities": ["text"]}})
+        await client.send({"type": "response.create", "event_id": "ev_twice"})
+        await client.wait_count("response.done", 1, timeout=10)
+        errors = {e.error.event_id: e.error for e in client.of_type("error")}
+        assert errors["ev_commit"].code == "input_audio_buffer_commit_empty"
+        assert errors["ev_cancel"].code == "response_cancel_not_active"
+        assert errors["ev_beta"].code == "invalid_event" and errors["ev_beta"].param == "type"
+        assert errors["ev_twice"].code == "conversation_already_has_active_response"
+        assert {e.type for e in errors.values()} == {"invalid_request_error"}
+        not_found = [e.error for e in client.of_type("error") if e.error.code == "item_not_found"]
+        assert not_found and not_found[0].param == "item_id"
+        assert client.of_type("response.done")[0].response.status == "completed"
