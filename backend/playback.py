@@ -22,9 +22,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from backend.speech_protocol.constants import SAMPLE_RATE
+
+__all__ = ["DEFAULT_MAX_AHEAD_S", "SAMPLE_RATE", "PlaybackPacer", "Release"]
+
 # A few hundred ms absorbs network jitter, yet a barge-in silences the bot quickly.
 DEFAULT_MAX_AHEAD_S = 0.32
-SAMPLE_RATE = 24_000
 # Float slack when comparing times, far below one sample (42 µs).
 _EPSILON_S = 1e-6
 

@@ -40,6 +40,7 @@ from backend.log_context import conversation_logger, turn_context
 from backend.playback import PlaybackPacer
 from backend.reply_options import ReplyOptions
 from backend.speech_out import SpeechOut
+from backend.speech_protocol.constants import FRAME_SAMPLES
 from backend.text.cleanup import clean_for_speech
 from backend.text.rechunk import WordRechunker
 from backend.text_only_speech import TextOnlySpeech
@@ -47,7 +48,7 @@ from backend.text_only_speech import TextOnlySpeech
 logger = conversation_logger(__name__)
 
 Pcm = npt.NDArray[np.float32]
-SILENT_TURN_SAMPLES = 1920  # 80 ms
+SILENT_TURN_SAMPLES = FRAME_SAMPLES  # 80 ms
 
 
 @dataclass(frozen=True)
