@@ -118,7 +118,11 @@ def test_no_error_event_tells_what_failed_behind_the_backend(
         error = event.error
         assert error.type in ("warning", "fatal")
         assert (error.code, error.message) in PUBLIC, error
-        shown = json.dumps(error.model_dump(), ensure_ascii=False)
+        # Type, code and message are pinned to public values just above; a fuzzed body may
+        # happen to be part of one of them ("warnin"), so the rest is what could leak.
+        pinned = ("type", "code", "message")
+        rest = {key: value for key, value in error.model_dump().items() if key not in pinned}
+        shown = json.dumps(rest, ensure_ascii=False)
         leaks = [secret for secret in _secrets(stack, failure) if secret in shown]
         assert leaks == [], (failure.kind, shown)
 
