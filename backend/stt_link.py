@@ -27,6 +27,7 @@ from backend.companion_tasks import TaskOwner, run_with_companions
 from backend.deadline import Deadline
 from backend.log_context import conversation_logger
 from backend.speech_protocol.constants import FRAME_SAMPLES
+from backend.speech_protocol.pauses import turn_pause_probability
 from backend.stt_clock import GiveUp, SttClock
 
 __all__ = ["FRAME_SAMPLES", "STT_OPEN_WITHIN_S", "SttLink", "SttLost"]
@@ -133,7 +134,7 @@ class SttLink:
                 if self.first_step_after_s is None:
                     self.first_step_after_s = answer.opened_s
                     metrics.STT_FIRST_STEP.observe(answer.opened_s)
-                pause = message.prs[2] if len(message.prs) > 2 else 0.0
+                pause = turn_pause_probability(message.prs)
                 self._on_step(self._clock.conversation_step(message.step_idx), pause)
             elif isinstance(message, SttWord):
                 self._on_word(message.text, message.start_time)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from backend.speech_protocol.constants import FRAME_SAMPLES as STT_FRAME_SAMPLES
 from backend.speech_protocol.constants import SAMPLE_RATE as SAMPLE_RATE  # for the core
 
-STT_FRAME_SAMPLES = 1920  # the speech models work in 80 ms frames
+# End of turn: the STT's probability that there is no voice over the next 2 s, above the
+# protocol's threshold (smoothed): what the probabilities mean is the speech protocol's.
+from backend.speech_protocol.pauses import (
+    BARGE_IN_PAUSE_PROBABILITY as BARGE_IN_PAUSE_PROBABILITY,
+)
+from backend.speech_protocol.pauses import (
+    END_OF_TURN_PAUSE_PROBABILITY as END_OF_TURN_PAUSE_PROBABILITY,
+)
 
-# End of turn: the STT's probability that there is no voice over the next 2 s.
-END_OF_TURN_PAUSE_PROBABILITY = 0.6  # above this (smoothed) the user has finished
 PAUSE_SMOOTHING = (
     0.5  # EMA weight of the newest step: light smoothing, one noisy step can't end a turn
 )
@@ -20,8 +26,7 @@ NOISY_STEPS_AT_STREAM_START = 12  # the first ~1 s of an STT stream gives unreli
 FLUSH_SAMPLES = SAMPLE_RATE // 2 + STT_FRAME_SAMPLES
 FLUSH_TIMEOUT_S = 1.0  # a stalled STT must not leave the user waiting: answer anyway
 
-# Barge-in while the bot speaks.
-BARGE_IN_PAUSE_PROBABILITY = 0.4  # below this (smoothed) the user is speaking over the bot
+# Barge-in while the bot speaks: below the protocol's barge-in threshold (smoothed).
 UNINTERRUPTIBLE_AUDIO_S = 3.0  # browser echo cancellation converges during the first seconds
 
 # Silence: after this long without the user speaking, the bot checks on them.
