@@ -115,7 +115,9 @@ class ConversationRunner(ABC):
         """The protocol's error event for a `fatal` or `warning` the server reports."""
 
     @abstractmethod
-    def _on_protocol_action(self, action: sig.UserTurnFinal | sig.ToolCallMade) -> None:
+    def _on_protocol_action(
+        self, action: sig.UserTurnFinal | sig.ToolCallMade | sig.ToolCallProgress
+    ) -> None:
         """Actions only some protocols have words for."""
 
     def _serialize(self, event: BaseModel) -> str:
@@ -220,7 +222,7 @@ class ConversationRunner(ABC):
                         self._reply.cancel()
                 case sig.Close(code, reason):
                     self._outbox.put_nowait(_CloseRequest(code, reason))
-                case sig.UserTurnFinal() | sig.ToolCallMade():
+                case sig.UserTurnFinal() | sig.ToolCallMade() | sig.ToolCallProgress():
                     self._on_protocol_action(action)
 
     def _start_reply(self, action: sig.StartReply) -> None:

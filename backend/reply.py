@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from backend import metrics
 from backend.clients.instances import InstanceChooser
-from backend.clients.llm import LlmClient, LlmError, ToolCall
+from backend.clients.llm import LlmClient, LlmError, ToolCall, ToolCallDelta
 from backend.companion_tasks import TaskOwner
 from backend.conversation.signals import (
     BotWordSpoken,
@@ -31,6 +31,7 @@ from backend.conversation.signals import (
     LlmDone,
     LlmFailed,
     LlmToolCall,
+    LlmToolCallDelta,
     LlmWord,
     PlaybackFinished,
     TtsFailed,
@@ -164,6 +165,11 @@ class Reply:
                             time.monotonic(), rid, delta.call_id, delta.name, delta.arguments
                         )
                         dispatch(call)
+                    elif isinstance(delta, ToolCallDelta):
+                        piece = LlmToolCallDelta(
+                            time.monotonic(), rid, delta.call_id, delta.name, delta.arguments
+                        )
+                        dispatch(piece)
                     else:
                         forward(rechunker.push(delta))
             forward(rechunker.flush())

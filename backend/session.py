@@ -142,8 +142,10 @@ class ConversationSession(ConversationRunner):
     def _on_started(self) -> None:
         pass  # the browser speaks first: its session.update
 
-    def _on_protocol_action(self, action: sig.UserTurnFinal | sig.ToolCallMade) -> None:
-        pass  # the Unmute protocol has no event for either: its clients see the reply start
+    def _on_protocol_action(
+        self, action: sig.UserTurnFinal | sig.ToolCallMade | sig.ToolCallProgress
+    ) -> None:
+        pass  # the Unmute protocol has no event for these: its clients see the reply start
 
     def _emit(self, event: ev.ServerEvent) -> None:
         self._send(event)

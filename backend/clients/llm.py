@@ -3,8 +3,8 @@
 `stream_reply` yields only text meant to be spoken: reasoning (`reasoning_content`,
 `reasoning`, inline `<think>…</think>`) is held back, and when a reasoning model ends
 its stream without any answer, the end of its reasoning is spoken instead of silence.
-`stream_turn` also takes tools (OpenAI's `tools` / `tool_choice`) and yields each tool
-call the model makes, assembled from its streamed pieces, once the stream ends.
+`stream_turn` also takes tools (OpenAI's `tools` / `tool_choice`) and yields the tool
+calls the model makes: their pieces as they stream, then each whole call at the end.
 Every network wait is bounded; failures surface as `LlmError` with a log-ready message.
 """
 
@@ -107,6 +107,15 @@ class _Chunk(BaseModel):
 @dataclass(frozen=True)
 class ToolCall:
     """A complete call of a client-declared function: `arguments` is its JSON text."""
+
+    call_id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
+class ToolCallDelta:
+    """A piece of a tool call as it streams: its id and name, and more of its arguments."""
 
     call_id: str
     name: str
@@ -231,9 +240,9 @@ class LlmClient:
         temperature: float,
         tools: list[dict[str, Any]] | None = None,
         tool_choice: str | dict[str, Any] | None = None,
-    ) -> AsyncGenerator[str | ToolCall, None]:
+    ) -> AsyncGenerator[str | ToolCallDelta | ToolCall, None]:
         """Like `stream_reply`, offering `tools` (Chat Completions shape) to the model: the
-        calls it makes come after its text, each whole."""
+        calls it makes stream as `ToolCallDelta`s, and come whole at the end."""
         body: dict[str, Any] = {
             "model": await self.resolve_model(),
             "messages": messages,
@@ -262,6 +271,9 @@ class LlmClient:
                     call.call_id = part.id or call.call_id
                     call.name += part.function.name or ""
                     call.arguments += part.function.arguments or ""
+                    if call.name:  # a call is shown once it has a name
+                        call_id = call.call_id or f"call_{part.index}"
+                        yield ToolCallDelta(call_id, call.name, part.function.arguments or "")
                 spoken, inline_reasoning = think.feed(delta.content or "")
                 reasoning = (delta.reasoning_content or delta.reasoning or "") + inline_reasoning
                 reasoning_tail = (reasoning_tail + reasoning)[-REASONING_TAIL_CHARS:]

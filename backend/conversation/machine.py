@@ -26,6 +26,7 @@ from backend.conversation.signals import (
     LlmDone,
     LlmFailed,
     LlmToolCall,
+    LlmToolCallDelta,
     LlmWord,
     PlaybackFinished,
     ReplyCancelRequested,
@@ -37,6 +38,7 @@ from backend.conversation.signals import (
     SttWord,
     Tick,
     ToolCallMade,
+    ToolCallProgress,
     TtsFailed,
     TurnOptionsChanged,
     UserAudio,
@@ -48,6 +50,7 @@ from backend.conversation.turns import UNMUTE_TURNS, TurnOptions
 from backend.realtime import events as ev
 from backend.realtime import public_errors
 from backend.realtime.public_errors import PublicError
+from backend.speech_protocol.constants import FRAME_SAMPLES
 
 
 class Phase(Enum):
@@ -110,7 +113,13 @@ class Conversation:
             case SttWord():
                 return self._on_user_word(signal)
             case (
-                LlmWord() | LlmDone() | LlmFailed() | TtsFailed() | BotWordSpoken() | LlmToolCall()
+                LlmWord()
+                | LlmDone()
+                | LlmFailed()
+                | TtsFailed()
+                | BotWordSpoken()
+                | LlmToolCall()
+                | LlmToolCallDelta()
             ):
                 if signal.response_id != self._response_id or self.phase is not Phase.REPLYING:
                     return []  # about a reply that was already cancelled
@@ -187,7 +196,7 @@ class Conversation:
             ):
                 return self._end_user_turn(step.t)
         elif self.phase is Phase.FLUSHING:
-            stt_clock = (step.step_idx + 1) * rules.STT_FRAME_SAMPLES
+            stt_clock = (step.step_idx + 1) * FRAME_SAMPLES
             if stt_clock >= self._flush_target:
                 return self._flush_done(step.t)
         elif (
@@ -223,7 +232,7 @@ class Conversation:
     def _end_user_turn(self, t: float, *, by_client: bool = False) -> list[Action]:
         self.phase = Phase.FLUSHING
         self._turn_ended_by_client = by_client
-        frame = rules.STT_FRAME_SAMPLES
+        frame = FRAME_SAMPLES
         self._flush_target = -(-(self.user_samples + rules.FLUSH_SAMPLES) // frame) * frame
         self._flush_started_at = t
         flush = self._flush_target - self.user_samples
@@ -282,9 +291,19 @@ class Conversation:
         ]
 
     def _on_reply_signal(
-        self, signal: LlmWord | LlmDone | LlmFailed | TtsFailed | BotWordSpoken | LlmToolCall
+        self,
+        signal: LlmWord
+        | LlmDone
+        | LlmFailed
+        | TtsFailed
+        | BotWordSpoken
+        | LlmToolCall
+        | LlmToolCallDelta,
     ) -> list[Action]:
         match signal:
+            case LlmToolCallDelta():
+                rid = self._response_id
+                return [ToolCallProgress(rid, signal.call_id, signal.name, signal.arguments)]
             case LlmToolCall():
                 self._tool_calls += 1
                 return [

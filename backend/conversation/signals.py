@@ -105,6 +105,17 @@ class LlmToolCall:
 
 
 @dataclass(frozen=True)
+class LlmToolCallDelta:
+    """More of a tool call the LLM is writing (its arguments, piece by piece)."""
+
+    t: float
+    response_id: int
+    call_id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
 class Tick:
     t: float
 
@@ -154,6 +165,7 @@ Input = (
     | BotWordSpoken
     | PlaybackFinished
     | LlmToolCall
+    | LlmToolCallDelta
     | Tick
     | TurnOptionsChanged
     | UserTurnCommitted
@@ -232,6 +244,16 @@ class ToolCallMade:
     arguments: str
 
 
+@dataclass(frozen=True)
+class ToolCallProgress:
+    """More of a tool call's arguments, for a client that shows them as they come."""
+
+    response_id: int
+    call_id: str
+    name: str
+    arguments: str
+
+
 Action = (
     Emit
     | FlushStt
@@ -242,4 +264,5 @@ Action = (
     | Close
     | UserTurnFinal
     | ToolCallMade
+    | ToolCallProgress
 )

@@ -64,6 +64,7 @@ class ResponseStream:
         ] = []
         self._message: RealtimeConversationItemAssistantMessage | None = None
         self._message_index = 0
+        self._calls: dict[str, RealtimeConversationItemFunctionCall] = {}  # by call_id
         self._generated = ""  # the answer's text as the LLM wrote it
         self._heard: list[tuple[str, float]] = []  # (word, ms of audio played when reached)
         self._first_audio_at: float | None = None
@@ -210,36 +211,56 @@ class ResponseStream:
     def heard_before(self, audio_end_ms: float) -> str:
         return " ".join(word for word, at_ms in self._heard if at_ms < audio_end_ms)
 
-    def tool_call(self, call_id: str, name: str, arguments: str) -> list[BaseModel]:
-        if self.finished:
+    def _open_call(self, call_id: str, name: str) -> list[BaseModel]:
+        if call_id in self._calls:
             return []
         item = RealtimeConversationItemFunctionCall(
-            type="function_call",
-            status="completed",
-            call_id=call_id,
-            name=name,
-            arguments=arguments,
+            type="function_call", status="in_progress", call_id=call_id, name=name, arguments=""
         )
-        events = self._add_item(item)
+        self._calls[call_id] = item
+        return self._add_item(item)
+
+    def tool_call_delta(self, call_id: str, name: str, arguments: str) -> list[BaseModel]:
+        """More of a tool call's arguments, as the LLM writes them."""
+        if self.finished:
+            return []
+        events = self._open_call(call_id, name)
+        item = self._calls[call_id]
+        if arguments and item.id is not None:
+            events.append(
+                ResponseFunctionCallArgumentsDeltaEvent(
+                    type="response.function_call_arguments.delta",
+                    event_id=_event_id(),
+                    response_id=self.id,
+                    item_id=item.id,
+                    output_index=self.output.index(item),
+                    call_id=call_id,
+                    delta=arguments,
+                )
+            )
+        return events
+
+    def tool_call(self, call_id: str, name: str, arguments: str) -> list[BaseModel]:
+        """The whole call: its arguments are complete."""
+        if self.finished:
+            return []
+        events = self._open_call(call_id, name)
+        item = self._calls[call_id]
         assert item.id is not None
-        where = {
-            "event_id": _event_id(),
-            "response_id": self.id,
-            "item_id": item.id,
-            "output_index": len(self.output) - 1,
-            "call_id": call_id,
-        }
+        item.name, item.arguments, item.status = name, arguments, "completed"
+        index = self.output.index(item)
         events += [
-            ResponseFunctionCallArgumentsDeltaEvent(
-                type="response.function_call_arguments.delta", delta=arguments, **where
-            ),
             ResponseFunctionCallArgumentsDoneEvent(
                 type="response.function_call_arguments.done",
-                arguments=arguments,
+                event_id=_event_id(),
+                response_id=self.id,
+                item_id=item.id,
+                output_index=index,
+                call_id=call_id,
                 name=name,
-                **{**where, "event_id": _event_id()},
+                arguments=arguments,
             ),
-            *self._item_done(item, len(self.output) - 1),
+            *self._item_done(item, index),
         ]
         return events
 

@@ -364,10 +364,16 @@ class OpenAiRealtimeSession(ConversationRunner):
             case _:
                 pass  # Unmute's own events (additional outputs, text done) have no OpenAI twin
 
-    def _on_protocol_action(self, action: sig.UserTurnFinal | sig.ToolCallMade) -> None:
+    def _on_protocol_action(
+        self, action: sig.UserTurnFinal | sig.ToolCallMade | sig.ToolCallProgress
+    ) -> None:
         match action:
             case sig.UserTurnFinal(transcript):
                 self._send_all(self._user.final(transcript))
+            case sig.ToolCallProgress() if self._response is not None:
+                self._send_all(
+                    self._response.tool_call_delta(action.call_id, action.name, action.arguments)
+                )
             case sig.ToolCallMade() if self._response is not None:
                 self._send_all(
                     self._response.tool_call(action.call_id, action.name, action.arguments)

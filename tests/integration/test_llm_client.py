@@ -16,9 +16,11 @@ from backend.clients.llm import (
     LlmHttpError,
     LlmTimeoutError,
     LlmTimeouts,
+    ToolCall,
+    ToolCallDelta,
 )
 from backend.clients.reasoning import ThinkTagFilter, spoken_fallback_from_reasoning
-from tests.doubles.llm_double import LlmDouble, ScriptedReply
+from tests.doubles.llm_double import LlmDouble, ScriptedReply, ToolCallScript
 
 pytestmark = pytest.mark.integration
 
@@ -132,6 +134,34 @@ async def test_reasoning_only_reply_still_says_something(reply: ScriptedReply) -
     async with LlmDouble(replies=[reply]) as llm, LlmClient(llm.url) as client:
         text = "".join(await collect(client))
     assert text == "I will say hello back. Hello, good to hear you!"
+
+
+async def test_tool_calls_stream_in_pieces_then_come_whole() -> None:
+    tool = {"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}
+    call = ToolCallScript("f", '{"query": "the weather"}', call_id="call_7")
+    async with LlmDouble([ScriptedReply("Let me look.", tool_calls=(call,))]) as llm:
+        async with LlmClient(llm.url) as client:
+            pieces = [
+                p
+                async for p in client.stream_turn(
+                    HELLO, temperature=0.3, tools=[tool], tool_choice="auto"
+                )
+            ]
+    text = "".join(p for p in pieces if isinstance(p, str))
+    deltas = [p for p in pieces if isinstance(p, ToolCallDelta)]
+    assert text == "Let me look."
+    assert len(deltas) > 1 and {(d.call_id, d.name) for d in deltas} == {("call_7", "f")}
+    assert "".join(d.arguments for d in deltas) == call.arguments
+    assert pieces[-1] == ToolCall("call_7", "f", call.arguments)
+    assert llm.requests[0].body["tools"] == [tool]
+    assert llm.requests[0].body["tool_choice"] == "auto"
+
+
+async def test_without_tools_the_request_offers_none() -> None:
+    async with LlmDouble(["Hi."]) as llm:
+        async with LlmClient(llm.url) as client:
+            await collect(client)
+    assert "tools" not in llm.requests[0].body and "tool_choice" not in llm.requests[0].body
 
 
 async def test_the_only_model_is_selected() -> None:

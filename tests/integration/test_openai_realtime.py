@@ -308,7 +308,14 @@ async def test_a_function_call_round_trip() -> None:
         arguments = client.of_type("response.function_call_arguments.done")[0]
         assert (arguments.name, arguments.arguments) == ("get_weather", '{"city": "Paris"}')
         streamed = client.of_type("response.function_call_arguments.delta")
+        assert len(streamed) > 1, "the arguments stream as the LLM writes them"
         assert "".join(d.delta for d in streamed) == arguments.arguments
+        types = client.types()
+        assert (
+            types.index("response.output_item.added")
+            < types.index("response.function_call_arguments.delta")
+            < types.index("response.function_call_arguments.done")
+        )
         assert client.bot_audio(first.id).size == 0, "a tool call alone is not spoken"
         assert llm.requests[0].body["tools"] == [
             {
