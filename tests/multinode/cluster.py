@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from loadtest.results import LoadTestReport
+from ops.swarm.convergence import UPDATE_IN_PROGRESS
 from ops.swarm.testbed_layout import TestBedLayout
 
 UNMUTE_OPS = str(Path(sys.executable).with_name("unmute-ops"))
@@ -114,6 +115,22 @@ class Cluster:
             if arguments:
                 self.ops_json("nodes", "label", node.hostname, *arguments)
 
+    def rebalance(self, *services: str) -> None:
+        """Restart the services' tasks (rolling, as an update): Swarm does not move running
+        tasks onto nodes that became eligible, it spreads new ones over all of them."""
+        for service in services:
+            self.docker("service", "update", "--force", "--detach", f"{self.stack}_{service}")
+
+    def settle(self, wanted: dict[str, set[str]], timeout_s: float = 300) -> dict[str, set[str]]:
+        """After a change of roles: until each service runs on exactly the wanted nodes,
+        spreading a service's tasks again if they all landed on some of them."""
+        deadline = time.monotonic() + timeout_s
+        while not all(self.placement(s) <= nodes for s, nodes in wanted.items()):
+            assert time.monotonic() < deadline, f"tasks stay where their roles are gone: {wanted}"
+            time.sleep(2.0)
+        self.rebalance(*(s for s, nodes in wanted.items() if self.placement(s) != nodes))
+        return self.wait_for_placement(wanted, max(1.0, deadline - time.monotonic()))
+
     def placement(self, service: str) -> set[str]:
         """Hostnames of the nodes running the service's tasks."""
         return {name for name, row in self.nodes().items() if row["tasks"].get(service)}
@@ -135,9 +152,12 @@ class Cluster:
             time.sleep(2.0)
 
     def _converged(self, services: dict[str, set[str]]) -> bool:
-        rows = self.ops_json("status")["services"]
-        running = {row["service"]: (row["running"], row["desired"]) for row in rows}
-        return all(running[s][0] == running[s][1] for s in services)
+        rows = {row["service"]: row for row in self.ops_json("status")["services"]}
+        # A rolling update may pass through the wanted placement on its way elsewhere.
+        return all(
+            rows[s]["running"] == rows[s]["desired"] and rows[s]["update"] not in UPDATE_IN_PROGRESS
+            for s in services
+        )
 
     def wait_for_routed_backends(self, count: int, timeout_s: float = 120) -> None:
         """Until Traefik routes to `count` ready backends (it discovers tasks every 2 s)."""

@@ -20,7 +20,7 @@ def test_a_conversation_runs_with_backend_stt_and_tts_on_three_nodes(
         {"manager": ("edge", "llm", "tts"), "worker1": ("backend",), "worker2": ("stt",)}
     )
     manager, worker1, worker2 = (node.hostname for node in cluster.layout.nodes)
-    placed = cluster.wait_for_placement(
+    placed = cluster.settle(
         {"backend": {worker1}, "stt": {worker2}, "tts": {manager}, "llm": {manager}}
     )
     assert len({*placed["backend"], *placed["stt"], *placed["tts"]}) == 3
