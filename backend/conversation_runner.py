@@ -83,6 +83,7 @@ class ConversationRunner(ABC):
             dispatch=self._dispatch,
             play_audio=self._play_reply_audio,
             end_audio=self._end_audio,
+            reply_deadline_s=services.settings.reply_deadline_s,
         )
         self._speech_stopped_at: float | None = None
         self._client_gone = asyncio.Event()
