@@ -2,14 +2,14 @@
 
     .venv/bin/python -m benchmarks.stt_engines_bench [--engines whisper,pocketsphinx]
         [--every 2] [--latency-every 3] [--noise white|pink|brown]
-        [--skip-accuracy] [--skip-latency]
+        [--compare-windows] [--compare-greedy] [--skip-accuracy] [--skip-latency]
 
 1. Accuracy, in process (the server's own VAD and recogniser, fed 80 ms frames as a
    real-time stream would be): word error rate per voice and noise level over the clip
    set of `tests.recognition_clips` (white noise unless `--noise` says), recognition CPU
    seconds per audio second, and for Whisper the transcriptions per second of audio and
    what one costs (encoder, decoder, word timestamps), next to Whisper with
-   faster-whisper's fixed 30 s window.
+   faster-whisper's fixed 30 s window, or with greedy decoding instead of a beam.
 2. Latency over real sockets (`unmute-ops serve stt`): each sentence streamed in real time,
    then silence, and never a flush. From the end of speech (its last audible 10 ms): the
    last `Word`; the first `Step` with `prs[2] > 0.6`, in time and in frames (what a
@@ -66,6 +66,8 @@ class Candidate:
         settings = WhisperSettings(WHISPER_TINY_EN.path())
         if name == "whisper-30s":
             settings = WhisperSettings(WHISPER_TINY_EN.path(), 1, (30,), (30,))
+        if name == "whisper-greedy":
+            settings = WhisperSettings(WHISPER_TINY_EN.path(), beam_size=1)
         self.transcriber = WhisperTranscriber(settings)
         self.recognizer = WhisperRecognizer(self.transcriber.transcribe)
         silero = SileroModel()
@@ -233,6 +235,7 @@ async def main() -> None:
     parser.add_argument("--every", type=int, default=2, help="accuracy: every Nth sentence")
     parser.add_argument("--latency-every", type=int, default=3, help="latency: every Nth")
     parser.add_argument("--compare-windows", action="store_true", help="also Whisper at 30 s")
+    parser.add_argument("--compare-greedy", action="store_true", help="also Whisper, beam 1")
     parser.add_argument("--noise", choices=list(NOISE_EXPONENTS), default="white")
     parser.add_argument("--skip-accuracy", action="store_true")
     parser.add_argument("--skip-latency", action="store_true")
@@ -241,6 +244,7 @@ async def main() -> None:
     print(f"host: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     if not args.skip_accuracy:
         candidates = engines + (["whisper-30s"] if args.compare_windows else [])
+        candidates += ["whisper-greedy"] if args.compare_greedy else []
         accuracy(candidates, args.every, args.noise)
     if not args.skip_latency:
         print("latency:")

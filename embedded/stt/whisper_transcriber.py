@@ -39,6 +39,11 @@ WINDOW_SIZES_S = (4, 6, 8, 10, 15, 20, 30)
 FINAL_WINDOW_SIZES_S = (10, 15, 20, 30)
 WINDOW_MARGIN_S = 2.0
 MAX_AUDIO_S = 30.0  # Whisper's own window: longer audio is cut
+# Hypotheses the decoder keeps. Measured on the clip set (16 sentences per voice), word
+# errors clean / 20 dB / 10 dB of white noise: 8.5 / 17.7 / 36.8 % with one (greedy),
+# 6.4 / 14.2 / 30.5 % with five. CTranslate2 decodes the five as one batch, for about the
+# same CPU time per transcription (110-115 ms either way on a loaded core, 10 s window).
+BEAM_SIZE = 5
 # No real speech needs more tokens than this (words and timestamps): a decoder stuck in a
 # loop stops here.
 MAX_TOKENS_PER_S = 7
@@ -92,6 +97,7 @@ class WhisperSettings:
     threads: int = 1  # CTranslate2 threads per recogniser process
     window_sizes_s: tuple[int, ...] = WINDOW_SIZES_S  # (30,) is faster-whisper's fixed window
     final_window_sizes_s: tuple[int, ...] = FINAL_WINDOW_SIZES_S
+    beam_size: int = BEAM_SIZE  # 1: greedy decoding
 
 
 @dataclass
@@ -165,7 +171,7 @@ class WhisperTranscriber:
         result = self._whisper.model.generate(
             encoded,
             [prompt],
-            beam_size=1,
+            beam_size=settings.beam_size,
             max_length=_max_length(prompt, max(MIN_TOKENS, math.ceil(audio_s * MAX_TOKENS_PER_S))),
             no_repeat_ngram_size=NO_REPEATED_NGRAM,
             return_scores=True,

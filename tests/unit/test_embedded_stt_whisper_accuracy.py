@@ -17,9 +17,10 @@ from tests.recognition_clips import VOICES, clips, normalise
 from tests.speech_clips import SENTENCES, silence, word_error_rate
 
 SENTENCES_PER_VOICE = SENTENCES[::8]  # 4 sentences, 29 words, in each of 7 voices
-# Measured on these clips: clean 5 %, 20 dB 20 %, 10 dB 38 % (benchmarks/stt_engines_bench.py
-# reports the whole set); tiny.en is not robust to white noise. Room for a few words.
-MAX_WORD_ERROR_RATES = {None: 0.10, 20.0: 0.30, 10.0: 0.45}
+# Measured on these clips with the decoder's beam of five: clean 4.6 %, 20 dB 11.7 %, 10 dB
+# 35.2 % (greedy decoding: 5 %, 20 %, 38 %; benchmarks/stt_engines_bench.py reports the whole
+# set); tiny.en is not robust to white noise. Room for a few words.
+MAX_WORD_ERROR_RATES = {None: 0.10, 20.0: 0.16, 10.0: 0.42}
 
 
 @pytest.fixture(scope="module")
