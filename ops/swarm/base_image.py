@@ -25,8 +25,8 @@ DEBIAN_SUITE = "bookworm"
 # libopus for the backend's bot-voice encoder (six times cheaper than the bundled one),
 # libgomp1 for llama.cpp's threads (the CPU LLM).
 BASE_PACKAGES = ("python3", "python3-venv", "ca-certificates", "libopus0", "libgomp1")
-# The frontend image's: nginx (the light build: static files, gzip) and nothing else.
-WEB_PACKAGES = ("nginx-light",)
+# The frontend image's: nginx (static files, gzip) and nothing else.
+WEB_PACKAGES = ("nginx",)
 FALLBACK_MIRROR = "http://deb.debian.org/debian"
 BASE_REPOSITORY = "unmute/debian-base"
 

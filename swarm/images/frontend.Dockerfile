@@ -3,12 +3,12 @@
 # for a year, text compressed (frontend-nginx.conf).
 #
 # BASE_IMAGE: any Debian bookworm image. Without a registry, `unmute-ops images` imports one
-# made with debootstrap that already has nginx-light.
+# made with debootstrap that already has nginx.
 ARG BASE_IMAGE=debian:bookworm-slim
 FROM ${BASE_IMAGE}
 
 RUN command -v nginx >/dev/null \
-    || (apt-get update && apt-get install -y --no-install-recommends nginx-light \
+    || (apt-get update && apt-get install -y --no-install-recommends nginx \
         && rm -rf /var/lib/apt/lists/*)
 # run/ is the only place nginx writes (pid file, buffers).
 RUN mkdir -p /srv/unmute/run && chown nobody:nogroup /srv/unmute/run
