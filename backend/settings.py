@@ -111,6 +111,12 @@ class Settings(BaseSettings):
         "oldest are dropped; the system prompt is always sent): fit it to the model's context.",
     )
     voices_file: str | None = Field(default=None, validation_alias=_env("VOICES_FILE"))
+    tools_config: str | None = Field(
+        default=None,
+        validation_alias=_env("TOOLS_CONFIG"),
+        description="A YAML file naming the MCP servers whose tools the characters may use "
+        "(docs/tools.md); unset: no tools.",
+    )
     allowed_origins: str = Field(
         default="*",
         validation_alias=_env("ALLOWED_ORIGINS"),

@@ -14,7 +14,9 @@ from enum import Enum
 from backend.conversation import rules
 from backend.conversation.history import History
 from backend.conversation.limits import ConversationLimits
+from backend.conversation.server_tools import AskAgain, ServerTools
 from backend.conversation.signals import (
+    AbandonToolCalls,
     Action,
     BotWordSpoken,
     CancelReply,
@@ -39,6 +41,7 @@ from backend.conversation.signals import (
     Tick,
     ToolCallMade,
     ToolCallProgress,
+    ToolResult,
     TtsFailed,
     TurnOptionsChanged,
     UserAudio,
@@ -67,8 +70,12 @@ class Conversation:
         is_goodbye: Callable[[str], bool],
         limits: ConversationLimits | None = None,
         turns: TurnOptions = UNMUTE_TURNS,
+        server_tools: ServerTools | None = None,
     ) -> None:
+        """`server_tools`: the backend runs the LLM's tool calls itself (`ToolResult`)
+        rather than leaving them to the client."""
         self._is_goodbye = is_goodbye
+        self._server_tools = server_tools
         self._limits = limits or ConversationLimits()
         self.turns = turns
         self._started_at: float | None = None  # the time of the first input
@@ -83,6 +90,8 @@ class Conversation:
         self._reply_words: list[str] = []  # words sent to the TTS for the current reply
         self._words_spoken = 0
         self._llm_finished = False
+        self._llm_done = False  # the LLM stream ended; server tools may still be running
+        self._follow_up_due = False  # ask the LLM again once this reply has played
         self._user_words_this_turn = 0
         self._turn_words: list[str] = []
         self._turn_ended_by_client = False
@@ -120,6 +129,7 @@ class Conversation:
                 | BotWordSpoken()
                 | LlmToolCall()
                 | LlmToolCallDelta()
+                | ToolResult()
             ):
                 if signal.response_id != self._response_id or self.phase is not Phase.REPLYING:
                     return []  # about a reply that was already cancelled
@@ -260,7 +270,7 @@ class Conversation:
 
     # --- the bot's reply --------------------------------------------------------------
 
-    def _start_reply(self, t: float) -> list[Action]:
+    def _start_reply(self, t: float, *, answers_tools: bool = False) -> list[Action]:
         if self._time_is_up(t):
             return self._close(public_errors.SESSION_TIME_LIMIT)
         assert self.voice is not None
@@ -270,6 +280,8 @@ class Conversation:
         self._reply_words = []
         self._words_spoken = 0
         self._llm_finished = False
+        self._llm_done = False
+        self._follow_up_due = False
         self.phase = Phase.REPLYING
         temperature = (
             rules.FIRST_REPLY_TEMPERATURE
@@ -278,6 +290,11 @@ class Conversation:
         )
         self._replies_started += 1
         llm_messages = self.history.for_llm(self._limits.llm_history_chars)
+        if self._server_tools is not None:
+            if answers_tools:
+                llm_messages = self._server_tools.follow_up(llm_messages)
+            else:
+                self._server_tools.new_user_turn()
         self.history.start_assistant()
         created = ev.ResponseCreated(
             response=ev.Response(
@@ -298,7 +315,8 @@ class Conversation:
         | TtsFailed
         | BotWordSpoken
         | LlmToolCall
-        | LlmToolCallDelta,
+        | LlmToolCallDelta
+        | ToolResult,
     ) -> list[Action]:
         match signal:
             case LlmToolCallDelta():
@@ -306,16 +324,37 @@ class Conversation:
                 return [ToolCallProgress(rid, signal.call_id, signal.name, signal.arguments)]
             case LlmToolCall():
                 self._tool_calls += 1
-                return [
-                    ToolCallMade(self._response_id, signal.call_id, signal.name, signal.arguments)
-                ]
+                call = ToolCallMade(
+                    self._response_id, signal.call_id, signal.name, signal.arguments
+                )
+                if self._server_tools is None:
+                    return [call]
+                decision = self._server_tools.on_call(
+                    signal.call_id,
+                    signal.name,
+                    signal.arguments,
+                    reply_has_words=bool(self._reply_words),
+                )
+                actions: list[Action] = [call] if decision.run else []
+                for word in decision.say.split():
+                    actions += self._speak(word)
+                return actions
+            case ToolResult():
+                tools = self._server_tools
+                if tools is None or not tools.on_result(signal.call_id, signal.outcome):
+                    return []
+                return self._settle_tools()
             case LlmWord():
                 return self._speak(signal.text) if not self._llm_finished else []
             case LlmDone():
+                self._llm_done = True
+                if self._server_tools is not None and self._server_tools.has_calls:
+                    return self._settle_tools()
                 return self._finish_text(rules.EMPTY_REPLY)
             case LlmFailed():
                 return [
                     Emit(public_errors.LLM_FAILED.event("warning")),
+                    *self._abandon_tools(),
                     *self._finish_text(rules.LLM_FAILURE_REPLY),
                 ]
             case TtsFailed():
@@ -326,6 +365,30 @@ class Conversation:
                 self.history.add_assistant_word(signal.text)
                 delta = signal.text if self._words_spoken == 1 else f" {signal.text}"
                 return [Emit(ev.ResponseTextDelta(delta=delta))]
+
+    def _settle_tools(self) -> list[Action]:
+        """The LLM is done and so are the reply's tools: say the failure, or finish this
+        reply and ask the LLM again once it has played."""
+        tools = self._server_tools
+        assert tools is not None
+        if not self._llm_done or tools.waiting:
+            return []  # the reply stays open (its TTS stream too) until both are done
+        settled = tools.settle()
+        actions: list[Action] = []
+        if isinstance(settled, AskAgain):
+            self._follow_up_due = True
+        else:
+            for word in settled.text.split():
+                actions += self._speak(word)
+        return [*actions, *self._finish_text(rules.EMPTY_REPLY)]
+
+    def _abandon_tools(self) -> list[Action]:
+        """Stop waiting for the reply's tools, whose late outcomes are then dropped."""
+        self._follow_up_due = False
+        if self._server_tools is None or not self._server_tools.waiting:
+            return []
+        self._server_tools.abandon()
+        return [AbandonToolCalls(self._response_id)]
 
     def _speak(self, word: str) -> list[Action]:
         delta = word if not self._reply_words else f" {word}"
@@ -353,11 +416,15 @@ class Conversation:
         self.phase = Phase.LISTENING
         self._user_words_this_turn = 0
         self._listening_since = t
+        answers_tools = self._follow_up_due
         actions: list[Action] = [
+            *self._abandon_tools(),  # the TTS gave up while a tool was running
             self._additional_outputs(t),
             Emit(ev.ResponseAudioDone()),
         ]
-        if self.turns.ends_on_goodbye and self._is_goodbye(spoken):
+        if answers_tools:
+            actions += self._start_reply(t, answers_tools=True)
+        elif self.turns.ends_on_goodbye and self._is_goodbye(spoken):
             self.phase = Phase.CLOSED
             actions.append(Close(1000, "goodbye"))
         elif self._time_is_up(t):
@@ -369,7 +436,11 @@ class Conversation:
         self.phase = Phase.LISTENING
         self._user_words_this_turn = 0
         self._listening_since = t  # the user is speaking now: the silence clock restarts
-        return [CancelReply(self._response_id), Emit(ev.UnmuteInterruptedByVad())]
+        return [
+            *self._abandon_tools(),
+            CancelReply(self._response_id),
+            Emit(ev.UnmuteInterruptedByVad()),
+        ]
 
     # --- time passing -----------------------------------------------------------------
 

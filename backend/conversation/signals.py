@@ -12,6 +12,7 @@ from typing import Any
 
 from backend.conversation.turns import TurnOptions
 from backend.realtime.events import ServerEvent
+from backend.tools.outcome import ToolOutcome
 
 # --- Inputs ---------------------------------------------------------------------------
 
@@ -116,6 +117,16 @@ class LlmToolCallDelta:
 
 
 @dataclass(frozen=True)
+class ToolResult:
+    """A tool the backend ran for the reply (`ToolCallMade`) is done, or failed."""
+
+    t: float
+    response_id: int
+    call_id: str
+    outcome: ToolOutcome
+
+
+@dataclass(frozen=True)
 class Tick:
     t: float
 
@@ -166,6 +177,7 @@ Input = (
     | PlaybackFinished
     | LlmToolCall
     | LlmToolCallDelta
+    | ToolResult
     | Tick
     | TurnOptionsChanged
     | UserTurnCommitted
@@ -236,7 +248,8 @@ class UserTurnFinal:
 
 @dataclass(frozen=True)
 class ToolCallMade:
-    """The reply calls a tool: tell the client, which runs it."""
+    """The reply calls a tool: tell the client, which runs it (or, with server-side
+    tools, run it and report a `ToolResult`)."""
 
     response_id: int
     call_id: str
@@ -254,6 +267,13 @@ class ToolCallProgress:
     arguments: str
 
 
+@dataclass(frozen=True)
+class AbandonToolCalls:
+    """The reply that made these tool calls was cut short: stop waiting for them."""
+
+    response_id: int
+
+
 Action = (
     Emit
     | FlushStt
@@ -265,4 +285,5 @@ Action = (
     | UserTurnFinal
     | ToolCallMade
     | ToolCallProgress
+    | AbandonToolCalls
 )

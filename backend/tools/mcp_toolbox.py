@@ -10,7 +10,6 @@ way it can fail comes back as a `ToolOutcome` the conversation can speak about.
 from __future__ import annotations
 
 import asyncio
-import enum
 import json
 import logging
 from contextlib import AsyncExitStack
@@ -22,18 +21,15 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
 from backend.tools.config import McpServerSpec, ToolsConfig, tool_name
+from backend.tools.outcome import ToolFailure, ToolOutcome
+
+__all__ = ["McpTool", "McpToolbox", "ToolFailure", "ToolOutcome"]
 
 logger = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 10.0
 # Tool results go into the LLM's history, which has a budget: a page of text at most.
 MAX_RESULT_CHARS = 2_000
-
-
-class ToolFailure(enum.Enum):
-    TIMEOUT = "timeout"  # the deadline passed
-    ERROR = "error"  # the tool ran and reported an error, or the arguments were bad
-    UNAVAILABLE = "unavailable"  # no such tool, or its server is unreachable
 
 
 @dataclass(frozen=True)
@@ -51,17 +47,6 @@ class McpTool:
         """The tool as an OpenAI-compatible LLM is told about it."""
         function = {"name": self.llm_name, "description": self.description}
         return {"type": "function", "function": {**function, "parameters": self.parameters}}
-
-
-@dataclass(frozen=True)
-class ToolOutcome:
-    text: str
-    """The result for the LLM, or for a failure what went wrong (for the log)."""
-    failure: ToolFailure | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.failure is None
 
 
 class McpToolbox:
