@@ -14,14 +14,14 @@ from fastapi import FastAPI, File, HTTPException, Request, Response, UploadFile,
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from backend import metrics
 from backend.capacity import NoSeat
 from backend.clients.instances import http_base_url
 from backend.conversation_runner import ConversationRunner
 from backend.health import Health
+from backend.metrics import BackendMetrics
 from backend.openai_realtime import auth as openai_auth
 from backend.realtime import public_errors
 from backend.services import Services
@@ -51,10 +51,11 @@ class StripApiPrefix:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    metrics = BackendMetrics()  # this app's own: tests run many apps in one process
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services = Services.create(settings)
+        services = Services.create(settings, metrics)
         app.state.services = services
         # Everything loaded so far lives as long as the process: keep it out of the
         # collector's full passes, which otherwise pause every conversation for ~50 ms.
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await services.aclose()
 
     app = FastAPI(title="Unmute backend", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.metrics = metrics
     app.add_middleware(StripApiPrefix)
     # A browser app served from another origin (a CDN) reads /v1/health and /v1/voices.
     app.add_middleware(
@@ -130,7 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/metrics")
     async def prometheus_metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     @app.websocket("/v1/realtime")
     async def realtime(websocket: WebSocket) -> None:
@@ -147,7 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             websocket.headers, websocket.scope.get("subprotocols", [])
         )
         if not openai_auth.key_accepted(keys, presented):
-            metrics.SESSIONS_REFUSED.labels("api_key").inc()
+            metrics.sessions_refused.labels("api_key").inc()
             body = {
                 "error": {
                     "type": "invalid_request_error",
@@ -172,7 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ) -> None:
         services = services_of(websocket)
         if not services.settings.origin_allowed(websocket.headers.get("origin")):
-            metrics.SESSIONS_REFUSED.labels("origin").inc()
+            metrics.sessions_refused.labels("origin").inc()
             await websocket.send_denial_response(
                 JSONResponse(public_errors.ORIGIN_REFUSED.refusal_body(), 403)
             )
@@ -181,7 +183,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             async with services.seats.seat():
                 wanted = websocket.scope.get("subprotocols", [])
                 await websocket.accept(subprotocol="realtime" if "realtime" in wanted else None)
-                metrics.SESSIONS.inc()
+                metrics.sessions.inc()
                 started = time.monotonic()
                 session = make_session(services)
                 services.sessions.add(session)
@@ -189,9 +191,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     await session.run()
                 finally:
                     services.sessions.discard(session)
-                    metrics.SESSION_DURATION.observe(time.monotonic() - started)
+                    metrics.session_duration.observe(time.monotonic() - started)
         except NoSeat as refusal:
-            metrics.SESSIONS_REFUSED.labels(refusal.reason).inc()
+            metrics.sessions_refused.labels(refusal.reason).inc()
             why = (
                 public_errors.RESTARTING if refusal.reason == "draining" else public_errors.NO_SEAT
             )

@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from backend import metrics
+from backend.metrics import BackendMetrics
 
 
 class NoSeat(Exception):
@@ -21,7 +21,7 @@ class NoSeat(Exception):
 
 
 class Seats:
-    def __init__(self, capacity: int, wait_s: float) -> None:
+    def __init__(self, capacity: int, wait_s: float, metrics: BackendMetrics) -> None:
         self.capacity = capacity
         self.wait_s = wait_s
         self.in_use = 0
@@ -29,7 +29,8 @@ class Seats:
         self._free = asyncio.Semaphore(capacity)
         self._empty = asyncio.Event()
         self._empty.set()
-        metrics.SESSION_CAPACITY.set(capacity)
+        self._active = metrics.sessions_active
+        metrics.session_capacity.set(capacity)
 
     @property
     def ready(self) -> bool:
@@ -50,7 +51,7 @@ class Seats:
             raise NoSeat("draining")
         self.in_use += 1
         self._empty.clear()
-        metrics.SESSIONS_ACTIVE.set(self.in_use)
+        self._active.set(self.in_use)
         try:
             yield
         finally:
@@ -59,7 +60,7 @@ class Seats:
             if self.in_use == 0:
                 self._empty.set()
             self._free.release()
-            metrics.SESSIONS_ACTIVE.set(self.in_use)
+            self._active.set(self.in_use)
 
     def start_draining(self) -> None:
         self.draining = True

@@ -21,7 +21,6 @@ from fastapi import WebSocket
 from pydantic import BaseModel
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from backend import metrics
 from backend.clients.speech_errors import SpeechServiceError
 from backend.clients.stt import open_stt_stream
 from backend.conversation import signals as sig
@@ -62,6 +61,7 @@ class ConversationRunner(ABC):
         self._log_ids = enter_conversation(self.session_id)
         self._ws = websocket
         self._services = services
+        self._metrics = services.metrics
         self._core = core
         self._outbox: asyncio.Queue[BaseModel | _CloseRequest] = asyncio.Queue()
         settings = services.settings
@@ -70,6 +70,7 @@ class ConversationRunner(ABC):
                 settings.stt_url, settings.speech_api_key, chooser=services.stt_nodes
             ),
             nodes=services.stt_nodes,
+            metrics=services.metrics,
             on_step=self._stt_step,
             on_word=self._stt_word,
             on_restart=self._stt_restarted,
@@ -83,6 +84,7 @@ class ConversationRunner(ABC):
             dispatch=self._dispatch,
             play_audio=self._play_reply_audio,
             end_audio=self._end_audio,
+            metrics=services.metrics,
             reply_deadline_s=services.settings.reply_deadline_s,
         )
         self._speech_stopped_at: float | None = None
@@ -140,7 +142,7 @@ class ConversationRunner(ABC):
             await self._stt.open()
         except SpeechServiceError as error:
             logger.warning("no STT stream: %s", error)
-            metrics.ERRORS.labels("stt_connect").inc()
+            self._metrics.errors.labels("stt_connect").inc()
             await self._fatal(public_errors.STT_UNAVAILABLE)
             return
         self._on_started()
@@ -156,7 +158,7 @@ class ConversationRunner(ABC):
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             if client_gone in done:
                 logger.warning("closing a session whose client stopped reading")
-                metrics.ERRORS.labels("slow_client").inc()
+                self._metrics.errors.labels("slow_client").inc()
                 tasks[1].cancel()  # the sender may be stuck on a full socket
                 await self._close(1008, "client is not reading its messages")
             for task in done:
@@ -218,7 +220,7 @@ class ConversationRunner(ABC):
                     if self._reply is not None and self._reply.response_id == rid:
                         self._reply.end_text()
                 case sig.CancelReply(rid):
-                    metrics.INTERRUPTIONS.inc()
+                    self._metrics.interruptions.inc()
                     if self._reply is not None and self._reply.response_id == rid:
                         self._reply.cancel()
                 case sig.Close(code, reason):
@@ -246,13 +248,13 @@ class ConversationRunner(ABC):
         if isinstance(event, ev.SpeechStopped):
             self._speech_stopped_at = t
         elif isinstance(event, ev.ResponseCreated) and self._speech_stopped_at is not None:
-            metrics.RESPONSE_START.observe(t - self._speech_stopped_at)
+            self._metrics.response_start.observe(t - self._speech_stopped_at)
 
     def _play_reply_audio(self, pcm: Pcm) -> None:
         if self._awaiting_first_audio:
             self._awaiting_first_audio = False
             if self._speech_stopped_at is not None:
-                metrics.VOICE_TO_VOICE.observe(time.monotonic() - self._speech_stopped_at)
+                self._metrics.voice_to_voice.observe(time.monotonic() - self._speech_stopped_at)
                 self._speech_stopped_at = None
         self._play_audio(pcm)
 

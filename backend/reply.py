@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from backend import metrics
 from backend.clients.instances import InstanceChooser
 from backend.clients.llm import LlmClient, LlmError, ToolCall, ToolCallDelta
 from backend.companion_tasks import TaskOwner
@@ -38,6 +37,7 @@ from backend.conversation.signals import (
 )
 from backend.deadline import DEFAULT_REPLY_DEADLINE_S, Deadline, FirstAudioWatch, Late
 from backend.log_context import conversation_logger, turn_context
+from backend.metrics import BackendMetrics
 from backend.playback import PlaybackPacer
 from backend.reply_options import ReplyOptions
 from backend.speech_out import SpeechOut
@@ -63,6 +63,7 @@ class ReplyContext:
     dispatch: Callable[[Input], None]
     play_audio: Callable[[Pcm], None]  # encode and send to the browser
     end_audio: Callable[[], None]  # the reply's audio is complete: flush the encoder
+    metrics: BackendMetrics
     # From the end of the user's turn to the bot's first audio (UNMUTE_REPLY_DEADLINE_S).
     reply_deadline_s: float = DEFAULT_REPLY_DEADLINE_S
     # One per session, shared by its replies: every reply task, and the one TTS slot.
@@ -90,6 +91,7 @@ class Reply:
         self._speech: SpeechOut | TextOnlySpeech = SpeechOut(
             spec=ctx.tts_spec,
             nodes=ctx.tts_nodes,
+            metrics=ctx.metrics,
             api_key=ctx.speech_api_key,
             voice=voice,
             voice_embedding=voice_embedding,
@@ -135,6 +137,7 @@ class Reply:
 
     async def _generate(self, messages: list[dict[str, Any]], temperature: float) -> None:
         rid, dispatch = self.response_id, self._ctx.dispatch
+        first_word = self._ctx.metrics.llm_first_word
         started = time.monotonic()
         first = True
         rechunker = WordRechunker()
@@ -146,7 +149,7 @@ class Reply:
                 if not spoken:
                     continue
                 if first:
-                    metrics.LLM_FIRST_WORD.observe(time.monotonic() - started)
+                    first_word.observe(time.monotonic() - started)
                     first = False
                 dispatch(LlmWord(time.monotonic(), rid, spoken))
 
@@ -175,7 +178,7 @@ class Reply:
             forward(rechunker.flush())
         except LlmError as error:
             logger.warning("LLM failed: %s", error)
-            metrics.ERRORS.labels("llm").inc()
+            self._ctx.metrics.errors.labels("llm").inc()
             dispatch(LlmFailed(time.monotonic(), rid))
             return
         dispatch(LlmDone(time.monotonic(), rid))
@@ -224,7 +227,7 @@ class Reply:
     def _missed_deadline(self, late: Late, now: float) -> None:
         """Stop the late part and tell the core, which tells the user (the failure path)."""
         logger.warning("no audio %.1f s into the reply: %s", self._ctx.reply_deadline_s, late.value)
-        metrics.ERRORS.labels("reply_deadline").inc()
+        self._ctx.metrics.errors.labels("reply_deadline").inc()
         generate, synthesize, _ = self._tasks
         if late is Late.LLM:
             generate.cancel()  # the core speaks its failure line instead

@@ -11,6 +11,7 @@ from backend.characters.catalog import BUNDLED_VOICES_FILE, VoiceCatalog
 from backend.clients.llm import LlmClient, LlmTimeouts
 from backend.clients.node_view import RecentNodeView
 from backend.health import HealthChecker
+from backend.metrics import BackendMetrics
 from backend.settings import Settings
 from backend.voice_store import VoiceStore
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 @dataclass
 class Services:
     settings: Settings
+    metrics: BackendMetrics
     llm: LlmClient
     catalog: VoiceCatalog
     voices: VoiceStore
@@ -31,7 +33,7 @@ class Services:
     sessions: set[ConversationRunner] = field(default_factory=set)
 
     @classmethod
-    def create(cls, settings: Settings) -> Services:
+    def create(cls, settings: Settings, metrics: BackendMetrics) -> Services:
         timeouts = LlmTimeouts(
             first_chunk=settings.llm_timeout_s, between_chunks=settings.llm_timeout_s
         )
@@ -43,15 +45,16 @@ class Services:
         )
         return cls(
             settings=settings,
+            metrics=metrics,
             llm=llm,
             catalog=VoiceCatalog.from_yaml(
                 Path(settings.voices_file) if settings.voices_file else BUNDLED_VOICES_FILE
             ),
             voices=VoiceStore(),
-            seats=Seats(settings.max_sessions, settings.seat_wait_s),
+            seats=Seats(settings.max_sessions, settings.seat_wait_s, metrics),
             health=HealthChecker(settings, llm),
-            stt_nodes=RecentNodeView("stt"),
-            tts_nodes=RecentNodeView("tts"),
+            stt_nodes=RecentNodeView("stt", metrics),
+            tts_nodes=RecentNodeView("tts", metrics),
         )
 
     async def aclose(self) -> None:

@@ -18,7 +18,6 @@ from fastapi import WebSocket
 from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect
 
-from backend import metrics
 from backend.audio.ogg import OggFormatError, OpusInputDecoder, OpusOutputEncoder
 from backend.characters.prompts import is_goodbye, system_prompt
 from backend.conversation import signals as sig
@@ -134,7 +133,7 @@ class ConversationSession(ConversationRunner):
 
     def _invalid(self, code: str, message: str, *, param: str | None = None) -> None:
         """Refuse a client message, saying what is wrong with it (its own data only)."""
-        metrics.INVALID_REQUESTS.inc()
+        self._metrics.invalid_requests.inc()
         self._send(ev.error_event("invalid_request_error", message, code=code, param=param))
 
     # --- core → browser ---------------------------------------------------------------

@@ -18,7 +18,6 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from backend import metrics
 from backend.clients.instances import InstanceChooser, InstanceOutcome
 from backend.clients.speech_errors import SpeechServiceError, SpeechStreamError
 from backend.clients.speech_retry import open_with_retries
@@ -26,6 +25,7 @@ from backend.clients.tts import TtsAudio, TtsStream, TtsWordTiming, open_tts_str
 from backend.companion_tasks import run_with_companions
 from backend.deadline import Deadline
 from backend.log_context import conversation_logger
+from backend.metrics import BackendMetrics
 from backend.playback import PlaybackPacer
 from backend.tts_failover import MAX_STREAMS_PER_REPLY, STALL_AFTER_S, TtsFailover
 
@@ -52,6 +52,7 @@ class SpeechOut:
         *,
         spec: str,
         nodes: InstanceChooser,
+        metrics: BackendMetrics,
         api_key: str,
         voice: str,
         voice_embedding: bytes | None,
@@ -62,6 +63,7 @@ class SpeechOut:
     ) -> None:
         self._spec = spec
         self._nodes = nodes
+        self._metrics = metrics
         self._api_key = api_key
         self._voice = None if voice_embedding else voice
         self._voice_embedding = voice_embedding
@@ -105,7 +107,7 @@ class SpeechOut:
                 self._nodes.record(stream.instance, InstanceOutcome.ENDED)
             except SpeechServiceError as error:
                 failure = str(error)
-                metrics.ERRORS.labels("tts_stream").inc()
+                self._metrics.errors.labels("tts_stream").inc()
                 left = self._failover.words_left
                 logger.warning("TTS stream failed, %d word(s) left: %s", left, error)
                 self._nodes.record(stream.instance, InstanceOutcome.DOWN)
@@ -159,7 +161,7 @@ class SpeechOut:
                 first = self._failover.first_audio_after_s is None
                 self._failover.audio(message.pcm.size, now)
                 if first and self._failover.first_audio_after_s is not None:
-                    metrics.TTS_FIRST_AUDIO.observe(self._failover.first_audio_after_s)
+                    self._metrics.tts_first_audio.observe(self._failover.first_audio_after_s)
                 self._pacer.add_audio(message.pcm)
             elif isinstance(message, TtsWordTiming):
                 word = self._failover.word_timing(

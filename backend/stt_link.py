@@ -18,7 +18,6 @@ from collections.abc import Awaitable, Callable
 import numpy as np
 import numpy.typing as npt
 
-from backend import metrics
 from backend.clients.instances import InstanceChooser, InstanceOutcome
 from backend.clients.speech_errors import SpeechServiceError
 from backend.clients.speech_retry import open_with_retries
@@ -26,6 +25,7 @@ from backend.clients.stt import SttStep, SttStream, SttWord
 from backend.companion_tasks import TaskOwner, run_with_companions
 from backend.deadline import Deadline
 from backend.log_context import conversation_logger
+from backend.metrics import BackendMetrics
 from backend.speech_protocol.constants import FRAME_SAMPLES
 from backend.speech_protocol.pauses import turn_pause_probability
 from backend.stt_clock import GiveUp, SttClock
@@ -53,6 +53,7 @@ class SttLink:
         open_stream: Callable[[], Awaitable[SttStream]],
         *,
         nodes: InstanceChooser,
+        metrics: BackendMetrics,
         on_step: Callable[[int, float], None],
         on_word: Callable[[str, float], None],
         on_restart: Callable[[str], None],
@@ -61,6 +62,7 @@ class SttLink:
     ) -> None:
         self._open_stream = open_stream
         self._nodes = nodes
+        self._metrics = metrics
         self._on_step = on_step
         self._on_word = on_word
         self._on_restart = on_restart
@@ -133,7 +135,7 @@ class SttLink:
             if isinstance(message, SttStep):
                 if self.first_step_after_s is None:
                     self.first_step_after_s = answer.opened_s
-                    metrics.STT_FIRST_STEP.observe(answer.opened_s)
+                    self._metrics.stt_first_step.observe(answer.opened_s)
                 pause = turn_pause_probability(message.prs)
                 self._on_step(self._clock.conversation_step(message.step_idx), pause)
             elif isinstance(message, SttWord):
@@ -148,7 +150,7 @@ class SttLink:
 
     async def _replace(self, stream: SttStream, reason: str) -> None:
         """The stream broke or stalled: open another, or give up as the clock says."""
-        metrics.ERRORS.labels("stt_stream").inc()
+        self._metrics.errors.labels("stt_stream").inc()
         logger.warning("STT stream lost (%s); opening another", reason)
         self._nodes.record(stream.instance, InstanceOutcome.DOWN)
         self._drop()

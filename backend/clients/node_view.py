@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from backend import metrics
 from backend.clients.instances import InstanceOutcome
+from backend.metrics import BackendMetrics
 
 FULL_MEMORY_S = 2.0  # slots free up as conversations end: a full node is worth asking again soon
 DOWN_MEMORY_S = 10.0  # a crashed node takes longer to come back than a full one to free up
@@ -22,8 +22,11 @@ DOWN_MEMORY_S = 10.0  # a crashed node takes longer to come back than a full one
 class RecentNodeView:
     """An `InstanceChooser` that remembers bad news for a few seconds."""
 
-    def __init__(self, service: str, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, service: str, metrics: BackendMetrics, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._service = service
+        self._misses = metrics.service_misses
         self._clock = clock
         self._bad_news: dict[str, tuple[InstanceOutcome, float]] = {}
 
@@ -54,5 +57,5 @@ class RecentNodeView:
         if outcome is InstanceOutcome.FREE:
             self._bad_news.pop(instance, None)
             return
-        metrics.SERVICE_MISSES.labels(self._service, outcome.value).inc()
+        self._misses.labels(self._service, outcome.value).inc()
         self._bad_news[instance] = (outcome, self._clock())

@@ -34,7 +34,6 @@ from openai.types.realtime.realtime_server_event import ConversationItemRetrieve
 from pydantic import BaseModel
 from starlette.websockets import WebSocketDisconnect
 
-from backend import metrics
 from backend.characters.prompts import is_goodbye
 from backend.conversation import signals as sig
 from backend.conversation.machine import Conversation, Phase
@@ -127,7 +126,7 @@ class OpenAiRealtimeSession(ConversationRunner):
                     error.event_id = error.event_id or event.event_id
                     raise
             except wire.ClientEventError as error:
-                metrics.INVALID_REQUESTS.inc()
+                self._metrics.invalid_requests.inc()
                 self._send(error.event())
 
     def _handle(self, event: wire.ClientEvent) -> None:

@@ -14,6 +14,7 @@ import numpy as np
 from backend.clients.instances import TryInTurn
 from backend.clients.llm import LlmClient
 from backend.conversation import signals as sig
+from backend.metrics import BackendMetrics
 from backend.reply import Pcm, Reply, ReplyContext
 
 FAILURE_LINE = "sorry"
@@ -31,6 +32,7 @@ class ReplySession:
             dispatch=self.dispatch,
             play_audio=self.play_audio,
             end_audio=lambda: None,
+            metrics=BackendMetrics(),
             reply_deadline_s=reply_deadline_s,
         )
         self.reply: Reply | None = None

@@ -10,6 +10,7 @@ from backend.clients.instances import connect_first_free
 from backend.clients.node_view import RecentNodeView
 from backend.clients.speech_errors import ServiceUnavailable, UnavailableReason
 from backend.clients.stt import open_stt_stream
+from backend.metrics import BackendMetrics
 from tests.doubles.stt_double import SttDouble
 
 NODES = 100
@@ -20,7 +21,7 @@ async def test_the_one_free_slot_among_a_hundred_nodes_is_found() -> None:
         nodes = [await stack.enter_async_context(SttDouble(slots=0)) for _ in range(NODES - 1)]
         free = await stack.enter_async_context(SttDouble(slots=1))
         spec = ",".join(n.url for n in [*nodes, free])
-        view = RecentNodeView("stt")
+        view = RecentNodeView("stt", BackendMetrics())
 
         started = time.monotonic()
         stream = await open_stt_stream(spec, "public_token", chooser=view)

@@ -12,6 +12,7 @@ import pytest
 
 from backend.clients.instances import TryInTurn
 from backend.clients.stt import open_stt_stream
+from backend.metrics import BackendMetrics
 from backend.playback import PlaybackPacer
 from backend.speech_out import SpeechOut
 from backend.stt_link import SttLink
@@ -35,6 +36,7 @@ async def test_an_stt_stream_failing_as_the_conversation_ends_opens_no_other() -
         link = SttLink(
             lambda: open_stt_stream(stt.url, KEY),
             nodes=TryInTurn(),
+            metrics=BackendMetrics(),
             on_step=lambda step, pause: None,
             on_word=browser_left,
             on_restart=lambda detail: None,
@@ -62,6 +64,7 @@ async def test_a_tts_stream_failing_as_the_reply_is_cancelled_opens_no_other() -
         speech = SpeechOut(
             spec=tts.url,
             nodes=TryInTurn(),
+            metrics=BackendMetrics(),
             api_key=KEY,
             voice="v",
             voice_embedding=None,

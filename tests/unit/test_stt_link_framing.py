@@ -9,6 +9,7 @@ import numpy as np
 from backend.clients.instances import TryInTurn
 from backend.clients.speech_errors import SpeechStreamError
 from backend.clients.stt import SttStream
+from backend.metrics import BackendMetrics
 from backend.stt_link import FRAME_SAMPLES, SttLink
 
 
@@ -38,6 +39,7 @@ async def open_link(stream: RecordingStream) -> SttLink:
     link = SttLink(
         open_stream,
         nodes=TryInTurn(),
+        metrics=BackendMetrics(),
         on_step=lambda step, pause: None,
         on_word=lambda text, start: None,
         on_restart=lambda detail: None,
