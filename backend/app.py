@@ -27,6 +27,7 @@ from backend.realtime import public_errors
 from backend.services import Services
 from backend.session import ConversationSession
 from backend.settings import Settings
+from backend.tools.process import configured_toolbox
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +58,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = Services.create(settings, metrics)
         app.state.services = services
-        # Everything loaded so far lives as long as the process: keep it out of the
-        # collector's full passes, which otherwise pause every conversation for ~50 ms.
-        gc.freeze()
         try:
-            yield
+            # One client per MCP server for the whole process; a bad file stops the start.
+            async with configured_toolbox(settings.tools_config) as toolbox:
+                services.toolbox = toolbox
+                # Everything loaded so far lives as long as the process: keep it out of the
+                # collector's full passes, which otherwise pause every conversation for ~50 ms.
+                gc.freeze()
+                yield
         finally:
             await services.aclose()
 

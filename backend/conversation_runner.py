@@ -123,6 +123,9 @@ class ConversationRunner(ABC):
     ) -> None:
         """Actions only some protocols have words for."""
 
+    def _abandon_tool_calls(self, response_id: int) -> None:  # noqa: B027 (most run none)
+        """Stop the tools this adapter runs for the reply (a barge-in cut it short)."""
+
     def _serialize(self, event: BaseModel) -> str:
         return event.model_dump_json()
 
@@ -227,6 +230,8 @@ class ConversationRunner(ABC):
                     self._outbox.put_nowait(_CloseRequest(code, reason))
                 case sig.UserTurnFinal() | sig.ToolCallMade() | sig.ToolCallProgress():
                     self._on_protocol_action(action)
+                case sig.AbandonToolCalls(rid):
+                    self._abandon_tool_calls(rid)
 
     def _start_reply(self, action: sig.StartReply) -> None:
         self._log_ids.turn_id = action.response_id

@@ -17,6 +17,7 @@ from backend.voice_store import VoiceStore
 
 if TYPE_CHECKING:
     from backend.conversation_runner import ConversationRunner
+    from backend.tools.mcp_toolbox import McpToolbox
 
 
 @dataclass
@@ -31,6 +32,8 @@ class Services:
     stt_nodes: RecentNodeView
     tts_nodes: RecentNodeView
     sessions: set[ConversationRunner] = field(default_factory=set)
+    # The operator's MCP tools, connected by the app's lifespan; None: no tools configured.
+    toolbox: McpToolbox | None = None
 
     @classmethod
     def create(cls, settings: Settings, metrics: BackendMetrics) -> Services:

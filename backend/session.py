@@ -7,8 +7,10 @@ sends the core's events as they are, with the bot's voice as one continuous Ogg 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import functools
 import secrets
 import time
 from datetime import datetime
@@ -22,12 +24,14 @@ from backend.audio.ogg import OggFormatError, OpusInputDecoder, OpusOutputEncode
 from backend.characters.prompts import is_goodbye, system_prompt
 from backend.conversation import signals as sig
 from backend.conversation.machine import Conversation
+from backend.conversation.server_tools import ServerTools
 from backend.conversation_runner import ConversationRunner, ReplySetup
 from backend.log_context import conversation_logger
 from backend.realtime import events as ev
 from backend.realtime.public_errors import InvalidRequest, PublicError
 from backend.realtime.validation import describe_invalid_message
 from backend.reply import Pcm
+from backend.reply_options import ReplyOptions
 from backend.services import Services
 from backend.voice_store import is_custom_voice
 
@@ -38,11 +42,16 @@ MAX_MESSAGE_BYTES = 1_000_000  # a 20 ms Opus page is ~200 bytes; nothing legiti
 
 class ConversationSession(ConversationRunner):
     def __init__(self, websocket: WebSocket, services: Services) -> None:
-        core = Conversation(is_goodbye, services.settings.conversation_limits())
+        server_tools = ServerTools() if services.toolbox is not None else None
+        core = Conversation(
+            is_goodbye, services.settings.conversation_limits(), server_tools=server_tools
+        )
         super().__init__(websocket, services, core)
         self._decoder = OpusInputDecoder()
         self._encoder = OpusOutputEncoder()
         self._voice_embedding: bytes | None = None
+        self._character = ""  # its name in the voices file: the tools config's character id
+        self._tool_runs: dict[int, set[asyncio.Task[None]]] = {}  # by response id
         # Fixes the character's secrets (the hidden animal, the quiz theme) for the call.
         self._secret_seed = secrets.randbits(32)
 
@@ -98,6 +107,7 @@ class ConversationSession(ConversationRunner):
         else:
             self._voice_embedding = None
         character = catalog.find_by_voice(voice)
+        self._character = character.name if character else ""
         instructions = requested.instructions or (
             character.instructions if character else ev.SmalltalkInstructions()
         )
@@ -141,16 +151,56 @@ class ConversationSession(ConversationRunner):
     def _on_started(self) -> None:
         pass  # the browser speaks first: its session.update
 
+    async def run(self) -> None:
+        try:
+            await super().run()
+        finally:
+            runs = [run for runs in self._tool_runs.values() for run in runs]
+            for run in runs:
+                run.cancel()
+            await asyncio.gather(*runs, return_exceptions=True)
+
     def _on_protocol_action(
         self, action: sig.UserTurnFinal | sig.ToolCallMade | sig.ToolCallProgress
     ) -> None:
-        pass  # the Unmute protocol has no event for these: its clients see the reply start
+        # The Unmute protocol has no event for these: its clients see the reply start.
+        if isinstance(action, sig.ToolCallMade) and self._services.toolbox is not None:
+            run = asyncio.create_task(self._run_tool(action), name=f"tool-{action.name}")
+            self._tool_runs.setdefault(action.response_id, set()).add(run)
+            run.add_done_callback(functools.partial(self._forget_tool_run, action.response_id))
+
+    async def _run_tool(self, call: sig.ToolCallMade) -> None:
+        """Run the tool (the toolbox keeps its deadline) and tell the core how it went."""
+        toolbox = self._services.toolbox
+        assert toolbox is not None
+        outcome = await toolbox.call(self._character, call.name, call.arguments)
+        if outcome.failure is not None:
+            logger.warning(
+                "tool %s failed (%s): %s", call.name, outcome.failure.value, outcome.text
+            )
+        self._dispatch(sig.ToolResult(time.monotonic(), call.response_id, call.call_id, outcome))
+
+    def _abandon_tool_calls(self, response_id: int) -> None:
+        for run in self._tool_runs.pop(response_id, set()):
+            run.cancel()  # the MCP client drops the answer when it comes
+
+    def _forget_tool_run(self, response_id: int, run: asyncio.Task[None]) -> None:
+        runs = self._tool_runs.get(response_id)
+        if runs is not None:
+            runs.discard(run)
+            if not runs:
+                del self._tool_runs[response_id]
 
     def _emit(self, event: ev.ServerEvent) -> None:
         self._send(event)
 
     def _reply_setup(self, action: sig.StartReply) -> ReplySetup:
-        return ReplySetup(list(action.messages), voice_embedding=self._voice_embedding)
+        toolbox = self._services.toolbox
+        tools = toolbox.tools_for(self._character) if toolbox is not None else []
+        options = ReplyOptions(tools=[tool.openai_tool() for tool in tools]) if tools else None
+        return ReplySetup(
+            list(action.messages), voice_embedding=self._voice_embedding, options=options
+        )
 
     def _play_audio(self, pcm: Pcm) -> None:
         self._send_audio(self._encoder.encode(pcm))
