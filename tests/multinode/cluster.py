@@ -116,10 +116,15 @@ class Cluster:
                 self.ops_json("nodes", "label", node.hostname, *arguments)
 
     def rebalance(self, *services: str) -> None:
-        """Restart the services' tasks (rolling, as an update): Swarm does not move running
-        tasks onto nodes that became eligible, it spreads new ones over all of them."""
+        """Spread the services' tasks over every node that may run them. Swarm does not move
+        running tasks onto a node that gained a role; scaling down removes tasks from the
+        most loaded nodes, and scaling back up places new ones on the least loaded."""
         for service in services:
-            self.docker("service", "update", "--force", "--detach", f"{self.stack}_{service}")
+            name = f"{self.stack}_{service}"
+            replicas = json.loads(self.docker("service", "inspect", name))[0]["Spec"]["Mode"]
+            count = replicas["Replicated"]["Replicas"]
+            self.docker("service", "scale", f"{name}=1")
+            self.docker("service", "scale", f"{name}={count}")
 
     def settle(self, wanted: dict[str, set[str]], timeout_s: float = 300) -> dict[str, set[str]]:
         """After a change of roles: until each service runs on exactly the wanted nodes,

@@ -90,6 +90,7 @@ def cluster(testbed: TestBedLayout, tmp_path_factory: pytest.TempPathFactory) ->
         images_env = tmp_path_factory.mktemp("images") / "images.env"
         images_env.write_text("".join(f"{key}={value}\n" for key, value in images.items()))
     cluster = Cluster(testbed, STACK, Path(tmp_path_factory.mktemp("conversations")))
+    cluster.set_roles(ROLES)  # a kept test bed may come with other roles
     deployed = cluster.ops(
         "deploy",
         "--speech", "cpu",
