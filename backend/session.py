@@ -51,7 +51,9 @@ class ConversationSession(ConversationRunner):
         self._encoder = OpusOutputEncoder()
         self._voice_embedding: bytes | None = None
         self._character = ""  # its name in the voices file: the tools config's character id
-        self._tool_runs: dict[int, set[asyncio.Task[None]]] = {}  # by response id
+        # The tools running for each reply (by response id), and the calls they answer.
+        self._tool_runs: dict[int, dict[asyncio.Task[None], sig.ToolCallMade]] = {}
+        self._tool_events = False  # the client asked to see them (`session.tool_events`)
         # Fixes the character's secrets (the hidden animal, the quiz theme) for the call.
         self._secret_seed = secrets.randbits(32)
 
@@ -111,8 +113,12 @@ class ConversationSession(ConversationRunner):
         instructions = requested.instructions or (
             character.instructions if character else ev.SmalltalkInstructions()
         )
+        self._tool_events = bool(requested.tool_events)
         session = ev.SessionConfig(
-            instructions=instructions, voice=voice, allow_recording=requested.allow_recording
+            instructions=instructions,
+            voice=voice,
+            allow_recording=requested.allow_recording,
+            tool_events=requested.tool_events,
         )
         prompt = system_prompt(
             instructions, now=datetime.now().astimezone(), secret_seed=self._secret_seed
@@ -155,7 +161,7 @@ class ConversationSession(ConversationRunner):
         try:
             await super().run()
         finally:
-            runs = [run for runs in self._tool_runs.values() for run in runs]
+            runs = [run for runs in self._tool_runs.values() for run in runs]  # tasks
             for run in runs:
                 run.cancel()
             await asyncio.gather(*runs, return_exceptions=True)
@@ -166,8 +172,9 @@ class ConversationSession(ConversationRunner):
         # The Unmute protocol has no event for these: its clients see the reply start.
         if isinstance(action, sig.ToolCallMade) and self._services.toolbox is not None:
             run = asyncio.create_task(self._run_tool(action), name=f"tool-{action.name}")
-            self._tool_runs.setdefault(action.response_id, set()).add(run)
+            self._tool_runs.setdefault(action.response_id, {})[run] = action
             run.add_done_callback(functools.partial(self._forget_tool_run, action.response_id))
+            self._tool_event(action, "running")
 
     async def _run_tool(self, call: sig.ToolCallMade) -> None:
         """Run the tool (the toolbox keeps its deadline) and tell the core how it went."""
@@ -178,18 +185,29 @@ class ConversationSession(ConversationRunner):
             logger.warning(
                 "tool %s failed (%s): %s", call.name, outcome.failure.value, outcome.text
             )
+        self._tool_event(call, outcome.failure.value if outcome.failure else "done")
         self._dispatch(sig.ToolResult(time.monotonic(), call.response_id, call.call_id, outcome))
 
     def _abandon_tool_calls(self, response_id: int) -> None:
-        for run in self._tool_runs.pop(response_id, set()):
+        for run, call in self._tool_runs.pop(response_id, {}).items():
             run.cancel()  # the MCP client drops the answer when it comes
+            self._tool_event(call, "cancelled")
 
     def _forget_tool_run(self, response_id: int, run: asyncio.Task[None]) -> None:
         runs = self._tool_runs.get(response_id)
         if runs is not None:
-            runs.discard(run)
+            runs.pop(run, None)
             if not runs:
                 del self._tool_runs[response_id]
+
+    def _tool_event(self, call: sig.ToolCallMade, status: ev.ToolStatus) -> None:
+        """Tell a client that asked what the bot's tool is doing (shown in its chat)."""
+        if not self._tool_events:
+            return
+        toolbox = self._services.toolbox
+        tool = toolbox.find(call.name) if toolbox is not None else None
+        server, name = (tool.server, tool.name) if tool is not None else ("", call.name)
+        self._send(ev.UnmuteToolCall(call_id=call.call_id, server=server, tool=name, status=status))
 
     def _emit(self, event: ev.ServerEvent) -> None:
         self._send(event)

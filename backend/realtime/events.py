@@ -11,7 +11,14 @@ import os
 import string
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    TypeAdapter,
+    model_serializer,
+)
 
 _ID_ALPHABET = string.ascii_letters + string.digits
 
@@ -75,6 +82,16 @@ class SessionConfig(BaseModel):
     instructions: Instructions | None = None
     voice: str | None = Field(default=None, max_length=500)
     allow_recording: bool = False
+    # An Unmute extension: the client shows the bot's tool calls (`unmute.tool_call`).
+    tool_events: bool | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_unasked_extension(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Echoed only to a client that sent it: existing clients get the session they know.
+        data: dict[str, Any] = handler(self)
+        if data.get("tool_events") is None:
+            data.pop("tool_events", None)
+        return data
 
 
 # --- Client -> server -----------------------------------------------------------------
@@ -223,6 +240,29 @@ ServerEvent = Annotated[
     Field(discriminator="type"),
 ]
 server_event_adapter: TypeAdapter[ServerEvent] = TypeAdapter(ServerEvent)
+
+
+ToolStatus = Literal["running", "done", "timeout", "error", "unavailable", "cancelled"]
+
+
+class UnmuteToolCall(_ServerEvent):
+    """A tool the backend runs for the bot, for a client that asked (`tool_events`): it is
+    not a `ServerEvent`, which existing clients must be able to read."""
+
+    type: Literal["unmute.tool_call"] = "unmute.tool_call"
+    call_id: str
+    server: str  # the MCP server's name in the tools configuration, e.g. "weather"
+    tool: str
+    status: ToolStatus
+
+
+ToolEventsServerEvent = Annotated[
+    ServerEvent | UnmuteToolCall,
+    Field(discriminator="type"),
+]
+tool_events_server_event_adapter: TypeAdapter[ToolEventsServerEvent] = TypeAdapter(
+    ToolEventsServerEvent
+)
 
 
 def error_event(

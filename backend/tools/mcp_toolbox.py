@@ -92,6 +92,10 @@ class McpToolbox:
             if self.config.allows(character, tool.server, tool.name)
         ]
 
+    def find(self, llm_name: str) -> McpTool | None:
+        """The tool the LLM knows as `llm_name`, if any server has it."""
+        return self._tools.get(llm_name)
+
     async def call(self, character: str, llm_name: str, arguments: str) -> ToolOutcome:
         """Run a tool the LLM asked for, with the arguments it wrote (JSON)."""
         tool = self._tools.get(llm_name)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import sphn
+from pydantic import TypeAdapter
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -42,11 +43,13 @@ class Received:
 class RealtimeClient:
     """Sends Ogg Opus paced in real time (silence when idle), records validated events.
 
-    `audio=False`: send no audio at all until `start_audio()`.
+    `audio=False`: send no audio at all until `start_audio()`. `tool_events=True`: also
+    accept `unmute.tool_call` (a client that asks for it in its session).
     """
 
     url: str
     audio: bool = True
+    tool_events: bool = False
     received: list[Received] = field(default_factory=list)
     raw: list[str] = field(default_factory=list)
     close_code: int | None = None
@@ -129,9 +132,12 @@ class RealtimeClient:
             async for message in self.ws:
                 assert isinstance(message, str), "the server must only send text frames"
                 self.raw.append(message)
-                self.received.append(
-                    Received(time.monotonic(), ev.server_event_adapter.validate_json(message))
+                adapter: TypeAdapter[Any] = (
+                    ev.tool_events_server_event_adapter
+                    if self.tool_events
+                    else ev.server_event_adapter
                 )
+                self.received.append(Received(time.monotonic(), adapter.validate_json(message)))
                 self._changed.set()
         except ConnectionClosed:
             pass

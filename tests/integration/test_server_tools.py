@@ -54,6 +54,7 @@ async def conversation(
     replies: list[Reply],
     utterances: list[list[str]],
     deadline_s: float = 20.0,
+    tool_events: bool = False,
 ) -> AsyncIterator[tuple[RealtimeClient, LlmDouble, TtsDouble, FastAPI]]:
     """The bot has greeted; the user has asked the question."""
     stt = SttDouble(utterances)
@@ -68,10 +69,13 @@ async def conversation(
         }
         async with (
             backend_app_in_process(**settings) as (address, app),
-            RealtimeClient(f"ws://{address}/v1/realtime") as client,
+            RealtimeClient(f"ws://{address}/v1/realtime", tool_events=tool_events) as client,
         ):
+            extension = {"tool_events": True} if tool_events else {}
             await client.start_session(
-                instructions={"type": "constant", "text": "You are a test bot."}, voice="voice-a"
+                instructions={"type": "constant", "text": "You are a test bot."},
+                voice="voice-a",
+                **extension,
             )
             await client.wait_count("response.audio.done", 1, timeout=15)
             await client.wait_for(lambda c: c.samples_sent > 3.5 * 24_000, 10, "3.5 s of audio")
@@ -85,8 +89,24 @@ def heard(tts: TtsDouble) -> str:
 
 async def test_the_bot_answers_from_the_tools_result(tmp_path: Path) -> None:
     replies: list[Reply] = [GREETING, calling("test__forecast", '{"city": "Paris"}'), ANSWER]
-    async with conversation(tmp_path, replies, [QUESTION]) as (client, llm, tts, _):
+    async with conversation(tmp_path, replies, [QUESTION], tool_events=True) as (
+        client,
+        llm,
+        tts,
+        _,
+    ):
         await client.wait_count("response.audio.done", 3, timeout=20)
+        (updated,) = client.of_type("session.updated")
+        assert updated.session.tool_events is True
+        calls = client.of_type("unmute.tool_call")
+        assert [(c.server, c.tool, c.status) for c in calls] == [
+            ("test", "forecast", "running"),
+            ("test", "forecast", "done"),
+        ]
+        types = client.types()
+        ends = [i for i, kind in enumerate(types) if kind == "response.audio.done"]
+        shown = [i for i, kind in enumerate(types) if kind == "unmute.tool_call"]
+        assert ends[0] < shown[0] < shown[1] < ends[1], "shown while the filler's reply is on"
         offered = llm.requests[1].body["tools"]
         assert [tool["function"]["name"] for tool in offered] == [
             "test__forecast",
@@ -125,12 +145,19 @@ async def test_a_failing_tool_is_spoken(
         assert heard(tts).endswith(f"{FILLER_LINE} {FAILURE_LINES[failure]}")
         assert len(llm.requests) == 2
         assert client.of_type("error") == []
+        # A client that did not ask sees the protocol it knows, byte for byte.
+        assert all("tool" not in raw for raw in client.raw if '"session.updated"' in raw)
 
 
 async def test_a_barge_in_while_the_tool_runs_cancels_it(tmp_path: Path) -> None:
     replies: list[Reply] = [GREETING, calling("test__slow", '{"seconds": 30}'), "Never mind then."]
     utterances = [QUESTION, ["never", "mind"]]
-    async with conversation(tmp_path, replies, utterances) as (client, llm, tts, app):
+    async with conversation(tmp_path, replies, utterances, tool_events=True) as (
+        client,
+        llm,
+        tts,
+        app,
+    ):
         (session,) = app.state.services.sessions
         assert isinstance(session, ConversationSession)
         await client.wait_for(lambda c: bool(session._tool_runs), 15, "the tool call")
@@ -141,6 +168,8 @@ async def test_a_barge_in_while_the_tool_runs_cancels_it(tmp_path: Path) -> None
         await client.wait_for(lambda c: all(run.done() for run in runs), 5, "the cancellation")
         assert all(run.cancelled() for run in runs), "the wait for the tool is cancelled"
         assert session._tool_runs == {}
+        statuses = [c.status for c in client.of_type("unmute.tool_call")]
+        assert statuses == ["running", "cancelled"]
         await client.wait_for(lambda c: "Never mind then." in heard(tts), 15, "the next reply")
         assert llm.requests[2].messages[-1] == {"role": "user", "content": "never mind"}
         assert all(m["role"] != "tool" for m in llm.requests[2].messages)
