@@ -41,8 +41,9 @@ WINDOW_MARGIN_S = 2.0
 MAX_AUDIO_S = 30.0  # Whisper's own window: longer audio is cut
 # Hypotheses the decoder keeps. Measured on the clip set (16 sentences per voice), word
 # errors clean / 20 dB / 10 dB of white noise: 8.5 / 17.7 / 36.8 % with one (greedy),
-# 6.4 / 14.2 / 30.5 % with five. CTranslate2 decodes the five as one batch, for about the
-# same CPU time per transcription (110-115 ms either way on a loaded core, 10 s window).
+# 6.4 / 14.2 / 30.5 % with five. CTranslate2 decodes the five as one batch: a final
+# transcription took 110-115 ms of CPU either way (loaded core, 10 s window), the whole
+# clip set 19 % more recognition CPU; docs/benchmarks.md has the latency measured so far.
 BEAM_SIZE = 5
 # No real speech needs more tokens than this (words and timestamps): a decoder stuck in a
 # loop stops here.
