@@ -3,6 +3,9 @@ import { useEffect, useRef } from "react";
 
 import type { Transcript } from "@/conversation/transcript";
 
+const SPEAKERS = { bot: "Bot", user: "You", tool: "Tool" } as const;
+const TEST_IDS = { bot: "bot-subtitle", user: "user-transcript", tool: "tool-activity" } as const;
+
 interface Props {
   transcript: Transcript;
 }
@@ -27,9 +30,9 @@ export function ConversationView({ transcript }: Props) {
               key={index}
               ref={index === transcript.length - 1 ? end : undefined}
               className={`turn turn-${turn.speaker}`}
-              data-testid={turn.speaker === "bot" ? "bot-subtitle" : "user-transcript"}
+              data-testid={TEST_IDS[turn.speaker]}
             >
-              <span className="speaker">{turn.speaker === "bot" ? "Bot" : "You"}</span>
+              <span className="speaker">{SPEAKERS[turn.speaker]}</span>
               <span className="words">
                 {turn.text || "…"}
                 {turn.interrupted && <span className="interrupted"> (interrupted)</span>}

@@ -25,5 +25,7 @@ export function buildSession(choices: SessionChoices): SessionConfig {
     voice: choices.customVoice ?? voiceId(choices.character),
     // Conversations are not recorded unless a deployment adds explicit consent.
     allow_recording: false,
+    // Show the bot's tool calls ("Checking weather…"); the server sends them only if asked.
+    tool_events: true,
   };
 }

@@ -1,14 +1,19 @@
 /**
  * What was said, turn by turn, built from server events: the bot's subtitles
- * (`response.text.delta`, words as they are spoken) and the user's transcript.
+ * (`response.text.delta`, words as they are spoken), the user's transcript, and the
+ * tools the bot uses (`unmute.tool_call`).
  */
 import type { ServerEvent } from "@/lib/protocol/events";
 
+import { toolActivityText } from "./toolActivity";
+
 export interface Turn {
-  speaker: "user" | "bot";
+  speaker: "user" | "bot" | "tool";
   text: string;
   /** The user barged in before the bot finished this turn. */
   interrupted: boolean;
+  /** A tool turn's call, which its later events update. */
+  callId?: string;
 }
 
 export type Transcript = readonly Turn[];
@@ -45,6 +50,19 @@ export function nextTranscript(transcript: Transcript, event: ServerEvent): Tran
         ...turn,
         text: appendWord(turn.text, event.delta),
       }));
+    case "unmute.tool_call": {
+      const text = toolActivityText(event.server, event.tool, event.status);
+      const shown = transcript.findIndex((turn) => turn.callId === event.call_id);
+      if (shown >= 0) {
+        return transcript.map((turn, index) => (index === shown ? { ...turn, text } : turn));
+      }
+      const activity: Turn = { speaker: "tool", text, interrupted: false, callId: event.call_id };
+      // Before the bot's turn that has not said a word yet: its words come after the call.
+      if (last?.speaker === "bot" && last.text === "") {
+        return [...transcript.slice(0, -1), activity, last];
+      }
+      return [...transcript, activity];
+    }
     case "unmute.interrupted_by_vad":
       if (last?.speaker !== "bot") return transcript;
       // A turn cut before its first word said nothing: drop it rather than show "…".

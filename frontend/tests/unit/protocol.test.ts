@@ -31,6 +31,19 @@ describe("parseServerEvent", () => {
     });
   });
 
+  it("reads the tool calls a session asked to see, as the backend sends them", () => {
+    const parsed = parseServerEvent(
+      '{"event_id":"event_1","type":"unmute.tool_call","call_id":"call_1","server":"weather","tool":"forecast","status":"timeout"}',
+    );
+    expect(parsed.ok && parsed.event.type === "unmute.tool_call" && parsed.event.status).toBe(
+      "timeout",
+    );
+    const unknown = parseServerEvent(
+      '{"event_id":"e","type":"unmute.tool_call","call_id":"c","server":"s","tool":"t","status":"lost"}',
+    );
+    expect(unknown.ok).toBe(false);
+  });
+
   it("ignores unknown extra fields", () => {
     const parsed = parseServerEvent('{"type":"response.audio.done","event_id":"e","later":1}');
     expect(parsed.ok).toBe(true);
@@ -111,6 +124,7 @@ describe("characters and sessions", () => {
         instructions: { type: "smalltalk", language: "en" },
         voice: "unmute-prod-website/p329_022.wav",
         allow_recording: false,
+        tool_events: true,
       },
     );
   });
@@ -127,6 +141,7 @@ describe("characters and sessions", () => {
       instructions: { type: "constant", text: "Talk like a pirate.", language: "en" },
       voice: "custom:42",
       allow_recording: false,
+      tool_events: true,
     });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { nextTranscript, type Transcript } from "@/conversation/transcript";
-import type { ServerEvent } from "@/lib/protocol/events";
+import type { ServerEvent, ToolStatus } from "@/lib/protocol/events";
 
 const id = { event_id: "e" };
 const created: ServerEvent = {
@@ -67,5 +67,59 @@ describe("transcript", () => {
     const before = run([created]);
     const ready: ServerEvent = { ...id, type: "unmute.response.text.delta.ready", delta: "Hi" };
     expect(nextTranscript(before, ready)).toBe(before);
+  });
+});
+
+describe("tool activity", () => {
+  const tool = (status: ToolStatus, callId = "call_1"): ServerEvent => ({
+    ...id,
+    type: "unmute.tool_call",
+    call_id: callId,
+    server: "weather",
+    tool: "forecast",
+    status,
+  });
+
+  it("shows the check before the bot's words about it, then how it went", () => {
+    expect(
+      run([
+        heard("weather in Paris"),
+        created,
+        tool("running"),
+        said("One moment, let me check."),
+        { ...id, type: "response.audio.done" },
+        tool("done"),
+        created,
+        said("Sunny."),
+      ]),
+    ).toEqual([
+      { speaker: "user", text: "weather in Paris", interrupted: false },
+      { speaker: "tool", text: "Checked weather", interrupted: false, callId: "call_1" },
+      { speaker: "bot", text: "One moment, let me check.", interrupted: false },
+      { speaker: "bot", text: "Sunny.", interrupted: false },
+    ]);
+  });
+
+  it.each<[ToolStatus, string]>([
+    ["running", "Checking weather…"],
+    ["timeout", "Checking weather failed: no answer in time"],
+    ["error", "Checking weather failed"],
+    ["unavailable", "Checking weather failed: unavailable"],
+    ["cancelled", "Stopped checking weather"],
+  ])("says %s as %s", (status, text) => {
+    expect(run([created, said("Hm."), tool("running"), tool(status)]).at(-1)).toEqual({
+      speaker: "tool",
+      text,
+      interrupted: false,
+      callId: "call_1",
+    });
+  });
+
+  it("keeps each call in its own line", () => {
+    const transcript = run([tool("running", "a"), tool("running", "b"), tool("error", "a")]);
+    expect(transcript.map((turn) => turn.text)).toEqual([
+      "Checking weather failed",
+      "Checking weather…",
+    ]);
   });
 });

@@ -22,6 +22,8 @@ const sessionSchema = z.object({
   instructions: instructionsSchema.nullable().optional(),
   voice: z.string().nullable().optional(),
   allow_recording: z.boolean(),
+  /** An Unmute extension: also send `unmute.tool_call`, the bot's tool calls. */
+  tool_events: z.boolean().optional(),
 });
 export type SessionConfig = z.infer<typeof sessionSchema>;
 
@@ -32,6 +34,16 @@ const chatMessage = z.object({
 export type ChatMessage = z.infer<typeof chatMessage>;
 
 const base = { event_id: z.string() };
+
+export const TOOL_STATUSES = [
+  "running",
+  "done",
+  "timeout",
+  "error",
+  "unavailable",
+  "cancelled",
+] as const;
+export type ToolStatus = (typeof TOOL_STATUSES)[number];
 const delta = { ...base, delta: z.string() };
 
 export const serverEventSchema = z.discriminatedUnion("type", [
@@ -78,6 +90,15 @@ export const serverEventSchema = z.discriminatedUnion("type", [
       debug_dict: z.record(z.string(), z.unknown()).optional(),
       debug_plot_data: z.array(z.unknown()).optional(),
     }),
+  }),
+  // Only sent because the session asks for it (`tool_events`).
+  z.object({
+    ...base,
+    type: z.literal("unmute.tool_call"),
+    call_id: z.string(),
+    server: z.string(),
+    tool: z.string(),
+    status: z.enum(TOOL_STATUSES),
   }),
 ]);
 export type ServerEvent = z.infer<typeof serverEventSchema>;
