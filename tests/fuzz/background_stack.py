@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -13,6 +14,8 @@ from tests.doubles.llm_double import LlmDouble
 from tests.doubles.stt_double import SttDouble
 from tests.doubles.tts_double import TtsDouble
 from tests.integration.backend_server import backend_app_in_process
+
+SESSION_END_GUARD_S = 10.0  # far longer than a session takes to end once its client left
 
 
 class BackgroundStack:
@@ -59,3 +62,11 @@ class BackgroundStack:
     def sessions_in_use(self) -> int:
         assert self.services is not None
         return self.services.seats.in_use
+
+    def sessions_left(self) -> int:
+        """Sessions still holding a seat once every client has left: they get a moment to
+        end (up to a guard), a leaked one stays counted."""
+        deadline = time.monotonic() + SESSION_END_GUARD_S
+        while self.sessions_in_use and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.sessions_in_use
