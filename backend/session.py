@@ -42,7 +42,10 @@ MAX_MESSAGE_BYTES = 1_000_000  # a 20 ms Opus page is ~200 bytes; nothing legiti
 
 class ConversationSession(ConversationRunner):
     def __init__(self, websocket: WebSocket, services: Services) -> None:
-        server_tools = ServerTools() if services.toolbox is not None else None
+        toolbox = services.toolbox
+        server_tools = (
+            ServerTools(toolbox.config.max_calls_per_turn) if toolbox is not None else None
+        )
         core = Conversation(
             is_goodbye, services.settings.conversation_limits(), server_tools=server_tools
         )
@@ -180,11 +183,19 @@ class ConversationSession(ConversationRunner):
         """Run the tool (the toolbox keeps its deadline) and tell the core how it went."""
         toolbox = self._services.toolbox
         assert toolbox is not None
+        started = time.monotonic()
         outcome = await toolbox.call(self._character, call.name, call.arguments)
+        took_s = time.monotonic() - started
         if outcome.failure is not None:
             logger.warning(
-                "tool %s failed (%s): %s", call.name, outcome.failure.value, outcome.text
+                "tool %s failed after %.1f s (%s): %s",
+                call.name,
+                took_s,
+                outcome.failure.value,
+                outcome.text,
             )
+        else:
+            logger.info("tool %s answered in %.1f s", call.name, took_s)
         self._tool_event(call, outcome.failure.value if outcome.failure else "done")
         self._dispatch(sig.ToolResult(time.monotonic(), call.response_id, call.call_id, outcome))
 

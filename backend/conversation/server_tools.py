@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from backend.tools.config import DEFAULT_MAX_CALLS_PER_TURN
 from backend.tools.outcome import ToolFailure, ToolOutcome
 
 # Said in the character's voice the moment the LLM calls a tool: it acknowledges the
@@ -26,7 +27,6 @@ FAILURE_LINES = {
 }
 # An LLM that keeps calling tools in one turn is stuck: stop it and say so.
 TOO_MANY_CALLS_LINE = "Sorry, I couldn't find that out."
-DEFAULT_MAX_CALLS_PER_TURN = 3
 
 
 @dataclass

@@ -3,6 +3,7 @@
 The operator writes it as YAML (`UNMUTE_TOOLS_CONFIG`):
 
     deadline_s: 8            # a tool that takes longer is given up on, and the user told
+    max_calls_per_turn: 3    # an LLM that calls more tools in one user turn is stopped
     servers:
       weather:
         url: http://weather.internal:8000/mcp     # Streamable HTTP
@@ -26,6 +27,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 DEFAULT_DEADLINE_S = 8.0
+DEFAULT_MAX_CALLS_PER_TURN = 3
 ALL_CHARACTERS = "*"
 # OpenAI tool names allow [a-zA-Z0-9_-]{1,64}; a dot does not pass, so the server and
 # tool names are joined with two underscores.
@@ -59,6 +61,7 @@ class ToolsConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     deadline_s: float = Field(default=DEFAULT_DEADLINE_S, gt=0, le=120)
+    max_calls_per_turn: int = Field(default=DEFAULT_MAX_CALLS_PER_TURN, ge=1, le=20)
     servers: dict[ServerName, McpServerSpec] = Field(default_factory=dict)
     characters: dict[str, list[str]] = Field(default_factory=dict)
 
