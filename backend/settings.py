@@ -6,8 +6,6 @@ so that existing deployments can switch over without editing their environment.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -159,8 +157,3 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:
         return value or None
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()

@@ -7,7 +7,6 @@ keys, and an entry serialises back to exactly `name, good, instructions, source`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,7 +31,6 @@ from backend.realtime.events import (
     SmalltalkInstructions,
     UnmuteExplanationInstructions,
 )
-from backend.settings import get_settings
 
 BUNDLED_VOICES_FILE = Path(__file__).with_name("voices.yaml")
 
@@ -134,22 +132,3 @@ class VoiceCatalog:
     def default_voice(self) -> VoiceEntry:
         """The first entry marked good, else the first entry."""
         return next((voice for voice in self._voices if voice.good), self._voices[0])
-
-
-@lru_cache(maxsize=1)
-def default_catalog() -> VoiceCatalog:
-    """The catalog from `UNMUTE_VOICES_FILE`, else the one shipped with the backend."""
-    configured = get_settings().voices_file
-    return VoiceCatalog.from_yaml(Path(configured) if configured else BUNDLED_VOICES_FILE)
-
-
-def list_voices() -> list[VoiceEntry]:
-    return default_catalog().list_voices()
-
-
-def find_by_voice(voice_id: str) -> VoiceEntry | None:
-    return default_catalog().find_by_voice(voice_id)
-
-
-def default_voice() -> VoiceEntry:
-    return default_catalog().default_voice()

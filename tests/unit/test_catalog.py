@@ -13,13 +13,11 @@ from backend.characters.catalog import (
     BUNDLED_VOICES_FILE,
     CatalogError,
     VoiceCatalog,
-    default_catalog,
-    default_voice,
-    find_by_voice,
-    list_voices,
 )
+from backend.metrics import BackendMetrics
 from backend.realtime.events import ConstantInstructions, Instructions
-from backend.settings import get_settings
+from backend.services import Services
+from backend.settings import Settings
 
 ENTRY_KEYS = {"name", "good", "instructions", "source"}
 # Folders of Kyutai's public voice repository (kyutai/tts-voices) that hold voice files.
@@ -111,30 +109,28 @@ def test_default_voice_is_the_first_good_one(tmp_path: Path) -> None:
     assert catalog.default_voice().name == "Shown"
 
 
-def test_module_functions_use_the_configured_file(
+async def test_the_backend_offers_the_configured_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("UNMUTE_VOICES_FILE", str(write_voices(tmp_path, [a_valid_entry()])))
-    get_settings.cache_clear()
-    default_catalog.cache_clear()
+    services = Services.create(Settings(), BackendMetrics())
     try:
-        assert [voice.name for voice in list_voices()] == ["Tess"]
-        assert default_voice().name == "Tess"
-        assert find_by_voice("expresso/x.wav") is not None
+        assert [voice.name for voice in services.catalog.list_voices()] == ["Tess"]
+        assert services.catalog.default_voice().name == "Tess"
     finally:
-        get_settings.cache_clear()
-        default_catalog.cache_clear()
+        await services.aclose()
 
 
-def test_module_functions_default_to_the_bundled_file(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_backend_offers_the_bundled_file_by_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("UNMUTE_VOICES_FILE", raising=False)
-    get_settings.cache_clear()
-    default_catalog.cache_clear()
+    services = Services.create(Settings(), BackendMetrics())
     try:
-        assert len(list_voices()) == len(VoiceCatalog.from_yaml(BUNDLED_VOICES_FILE).list_voices())
+        bundled = VoiceCatalog.from_yaml(BUNDLED_VOICES_FILE).list_voices()
+        assert services.catalog.list_voices() == bundled
     finally:
-        get_settings.cache_clear()
-        default_catalog.cache_clear()
+        await services.aclose()
 
 
 @pytest.mark.parametrize(
