@@ -33,7 +33,8 @@ async def backend_in_process(**settings: Any) -> AsyncIterator[str]:
 
 @asynccontextmanager
 async def backend_app_in_process(**settings: Any) -> AsyncIterator[tuple[str, FastAPI]]:
-    """Like `backend_in_process`, also yielding the app (its `state.services`)."""
+    """Like `backend_in_process`, also yielding the app: its `state.services`, and its
+    `state.metrics`, which count for this app alone."""
     app = create_app(Settings(**settings))
     async with serving(app) as address:
         yield address, app
