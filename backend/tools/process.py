@@ -1,7 +1,7 @@
 """The backend process's toolbox, entered once by the app's lifespan.
 
 The `mcp` SDK is imported only when tools are configured: a backend without them does not
-pay its import (about a second of start-up).
+pay its import (0.4 s of start-up on a warm disk cache).
 """
 
 from __future__ import annotations
