@@ -194,10 +194,13 @@ async def test_a_barge_in_while_the_tool_runs_cancels_it(tmp_path: Path) -> None
         assert client.of_type("error") == []
 
 
-async def test_a_tools_file_that_cannot_be_used_stops_the_start(tmp_path: Path) -> None:
+async def test_a_tools_file_that_cannot_be_used_stops_the_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "tools.yaml"
     path.write_text("servers:\n  weather: {}\n")
-    app = create_app(Settings(tools_config=str(path)))
+    monkeypatch.setenv("UNMUTE_TOOLS_CONFIG", str(path))
+    app = create_app(Settings())
     with pytest.raises(ToolsConfigError, match=r"servers\.weather: .*either `url`"):
         async with app.router.lifespan_context(app):
             pass
