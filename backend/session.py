@@ -28,6 +28,7 @@ from backend.conversation.server_tools import ServerTools
 from backend.conversation_runner import ConversationRunner, ReplySetup
 from backend.log_context import conversation_logger
 from backend.realtime import events as ev
+from backend.realtime.history_updates import HistoryDeltas
 from backend.realtime.public_errors import InvalidRequest, PublicError
 from backend.realtime.validation import describe_invalid_message
 from backend.reply import Pcm
@@ -57,6 +58,8 @@ class ConversationSession(ConversationRunner):
         # The tools running for each reply (by response id), and the calls they answer.
         self._tool_runs: dict[int, dict[asyncio.Task[None], sig.ToolCallMade]] = {}
         self._tool_events = False  # the client asked to see them (`session.tool_events`)
+        # The client keeps the history and takes what changed (`session.history_updates`).
+        self._history_deltas: HistoryDeltas | None = None
         # Fixes the character's secrets (the hidden animal, the quiz theme) for the call.
         self._secret_seed = secrets.randbits(32)
 
@@ -117,11 +120,14 @@ class ConversationSession(ConversationRunner):
             character.instructions if character else ev.SmalltalkInstructions()
         )
         self._tool_events = bool(requested.tool_events)
+        if requested.history_updates == "delta" and self._history_deltas is None:
+            self._history_deltas = HistoryDeltas()
         session = ev.SessionConfig(
             instructions=instructions,
             voice=voice,
             allow_recording=requested.allow_recording,
             tool_events=requested.tool_events,
+            history_updates=requested.history_updates,
         )
         prompt = system_prompt(
             instructions, now=datetime.now().astimezone(), secret_seed=self._secret_seed
@@ -221,6 +227,11 @@ class ConversationSession(ConversationRunner):
         self._send(ev.UnmuteToolCall(call_id=call.call_id, server=server, tool=name, status=status))
 
     def _emit(self, event: ev.ServerEvent) -> None:
+        if self._history_deltas is not None:
+            if isinstance(event, ev.UnmuteAdditionalOutputs):
+                event = self._history_deltas.as_delta(event)
+            elif isinstance(event, ev.ResponseCreated):
+                event = self._history_deltas.without_history(event)
         self._send(event)
 
     def _reply_setup(self, action: sig.StartReply) -> ReplySetup:

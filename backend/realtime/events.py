@@ -78,20 +78,27 @@ Instructions = Annotated[
 ]
 
 
+def _without_unset(data: dict[str, Any], extensions: tuple[str, ...]) -> dict[str, Any]:
+    for key in extensions:
+        if data.get(key) is None:
+            data.pop(key, None)
+    return data
+
+
 class SessionConfig(BaseModel):
     instructions: Instructions | None = None
     voice: str | None = Field(default=None, max_length=500)
     allow_recording: bool = False
-    # An Unmute extension: the client shows the bot's tool calls (`unmute.tool_call`).
+    # Unmute extensions, each echoed only to a client that sent it:
+    # the client shows the bot's tool calls (`unmute.tool_call`);
     tool_events: bool | None = None
+    # the client keeps the chat history and takes only what changed (`chat_history_start`).
+    history_updates: Literal["delta"] | None = None
 
     @model_serializer(mode="wrap")
     def _omit_unasked_extension(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # Echoed only to a client that sent it: existing clients get the session they know.
-        data: dict[str, Any] = handler(self)
-        if data.get("tool_events") is None:
-            data.pop("tool_events", None)
-        return data
+        # Existing clients get the session they know.
+        return _without_unset(handler(self), ("tool_events", "history_updates"))
 
 
 # --- Client -> server -----------------------------------------------------------------
@@ -216,6 +223,13 @@ class AdditionalOutputsArgs(BaseModel):
     chat_history: list[ChatMessage]
     debug_dict: dict[str, Any] = Field(default_factory=dict)
     debug_plot_data: list[Any] = Field(default_factory=list)
+    # For a client that asked for `history_updates: "delta"`: `chat_history` holds the
+    # messages from this index on; the client keeps the ones before it.
+    chat_history_start: int | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_unasked_extension(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _without_unset(handler(self), ("chat_history_start",))
 
 
 class UnmuteAdditionalOutputs(_ServerEvent):

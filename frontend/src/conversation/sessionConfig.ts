@@ -27,5 +27,8 @@ export function buildSession(choices: SessionChoices): SessionConfig {
     allow_recording: false,
     // Show the bot's tool calls ("Checking weather…"); the server sends them only if asked.
     tool_events: true,
+    // The page builds its transcript from the deltas it hears, not from the history: the
+    // server need not send the whole history at every turn.
+    history_updates: "delta",
   };
 }

@@ -125,6 +125,7 @@ describe("characters and sessions", () => {
         voice: "unmute-prod-website/p329_022.wav",
         allow_recording: false,
         tool_events: true,
+        history_updates: "delta",
       },
     );
   });
@@ -142,6 +143,7 @@ describe("characters and sessions", () => {
       voice: "custom:42",
       allow_recording: false,
       tool_events: true,
+      history_updates: "delta",
     });
   });
 });

@@ -24,6 +24,8 @@ const sessionSchema = z.object({
   allow_recording: z.boolean(),
   /** An Unmute extension: also send `unmute.tool_call`, the bot's tool calls. */
   tool_events: z.boolean().optional(),
+  /** An Unmute extension: send the chat history as changes (`chat_history_start`). */
+  history_updates: z.literal("delta").optional(),
 });
 export type SessionConfig = z.infer<typeof sessionSchema>;
 
@@ -87,6 +89,8 @@ export const serverEventSchema = z.discriminatedUnion("type", [
     type: z.literal("unmute.additional_outputs"),
     args: z.object({
       chat_history: z.array(chatMessage),
+      /** With `history_updates: "delta"`: chat_history holds the messages from here on. */
+      chat_history_start: z.number().int().optional(),
       debug_dict: z.record(z.string(), z.unknown()).optional(),
       debug_plot_data: z.array(z.unknown()).optional(),
     }),
