@@ -19,12 +19,15 @@ from types import TracebackType
 from typing import Any
 
 import httpx
-from httpx_sse import ServerSentEvent, SSEError, aconnect_sse
+from httpx_sse import EventSource, ServerSentEvent, SSEError, aconnect_sse
 from pydantic import BaseModel, ValidationError
 
 from backend.clients.reasoning import ThinkTagFilter, spoken_fallback_from_reasoning
+from backend.log_context import conversation_logger
 
 # How much of an error body goes into a log line: enough to read the server's reason.
+logger = conversation_logger(__name__)
+
 ERROR_EXCERPT_CHARS = 300
 # Reasoning kept for the fallback answer; only its end is ever spoken.
 REASONING_TAIL_CHARS = 2000
@@ -298,6 +301,19 @@ class LlmClient:
                 raise LlmError(f"the LLM server streamed a tool call with no name: {call}")
             yield ToolCall(call.call_id or f"call_{index}", call.name, call.arguments or "{}")
 
+    async def _open_stream(
+        self, stack: contextlib.AsyncExitStack, url: str, body: dict[str, Any]
+    ) -> EventSource:
+        """Send the request; once more on a fresh connection when a pooled one was closed
+        by the server as it was reused (both sides' keep-alive timers are often 5 s, so a
+        turn that starts 5 s after the last one can race the server's close). Nothing was
+        answered, and a chat completion has no side effect: repeating it is safe."""
+        try:
+            return await _open_stream_once(self._http, stack, url, body)
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as error:
+            logger.info("LLM connection closed as it was reused (%s); sending again", error)
+        return await _open_stream_once(self._http, stack, url, body)
+
     async def _chunks(self, body: dict[str, Any]) -> AsyncGenerator[_Chunk, None]:
         """The parsed SSE chunks of one completion, each wait on the server bounded."""
         url = self._url("chat/completions")
@@ -309,9 +325,7 @@ class LlmClient:
             async with contextlib.AsyncExitStack() as stack:
                 try:
                     async with asyncio.timeout(min(t.first_chunk, budget)):
-                        source = await stack.enter_async_context(
-                            aconnect_sse(self._http, "POST", url, json=body)
-                        )
+                        source = await self._open_stream(stack, url, body)
                         if source.response.status_code != 200:
                             status = source.response.status_code
                             raise _http_error(
@@ -344,6 +358,12 @@ class LlmClient:
                         )
                         raise LlmTimeoutError(f"POST {url}: {reason}") from error
                     budget -= loop.time() - waited_from
+
+
+async def _open_stream_once(
+    http: httpx.AsyncClient, stack: contextlib.AsyncExitStack, url: str, body: dict[str, Any]
+) -> EventSource:
+    return await stack.enter_async_context(aconnect_sse(http, "POST", url, json=body))
 
 
 async def _read_to_end(events: AsyncGenerator[ServerSentEvent, None]) -> None:

@@ -60,3 +60,52 @@ async def test_consecutive_replies_share_one_connection() -> None:
         await task
     assert len(client_ports) == 3
     assert len(set(client_ports)) == 1, "each reply opened a new connection"
+
+
+async def test_a_reused_connection_the_server_closed_unanswered_is_retried_once() -> None:
+    """The keep-alive race: the server closes an idle connection just as the client sends
+    its next request on it. This server answers the first request of each connection and
+    drops the second unanswered; the client sends it again on a new connection."""
+    connections = 0
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        await _read_request(reader)
+        body = (
+            "".join(
+                f'data: {{"choices": [{{"index": 0, "delta": {{"content": "{word}"}}}}]}}\n\n'
+                for word in WORDS
+            )
+            + "data: [DONE]\n\n"
+        )
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+            + f"content-length: {len(body)}\r\n\r\n{body}".encode()
+        )
+        await writer.drain()
+        await _read_request(reader)  # the reuse: closed without an answer
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server, LlmClient(f"http://127.0.0.1:{port}", model="m") as llm:
+        for _ in range(2):
+            reply = [
+                delta
+                async for delta in llm.stream_reply(
+                    [{"role": "user", "content": "hi"}], temperature=0.3
+                )
+            ]
+            assert "".join(reply) == "".join(WORDS)
+    assert connections == 2
+
+
+async def _read_request(reader: asyncio.StreamReader) -> None:
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":", 1)[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    await reader.readexactly(length)
