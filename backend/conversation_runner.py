@@ -87,7 +87,7 @@ class ConversationRunner(ABC):
             metrics=services.metrics,
             reply_deadline_s=services.settings.reply_deadline_s,
         )
-        self._speech_stopped_at: float | None = None
+        self._turn_ended_at: float | None = None  # of the turn the current reply answers
         self._client_gone = asyncio.Event()
         self._awaiting_first_audio = False
 
@@ -210,12 +210,11 @@ class ConversationRunner(ABC):
         for action in self._core.handle(signal):
             match action:
                 case sig.Emit(event):
-                    self._observe(event, signal.t)
                     self._emit(event)
                 case sig.FlushStt(samples):
                     self._stt.send_silence(samples)
                 case sig.StartReply():
-                    self._start_reply(action)
+                    self._start_reply(action, signal.t)
                 case sig.SpeakWord(rid, text):
                     if self._reply is not None and self._reply.response_id == rid:
                         self._reply.speak(text)
@@ -233,10 +232,14 @@ class ConversationRunner(ABC):
                 case sig.AbandonToolCalls(rid):
                     self._abandon_tool_calls(rid)
 
-    def _start_reply(self, action: sig.StartReply) -> None:
+    def _start_reply(self, action: sig.StartReply, t: float) -> None:
         self._log_ids.turn_id = action.response_id
         if self._reply is not None:
             self._reply.cancel()
+        # The user waits from the end of their turn; a reply nobody asked for is not timed.
+        self._turn_ended_at = action.turn_ended_at
+        if action.turn_ended_at is not None:
+            self._metrics.response_start.observe(t - action.turn_ended_at)
         self._awaiting_first_audio = True
         setup = self._reply_setup(action)
         self._reply = Reply(
@@ -249,18 +252,11 @@ class ConversationRunner(ABC):
             setup.options,
         )
 
-    def _observe(self, event: ev.ServerEvent, t: float) -> None:
-        if isinstance(event, ev.SpeechStopped):
-            self._speech_stopped_at = t
-        elif isinstance(event, ev.ResponseCreated) and self._speech_stopped_at is not None:
-            self._metrics.response_start.observe(t - self._speech_stopped_at)
-
     def _play_reply_audio(self, pcm: Pcm) -> None:
         if self._awaiting_first_audio:
             self._awaiting_first_audio = False
-            if self._speech_stopped_at is not None:
-                self._metrics.voice_to_voice.observe(time.monotonic() - self._speech_stopped_at)
-                self._speech_stopped_at = None
+            if self._turn_ended_at is not None:
+                self._metrics.voice_to_voice.observe(time.monotonic() - self._turn_ended_at)
         self._play_audio(pcm)
 
     # --- backend → client -------------------------------------------------------------

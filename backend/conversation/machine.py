@@ -95,6 +95,7 @@ class Conversation:
         self._user_words_this_turn = 0
         self._turn_words: list[str] = []
         self._turn_ended_by_client = False
+        self._turn_ended_at: float | None = None  # until a reply answers that turn
         self._reply_wanted = False  # asked for while the user's last words were awaited
         self._tool_calls = 0  # in the current reply
         self._flush_target = 0
@@ -242,6 +243,7 @@ class Conversation:
     def _end_user_turn(self, t: float, *, by_client: bool = False) -> list[Action]:
         self.phase = Phase.FLUSHING
         self._turn_ended_by_client = by_client
+        self._turn_ended_at = t
         frame = FRAME_SAMPLES
         self._flush_target = -(-(self.user_samples + rules.FLUSH_SAMPLES) // frame) * frame
         self._flush_started_at = t
@@ -302,9 +304,10 @@ class Conversation:
                 chat_history=[ev.ChatMessage.model_validate(m) for m in self.history.messages()],
             )
         )
+        turn_ended_at, self._turn_ended_at = self._turn_ended_at, None
         return [
             Emit(created),
-            StartReply(self._response_id, llm_messages, temperature, self.voice),
+            StartReply(self._response_id, llm_messages, temperature, self.voice, turn_ended_at),
         ]
 
     def _on_reply_signal(

@@ -211,6 +211,10 @@ class StartReply:
     messages: list[dict[str, Any]]
     temperature: float
     voice: str
+    # When the user's turn this reply answers ended (None for a reply nobody asked for: the
+    # greeting, a silence prompt, a reply the client requested): the start of the wait the
+    # user notices, so latency is measured from the core's own fact, not from its output.
+    turn_ended_at: float | None = None
 
 
 @dataclass(frozen=True)

@@ -160,6 +160,26 @@ def test_reply_starts_once_the_stt_clock_passes_the_flush_point() -> None:
     assert start.messages[-1] == {"role": "user", "content": "tell me a joke please"}
 
 
+def test_a_reply_carries_when_the_turn_it_answers_ended() -> None:
+    """The latency the user notices starts at the end of their turn: the core states it on
+    the reply it starts, so adapters time replies from a fact, not from watching events."""
+    s = Script()
+    (greeting,) = starts(s.start())
+    assert greeting.turn_ended_at is None, "nobody waits for a greeting"
+    s.frames(50, SILENCE)
+    s.reply("Hello there, how are you?")
+    user_says(s, "tell", "me", "a", "joke")
+    out = s.frames(2, SILENCE)
+    assert "input_audio_buffer.speech_stopped" in event_types(out)
+    ended_at = s.t
+    out = s.frames(12, SILENCE)  # the flush is answered: the reply starts
+    (reply,) = starts(out)
+    assert reply.turn_ended_at == ended_at
+    s.reply("Why did the chicken cross the road?")
+    (prompt,) = starts(s.frames(100, SILENCE))  # a silence prompt answers no turn
+    assert prompt.turn_ended_at is None
+
+
 def test_a_stalled_stt_does_not_block_the_reply() -> None:
     s = greeted()
     user_says(s, "hello")
