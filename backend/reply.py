@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from backend.clients.instances import InstanceChooser
-from backend.clients.llm import LlmClient, LlmError, ToolCall, ToolCallDelta
+from backend.clients.llm import LlmClient, LlmError, LlmUsage, ToolCall, ToolCallDelta
 from backend.companion_tasks import TaskOwner
 from backend.conversation.signals import (
     BotWordSpoken,
@@ -85,6 +85,7 @@ class Reply:
         self.response_id = response_id
         self._ctx = ctx
         self._options = options or ReplyOptions()
+        self.usage: LlmUsage | None = None  # the LLM's token counts, when asked for them
         self._pacer = PlaybackPacer()
         self._wake = asyncio.Event()
         self._first_audio = FirstAudioWatch(Deadline.after(ctx.reply_deadline_s, time.monotonic()))
@@ -159,10 +160,13 @@ class Reply:
                 temperature=temperature,
                 tools=self._options.tools,
                 tool_choice=self._options.tool_choice,
+                include_usage=self._options.report_usage,
             )
             async with contextlib.aclosing(stream) as deltas:
                 async for delta in deltas:
-                    if isinstance(delta, ToolCall):
+                    if isinstance(delta, LlmUsage):
+                        self.usage = delta
+                    elif isinstance(delta, ToolCall):
                         forward(rechunker.flush())
                         call = LlmToolCall(
                             time.monotonic(), rid, delta.call_id, delta.name, delta.arguments

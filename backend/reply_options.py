@@ -16,3 +16,4 @@ class ReplyOptions:
     tools: list[dict[str, Any]] = field(default_factory=list)
     tool_choice: str | dict[str, Any] | None = None
     spoken: bool = True  # False: text only, no TTS stream and no audio
+    report_usage: bool = False  # ask the LLM for token counts (`Reply.usage`)

@@ -102,9 +102,29 @@ class _Choice(BaseModel):
     delta: _Delta = _Delta()
 
 
+class _PromptDetails(BaseModel):
+    cached_tokens: int | None = None
+
+
+class _Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    prompt_tokens_details: _PromptDetails | None = None
+
+
 class _Chunk(BaseModel):
     choices: list[_Choice] | None = None
     error: Any = None  # OpenRouter reports mid-stream failures this way
+    usage: _Usage | None = None  # the last chunk, when `stream_options.include_usage`
+
+
+@dataclass(frozen=True)
+class LlmUsage:
+    """The tokens of one completion, as the LLM server counted them."""
+
+    input_tokens: int
+    output_tokens: int
+    cached_tokens: int = 0
 
 
 @dataclass(frozen=True)
@@ -243,9 +263,13 @@ class LlmClient:
         temperature: float,
         tools: list[dict[str, Any]] | None = None,
         tool_choice: str | dict[str, Any] | None = None,
-    ) -> AsyncGenerator[str | ToolCallDelta | ToolCall, None]:
+        include_usage: bool = False,
+    ) -> AsyncGenerator[str | ToolCallDelta | ToolCall | LlmUsage, None]:
         """Like `stream_reply`, offering `tools` (Chat Completions shape) to the model: the
-        calls it makes stream as `ToolCallDelta`s, and come whole at the end."""
+        calls it makes stream as `ToolCallDelta`s, and come whole at the end. With
+        `include_usage`, the server is asked for its token counts, yielded last when it
+        gives them (`stream_options` is part of OpenAI's API, and of the servers that
+        follow it; it is only sent when asked, so older servers see the request they know)."""
         body: dict[str, Any] = {
             "model": await self.resolve_model(),
             "messages": messages,
@@ -256,6 +280,9 @@ class LlmClient:
             body["tools"] = tools
             if tool_choice is not None:
                 body["tool_choice"] = tool_choice
+        if include_usage:
+            body["stream_options"] = {"include_usage": True}
+        usage: LlmUsage | None = None
         calls: dict[int, _ToolCallParts] = {}
         think = ThinkTagFilter()
         reasoning_tail = ""
@@ -265,6 +292,13 @@ class LlmClient:
                 if chunk.error is not None:
                     raise LlmError(
                         f"the LLM server reported an error mid-stream: {_excerpt(chunk.error)}"
+                    )
+                if chunk.usage is not None:
+                    details = chunk.usage.prompt_tokens_details
+                    usage = LlmUsage(
+                        chunk.usage.prompt_tokens,
+                        chunk.usage.completion_tokens,
+                        (details.cached_tokens or 0) if details is not None else 0,
                     )
                 if not chunk.choices:
                     continue  # keep-alive, or a usage report
@@ -300,6 +334,8 @@ class LlmClient:
             if not call.name:
                 raise LlmError(f"the LLM server streamed a tool call with no name: {call}")
             yield ToolCall(call.call_id or f"call_{index}", call.name, call.arguments or "{}")
+        if usage is not None:
+            yield usage
 
     async def _open_stream(
         self, stack: contextlib.AsyncExitStack, url: str, body: dict[str, Any]

@@ -36,10 +36,17 @@ from openai.types.realtime import (
     ResponseTextDoneEvent,
 )
 from openai.types.realtime.realtime_conversation_item_assistant_message import Content
+from openai.types.realtime.realtime_response_usage_input_token_details import (
+    RealtimeResponseUsageInputTokenDetails,
+)
+from openai.types.realtime.realtime_response_usage_output_token_details import (
+    RealtimeResponseUsageOutputTokenDetails,
+)
 from openai.types.realtime.response_content_part_added_event import Part as AddedPart
 from openai.types.realtime.response_content_part_done_event import Part as DonePart
 from pydantic import BaseModel
 
+from backend.clients.llm import LlmUsage
 from backend.openai_realtime.items import ConversationItems
 from backend.openai_realtime.wire import new_id
 
@@ -69,6 +76,7 @@ class ResponseStream:
         self._heard: list[tuple[str, float]] = []  # (word, ms of audio played when reached)
         self._first_audio_at: float | None = None
         self.finished = False
+        self.usage: LlmUsage | None = None  # the LLM's token counts, known at the end
 
     @property
     def message_id(self) -> str | None:
@@ -86,10 +94,7 @@ class ResponseStream:
             output_modalities=["audio" if self.spoken else "text"],
             conversation_id="conv_default" if self.in_conversation else None,
             metadata=None,
-            # Token counts are not measured: the LLM server is not asked for them.
-            usage=RealtimeResponseUsage(total_tokens=0, input_tokens=0, output_tokens=0)
-            if status != "in_progress"
-            else None,
+            usage=_usage(self.usage) if status != "in_progress" else None,
         )
 
     def created(self) -> list[BaseModel]:
@@ -290,10 +295,13 @@ class ResponseStream:
 
     # --- the end ------------------------------------------------------------------------
 
-    def finish(self, status: Status, reason: CancelReason | None = None) -> list[BaseModel]:
+    def finish(
+        self, status: Status, reason: CancelReason | None = None, usage: LlmUsage | None = None
+    ) -> list[BaseModel]:
         if self.finished:
             return []
         self.finished = True
+        self.usage = usage
         events: list[BaseModel] = []
         message = self._message
         if message is not None and message.id is not None:
@@ -346,3 +354,23 @@ class ResponseStream:
             )
         )
         return events
+
+
+def _usage(usage: LlmUsage | None) -> RealtimeResponseUsage:
+    """The LLM's text tokens, as its server counted them (zeros when it did not say): the
+    voice is made by the speech servers, which count no tokens."""
+    if usage is None:
+        return RealtimeResponseUsage(total_tokens=0, input_tokens=0, output_tokens=0)
+    return RealtimeResponseUsage(
+        total_tokens=usage.input_tokens + usage.output_tokens,
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        input_token_details=RealtimeResponseUsageInputTokenDetails(
+            text_tokens=usage.input_tokens,
+            cached_tokens=usage.cached_tokens,
+            audio_tokens=0,
+        ),
+        output_token_details=RealtimeResponseUsageOutputTokenDetails(
+            text_tokens=usage.output_tokens, audio_tokens=0
+        ),
+    )

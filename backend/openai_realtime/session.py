@@ -35,6 +35,7 @@ from pydantic import BaseModel
 from starlette.websockets import WebSocketDisconnect
 
 from backend.characters.prompts import is_goodbye
+from backend.clients.llm import LlmUsage
 from backend.conversation import signals as sig
 from backend.conversation.machine import Conversation, Phase
 from backend.conversation_runner import ConversationRunner, ReplySetup
@@ -319,6 +320,10 @@ class OpenAiRealtimeSession(ConversationRunner):
 
     # --- core → client ------------------------------------------------------------------
 
+    def _reply_usage(self) -> LlmUsage | None:
+        """The current reply's token counts, as the LLM server reported them."""
+        return self._reply.usage if self._reply is not None else None
+
     def _emit(self, event: ev.ServerEvent) -> None:
         vad = self._config.turn_detection is not None
         now = time.monotonic()
@@ -350,9 +355,10 @@ class OpenAiRealtimeSession(ConversationRunner):
             case ev.ResponseTextDelta() if stream is not None:
                 stream.heard(event.delta.strip(), now)
             case ev.ResponseAudioDone() if stream is not None:
-                self._send_all(stream.finish("completed"))
+                self._send_all(stream.finish("completed", usage=self._reply_usage()))
             case ev.UnmuteInterruptedByVad() if stream is not None:
-                self._send_all(stream.finish("cancelled", self._current.cancel_reason))
+                reason = self._current.cancel_reason
+                self._send_all(stream.finish("cancelled", reason, self._reply_usage()))
             case ev.Error():
                 kind = (
                     "invalid_request_error"

@@ -152,6 +152,7 @@ class SessionConfig:
             tools=[chat_completions_tool(tool) for tool in offered],
             tool_choice=chat_completions_tool_choice(choice) if offered else None,
             spoken="audio" in modalities,
+            report_usage=True,  # response.done reports the LLM's token counts
         )
 
     def as_session(self) -> RealtimeSessionCreateRequest:

@@ -179,7 +179,10 @@ class LlmDouble:
             await self._release_hangs.wait()
         reply = self._take_reply(body.get("messages", []))
         model = body.get("model") or (self.models[0] if self.models else "double-model")
-        return StreamingResponse(self._events(reply, model), media_type="text/event-stream")
+        usage = (
+            _word_counts(body) if (body.get("stream_options") or {}).get("include_usage") else None
+        )
+        return StreamingResponse(self._events(reply, model, usage), media_type="text/event-stream")
 
     def _take_reply(self, messages: Messages) -> ScriptedReply:
         if callable(self.replies):
@@ -193,7 +196,9 @@ class LlmDouble:
 
     # --- Streaming ---------------------------------------------------------------------
 
-    async def _events(self, reply: ScriptedReply, model: str) -> AsyncIterator[str]:
+    async def _events(
+        self, reply: ScriptedReply, model: str, prompt_tokens: int | None = None
+    ) -> AsyncIterator[str]:
         completion_id = f"chatcmpl-double{len(self.requests)}"
         created = int(time.time())
 
@@ -239,6 +244,14 @@ class LlmDouble:
                 fields = {"index": index, "function": {"arguments": piece}}
                 yield chunk([{"index": 0, "delta": {"tool_calls": [fields]}}])
         yield delta({}, finish="tool_calls" if reply.tool_calls else "stop")
+        if prompt_tokens is not None:  # a word counts as a token, so tests can predict it
+            completion_tokens = len(reply.content.split())
+            usage = {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            }
+            yield f"data: {json.dumps({'choices': [], 'usage': usage})}\n\n"
         yield "data: [DONE]\n\n"
 
     @staticmethod
@@ -252,3 +265,8 @@ class LlmDouble:
             return [text[i : i + self.chunk_chars] for i in range(0, len(text), self.chunk_chars)]
         words = text.split(" ")
         return [words[0]] + [" " + word for word in words[1:]]
+
+
+def _word_counts(body: dict[str, Any]) -> int:
+    """The request's prompt size in words, reported as its tokens."""
+    return sum(len(str(m.get("content") or "").split()) for m in body.get("messages", []))

@@ -183,6 +183,12 @@ async def test_a_text_only_conversation() -> None:
         assert client.of_type("response.output_text.done")[0].text == text
         assert client.of_type("response.output_audio.delta") == []
         assert tts.words_received == [], "a text reply opens no TTS stream"
+        # Usage is the LLM server's own count (the double counts a word as a token).
+        assert llm.requests[0].body["stream_options"] == {"include_usage": True}
+        prompt_words = sum(len(m["content"].split()) for m in llm.requests[0].messages)
+        usage = done.response.usage
+        assert (usage.input_tokens, usage.output_tokens) == (prompt_words, len(text.split()))
+        assert usage.total_tokens == usage.input_tokens + usage.output_tokens
 
         assistant_id = done.response.output[0].id
         await client.send({"type": "conversation.item.retrieve", "item_id": assistant_id})
