@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from contextlib import AsyncExitStack, suppress
+from contextlib import AsyncExitStack
+
+import pytest
 
 from backend.clients.instances import connect_first_free
 from backend.clients.node_view import RecentNodeView
@@ -14,6 +15,7 @@ from backend.metrics import BackendMetrics
 from tests.doubles.stt_double import SttDouble
 
 NODES = 100
+GUARD_S = 30.0  # far beyond any bounded search on a busy host
 
 
 async def test_the_one_free_slot_among_a_hundred_nodes_is_found() -> None:
@@ -23,11 +25,10 @@ async def test_the_one_free_slot_among_a_hundred_nodes_is_found() -> None:
         spec = ",".join(n.url for n in [*nodes, free])
         view = RecentNodeView("stt", BackendMetrics())
 
-        started = time.monotonic()
-        stream = await open_stt_stream(spec, "public_token", chooser=view)
-        search_s = time.monotonic() - started
+        async with asyncio.timeout(GUARD_S):  # only a search that never ends hits it
+            stream = await open_stt_stream(spec, "public_token", chooser=view)
         assert stream.instance == free.url
-        assert search_s < 8.0, "bounded search"
+        assert max(n.streams_refused_busy for n in nodes) <= 1, "no full node asked twice"
 
         await stream.aclose()
 
@@ -55,7 +56,8 @@ async def test_the_search_is_bounded_in_time() -> None:
         async def never_ready(url: str) -> None:
             await asyncio.sleep(60)
 
-        started = time.monotonic()
-        with suppress(ServiceUnavailable):
-            await connect_first_free(spec, never_ready, service="stt", deadline_s=0.5)
-        assert time.monotonic() - started < 2.0
+        # The attempts would take a minute each: only the search's own deadline ends it
+        # before the guard does.
+        async with asyncio.timeout(GUARD_S):
+            with pytest.raises(ServiceUnavailable):
+                await connect_first_free(spec, never_ready, service="stt", deadline_s=0.5)
