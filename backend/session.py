@@ -23,6 +23,7 @@ from starlette.websockets import WebSocketDisconnect
 from backend.audio.ogg import OggFormatError, OpusInputDecoder, OpusOutputEncoder
 from backend.characters.prompts import is_goodbye, system_prompt
 from backend.conversation import signals as sig
+from backend.conversation.history import Message
 from backend.conversation.machine import Conversation
 from backend.conversation.server_tools import ServerTools
 from backend.conversation_runner import ConversationRunner, ReplySetup
@@ -60,6 +61,7 @@ class ConversationSession(ConversationRunner):
         self._tool_events = False  # the client asked to see them (`session.tool_events`)
         # The client keeps the history and takes what changed (`session.history_updates`).
         self._history_deltas: HistoryDeltas | None = None
+        self._session_configured = False  # a `session.update` was taken
         # Fixes the character's secrets (the hidden animal, the quiz theme) for the call.
         self._secret_seed = secrets.randbits(32)
 
@@ -100,6 +102,16 @@ class ConversationSession(ConversationRunner):
                     pass  # accepted and ignored, as the protocol says
 
     def _update_session(self, requested: ev.SessionConfig) -> None:
+        prior_turns: tuple[Message, ...] = ()
+        if requested.history is not None:
+            if self._session_configured:
+                self._invalid(
+                    InvalidRequest.INVALID_MESSAGE,
+                    "`history` resumes a conversation: send it in the first session.update.",
+                    param="session.history",
+                )
+                return
+            prior_turns = tuple(Message(m.role, m.content) for m in requested.history)
         catalog = self._services.catalog
         voice = requested.voice or catalog.default_voice().voice_id
         if is_custom_voice(voice):
@@ -132,8 +144,9 @@ class ConversationSession(ConversationRunner):
         prompt = system_prompt(
             instructions, now=datetime.now().astimezone(), secret_seed=self._secret_seed
         )
+        self._session_configured = True
         self._send(ev.SessionUpdated(session=session))
-        self._dispatch(sig.SessionConfigured(time.monotonic(), prompt, voice))
+        self._dispatch(sig.SessionConfigured(time.monotonic(), prompt, voice, prior_turns))
 
     def _append_audio(self, audio_b64: str) -> None:
         try:

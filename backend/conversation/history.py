@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -26,6 +27,11 @@ class History:
     system_prompt: str = ""
     turns: list[Message] = field(default_factory=list)
     version: int = 0  # bumped on every change, so idle updates are sent only when needed
+
+    def resume(self, turns: Iterable[Message]) -> None:
+        """Start from the turns of an earlier connection of the same conversation."""
+        self.turns = [Message(m.role, m.content) for m in turns]
+        self.version += 1
 
     def set_system_prompt(self, prompt: str) -> None:
         self.system_prompt = prompt

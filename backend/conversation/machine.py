@@ -85,6 +85,7 @@ class Conversation:
         self.user_samples = 0  # samples sent to the STT, flush zeros included
         self.pause_probability = 0.0  # smoothed 2 s-horizon pause probability
         self._configured = False
+        self._resumed = False  # seeded with the turns of an earlier connection
         self._replies_started = 0
         self._response_id = 0
         self._reply_words: list[str] = []  # words sent to the TTS for the current reply
@@ -176,6 +177,9 @@ class Conversation:
         self.history.set_system_prompt(signal.system_prompt)
         self.voice = signal.voice
         self._configured = True
+        if signal.prior_turns and self.phase is Phase.STARTING and not self.history.turns:
+            self.history.resume(signal.prior_turns)
+            self._resumed = True
         return self._maybe_greet(signal.t)
 
     def _maybe_greet(self, t: float) -> list[Action]:
@@ -183,7 +187,11 @@ class Conversation:
         that speaks first itself only needs the session."""
         if self.phase is not Phase.STARTING or not self._configured:
             return []
-        if not self.turns.speaks_first:
+        # A resumed conversation is not greeted again: the user was mid-conversation and
+        # may be talking already, and a line of the bot's would cost them an LLM round trip
+        # before they are heard. The client says it reconnected; the silence prompt checks
+        # on a user who stays quiet; the LLM sees the earlier turns on the next reply.
+        if not self.turns.speaks_first or self._resumed:
             self.phase = Phase.LISTENING
             self._listening_since = t
             return []
@@ -287,7 +295,7 @@ class Conversation:
         self.phase = Phase.REPLYING
         temperature = (
             rules.FIRST_REPLY_TEMPERATURE
-            if self._replies_started == 0
+            if self._replies_started == 0 and not self._resumed
             else rules.LATER_REPLY_TEMPERATURE
         )
         self._replies_started += 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from backend.conversation.history import Message
 from backend.conversation.turns import TurnOptions
 from backend.realtime.events import ServerEvent
 from backend.tools.outcome import ToolOutcome
@@ -22,6 +23,8 @@ class SessionConfigured:
     t: float
     system_prompt: str
     voice: str
+    # The turns of the conversation so far, when the client resumes it on a new connection.
+    prior_turns: tuple[Message, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     SerializerFunctionWrapHandler,
     TypeAdapter,
+    field_validator,
     model_serializer,
 )
 
@@ -85,6 +86,23 @@ def _without_unset(data: dict[str, Any], extensions: tuple[str, ...]) -> dict[st
     return data
 
 
+# A conversation resumed on a new connection (its backend died): the turns the client kept.
+# Bounded so that no client can make a session hold much: a whole call at the longest
+# (30 min of alternating speech is ~30 000 characters) fits with room. The LLM is sent
+# only the newest of them, within the same budget as any history (UNMUTE_LLM_HISTORY_CHARS).
+MAX_PRIOR_MESSAGES = 1000
+MAX_PRIOR_HISTORY_CHARS = 100_000
+
+
+class PriorMessage(BaseModel):
+    """A turn of the conversation as the client heard it; no system prompt: the backend
+    sets that from the session's instructions."""
+
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["user", "assistant"]
+    content: str = Field(min_length=1, max_length=MAX_PRIOR_HISTORY_CHARS)
+
+
 class SessionConfig(BaseModel):
     instructions: Instructions | None = None
     voice: str | None = Field(default=None, max_length=500)
@@ -94,11 +112,24 @@ class SessionConfig(BaseModel):
     tool_events: bool | None = None
     # the client keeps the chat history and takes only what changed (`chat_history_start`).
     history_updates: Literal["delta"] | None = None
+    # the conversation so far, offered back to resume it (first `session.update` only;
+    # taken in, never echoed: it comes back in the chat history).
+    history: list[PriorMessage] | None = Field(default=None, max_length=MAX_PRIOR_MESSAGES)
+
+    @field_validator("history")
+    @classmethod
+    def _bounded_history(cls, history: list[PriorMessage] | None) -> list[PriorMessage] | None:
+        total = sum(len(message.content) for message in history or ())
+        if total > MAX_PRIOR_HISTORY_CHARS:
+            raise ValueError(
+                f"history too long: {total} characters, at most {MAX_PRIOR_HISTORY_CHARS}"
+            )
+        return history
 
     @model_serializer(mode="wrap")
     def _omit_unasked_extension(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         # Existing clients get the session they know.
-        return _without_unset(handler(self), ("tool_events", "history_updates"))
+        return _without_unset(handler(self), ("tool_events", "history_updates", "history"))
 
 
 # --- Client -> server -----------------------------------------------------------------
