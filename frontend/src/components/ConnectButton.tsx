@@ -9,7 +9,9 @@ interface Props {
 }
 
 function isActive(phase: Phase): boolean {
-  return ["checking", "connecting", "waiting_for_seat", "connected"].includes(phase.kind);
+  return ["checking", "connecting", "waiting_for_seat", "reconnecting", "connected"].includes(
+    phase.kind,
+  );
 }
 
 export function ConnectButton({ phase, disabled, onConnect, onDisconnect }: Props) {

@@ -1,4 +1,4 @@
-/** Where the conversation stands: checking, waiting for a seat, failed, ended. */
+/** Where the conversation stands: checking, waiting for a seat, reconnecting, failed, ended. */
 import { useEffect, useState } from "react";
 
 import type { Phase } from "@/conversation/phase";
@@ -17,6 +17,13 @@ function useSecondsUntil(time: number | null): number {
 
 export function StatusPanel({ phase, onRetry }: { phase: Phase; onRetry: () => void }) {
   const seconds = useSecondsUntil(phase.kind === "waiting_for_seat" ? phase.retryAt : null);
+  if (phase.kind === "connected" && phase.resumed) {
+    return (
+      <p className="status status-live" role="status" data-testid="resumed">
+        Reconnected. Carry on where you left off.
+      </p>
+    );
+  }
   switch (phase.kind) {
     case "idle":
       return phase.notice === null ? null : (
@@ -40,6 +47,12 @@ export function StatusPanel({ phase, onRetry }: { phase: Phase; onRetry: () => v
       return (
         <p className="status status-live" role="status">
           Connected. Speak whenever you like.
+        </p>
+      );
+    case "reconnecting":
+      return (
+        <p className="status status-waiting" role="status" data-testid="reconnecting">
+          The connection dropped. Reconnecting… (attempt {phase.attempt})
         </p>
       );
     case "waiting_for_seat":

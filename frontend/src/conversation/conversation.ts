@@ -1,8 +1,10 @@
 /**
  * One user's conversation with the backend: health check, microphone, the realtime socket,
- * the bot's voice, retries while the server is full. React-free; the page subscribes.
+ * the bot's voice, retries while the server is full, and a dropped conversation resumed on
+ * a new connection from the transcript it keeps. React-free; the page subscribes.
  */
 import { isSampleRateMismatch, openAudioContext } from "@/audio/audioContext";
+import { playChime } from "@/audio/chime";
 import { AUDIBLE_RMS } from "@/audio/levels";
 import { type Microphone, openMicrophone } from "@/audio/microphone";
 import { OggOpusEncoder } from "@/audio/opusEncoder";
@@ -11,7 +13,12 @@ import { unsupportedReason } from "@/audio/support";
 import { PLAYBACK_PROCESSOR, type PlaybackReport } from "@/audio/workletMessages";
 import { type BackendAddress, realtimeUrl } from "@/lib/backend/address";
 import { BackendUnreachable, fetchHealth, servicesDown } from "@/lib/backend/api";
-import { backoffDelayMs, SEAT_RETRY_POLICY } from "@/lib/backoff";
+import {
+  backoffDelayMs,
+  RESUME_MAX_ATTEMPTS,
+  RESUME_POLICY,
+  SEAT_RETRY_POLICY,
+} from "@/lib/backoff";
 import { bytesToBase64 } from "@/lib/base64";
 import {
   audioAppend,
@@ -23,7 +30,7 @@ import {
 import { type AudioClock, DebugHooks, withQuietFrame } from "./debugHooks";
 import { afterClose, type FatalError, isSessionEnd, type Phase } from "./phase";
 import { RealtimeSocket, type SocketClosed } from "./realtimeSocket";
-import { nextTranscript, type Transcript } from "./transcript";
+import { historyOf, nextTranscript, type Transcript } from "./transcript";
 
 export interface ConversationState {
   phase: Phase;
@@ -34,6 +41,9 @@ export interface Levels {
   user: number;
   bot: number;
 }
+
+export const RESUME_FAILED =
+  "The connection to the server was lost and could not be restored. Connect to start again.";
 
 export const IDLE_STATE: ConversationState = {
   phase: { kind: "idle", notice: null },
@@ -63,6 +73,7 @@ export class Conversation {
   /** Bumped by every start and stop: async work of an abandoned attempt sees it and quits. */
   private generation = 0;
   private seatAttempts = 0;
+  private resumeAttempts = 0; // since the conversation last had a working connection
   private userLevel = 0;
   private botLevel = 0;
 
@@ -88,6 +99,7 @@ export class Conversation {
     const generation = ++this.generation;
     this.session = session;
     this.seatAttempts = 0;
+    this.resumeAttempts = 0;
     this.update({ phase: { kind: "checking" }, transcript: [] });
     try {
       const audioReady = this.ensureAudio(); // first, while the click still counts
@@ -195,7 +207,8 @@ export class Conversation {
 
   private connect(): void {
     this.clearRetry();
-    if (this.current.phase.kind !== "waiting_for_seat")
+    const kind = this.current.phase.kind;
+    if (kind !== "waiting_for_seat" && kind !== "reconnecting")
       this.update({ phase: { kind: "connecting" } });
     const socket = new RealtimeSocket(realtimeUrl(this.address), {
       onOpen: () => this.onOpen(connection),
@@ -217,7 +230,10 @@ export class Conversation {
   private onOpen(connection: Connection): void {
     if (this.session === null || this.context === null || this.playback === null) return;
     this.seatAttempts = 0;
-    connection.socket.send(sessionUpdate(this.session));
+    // A conversation under way goes on where it was: the server takes its history.
+    const history = historyOf(this.current.transcript);
+    const resumed = history.length > 0;
+    connection.socket.send(sessionUpdate(resumed ? { ...this.session, history } : this.session));
     connection.speaker = new BotSpeaker(this.playback.port, this.context.sampleRate, (error) =>
       console.warn("Decoding the bot's voice failed; starting a new decoder.", error),
     );
@@ -232,7 +248,8 @@ export class Conversation {
           this.fail(`Could not encode the microphone: ${error.message}`);
       },
     );
-    this.update({ phase: { kind: "connected" } });
+    this.update({ phase: { kind: "connected", resumed } });
+    if (resumed) playChime(this.context);
   }
 
   private onEvent(connection: Connection, event: ServerEvent): void {
@@ -250,6 +267,7 @@ export class Conversation {
         connection.speaker?.startTurn();
         break;
       case "session.updated":
+        this.resumeAttempts = 0; // a server took the conversation
         this.debug.sessionVoice = event.session.voice ?? null;
         return;
       case "error":
@@ -271,12 +289,13 @@ export class Conversation {
   private async onClose(connection: Connection, closed: SocketClosed): Promise<void> {
     if (connection !== this.connection) return;
     this.closeConnection();
-    const decision = afterClose(closed, connection.fatal, connection.ending);
+    const resuming = this.resumeAttempts > 0;
+    const decision = afterClose(closed, connection.fatal, connection.ending, resuming);
     switch (decision.next) {
       case "wait_for_seat":
         return this.waitForSeat();
-      case "reconnect":
-        return this.connect();
+      case "resume":
+        return this.resume();
       case "ended":
         return this.stop(decision.notice);
       case "failed":
@@ -293,6 +312,17 @@ export class Conversation {
     const delay = backoffDelayMs(SEAT_RETRY_POLICY, attempt);
     this.update({
       phase: { kind: "waiting_for_seat", attempt: attempt + 1, retryAt: Date.now() + delay },
+    });
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  /** Connect again soon, with backoff, and offer the conversation so far. */
+  private resume(): void {
+    const attempt = this.resumeAttempts++;
+    if (attempt >= RESUME_MAX_ATTEMPTS) return this.fail(RESUME_FAILED);
+    const delay = backoffDelayMs(RESUME_POLICY, attempt);
+    this.update({
+      phase: { kind: "reconnecting", attempt: attempt + 1, retryAt: Date.now() + delay },
     });
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }

@@ -3,7 +3,12 @@
  * (`response.text.delta`, words as they are spoken), the user's transcript, and the
  * tools the bot uses (`unmute.tool_call`).
  */
-import type { ServerEvent } from "@/lib/protocol/events";
+import {
+  MAX_PRIOR_HISTORY_CHARS,
+  MAX_PRIOR_MESSAGES,
+  type PriorMessage,
+  type ServerEvent,
+} from "@/lib/protocol/events";
 
 import { toolActivityText } from "./toolActivity";
 
@@ -71,4 +76,32 @@ export function nextTranscript(transcript: Transcript, event: ServerEvent): Tran
     default:
       return transcript;
   }
+}
+
+// What the server's history appends to a reply the user cut off, so the LLM knows.
+const INTERRUPTION_MARK = "—";
+
+/** The conversation so far as `session.history`, to resume it on a new connection: the
+ * user's and the bot's turns as heard (tool activity is the page's own), the newest ones
+ * within the bounds the server accepts. */
+export function historyOf(transcript: Transcript): PriorMessage[] {
+  const history: PriorMessage[] = [];
+  let chars = 0;
+  for (const turn of [...transcript].reverse()) {
+    if (turn.speaker === "tool" || turn.text === "") continue;
+    const content = turn.interrupted ? `${turn.text}${INTERRUPTION_MARK}` : turn.text;
+    if (history.length === MAX_PRIOR_MESSAGES) break;
+    if (chars + content.length > MAX_PRIOR_HISTORY_CHARS) {
+      if (history.length === 0)
+        history.push({ role: roleOf(turn), content: content.slice(-MAX_PRIOR_HISTORY_CHARS) });
+      break;
+    }
+    history.push({ role: roleOf(turn), content });
+    chars += content.length;
+  }
+  return history.reverse();
+}
+
+function roleOf(turn: Turn): PriorMessage["role"] {
+  return turn.speaker === "user" ? "user" : "assistant";
 }

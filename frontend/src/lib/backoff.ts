@@ -14,6 +14,16 @@ export const SEAT_RETRY_POLICY: BackoffPolicy = {
   multiplier: 2,
 };
 
+export const RESUME_POLICY: BackoffPolicy = {
+  // A dropped conversation comes back within a few seconds when a server (this one
+  // restarted, or another behind the load balancer) answers: retry soon, then every second.
+  initialDelayMs: 250,
+  maxDelayMs: 1_000,
+  multiplier: 2,
+};
+// About 15 s of trying: longer than a server takes to restart, short enough to say so.
+export const RESUME_MAX_ATTEMPTS = 16;
+
 /** The ceiling of the wait before retry number `attempt` (0 for the first retry). */
 export function backoffCeilingMs(policy: BackoffPolicy, attempt: number): number {
   const ceiling = policy.initialDelayMs * policy.multiplier ** Math.max(0, attempt);

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 
-import { backoffCeilingMs, backoffDelayMs, SEAT_RETRY_POLICY } from "@/lib/backoff";
+import {
+  backoffCeilingMs,
+  backoffDelayMs,
+  RESUME_MAX_ATTEMPTS,
+  RESUME_POLICY,
+  SEAT_RETRY_POLICY,
+} from "@/lib/backoff";
 
 const policy = { initialDelayMs: 1000, maxDelayMs: 10_000, multiplier: 2 };
 
@@ -25,5 +31,15 @@ describe("backoff", () => {
   it("never retries in a hot loop, and a full server is asked at most every 30 s", () => {
     expect(backoffDelayMs(SEAT_RETRY_POLICY, 0, () => 0)).toBeGreaterThanOrEqual(500);
     expect(backoffCeilingMs(SEAT_RETRY_POLICY, 100)).toBe(30_000);
+  });
+
+  it("a dropped conversation is retried soon, then every second, for about 15 s", () => {
+    expect(backoffDelayMs(RESUME_POLICY, 0, () => 0.999999)).toBeLessThanOrEqual(250);
+    expect(backoffDelayMs(RESUME_POLICY, 0, () => 0)).toBeGreaterThanOrEqual(100);
+    const longest = Array.from({ length: RESUME_MAX_ATTEMPTS }, (_, attempt) =>
+      backoffCeilingMs(RESUME_POLICY, attempt),
+    ).reduce((sum, delay) => sum + delay, 0);
+    expect(longest).toBeGreaterThan(10_000);
+    expect(longest).toBeLessThan(20_000);
   });
 });

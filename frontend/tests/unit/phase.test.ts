@@ -24,8 +24,8 @@ describe("after the socket closes", () => {
     });
   });
 
-  it("a restarting server means reconnecting; a normal close means the end", () => {
-    expect(afterClose({ ...opened, code: 1001 }, null)).toEqual({ next: "reconnect" });
+  it("a restarting server means resuming; a normal close means the end", () => {
+    expect(afterClose({ ...opened, code: 1001 }, null)).toEqual({ next: "resume" });
     expect(afterClose({ ...opened, code: 1000 }, null)).toEqual({
       next: "ended",
       notice: ENDED_NOTICE,
@@ -40,7 +40,29 @@ describe("after the socket closes", () => {
     });
   });
 
-  it("a lost connection is reported with its reason", () => {
+  it.each([1006, 1005, 1011, 1012, 1013])(
+    "a server that went away without a word (%i) means resuming the conversation",
+    (code) => {
+      expect(afterClose({ ...opened, code }, null)).toEqual({ next: "resume" });
+    },
+  );
+
+  it("while resuming, a refused handshake means trying again, not a health check", () => {
+    const refused = { code: 1006, reason: "", opened: false };
+    expect(afterClose(refused, null, null, true)).toEqual({ next: "resume" });
+    expect(afterClose(refused, null, null, false)).toEqual({ next: "check_health" });
+  });
+
+  it("a normal close or a fatal error is not resumed, even while resuming", () => {
+    expect(afterClose({ ...opened, code: 1000 }, null, null, true)).toEqual({
+      next: "ended",
+      notice: ENDED_NOTICE,
+    });
+    const fatal = { code: null, message: "Your voice clip has expired." };
+    expect(afterClose({ ...opened, code: 1011 }, fatal, null, true).next).toBe("failed");
+  });
+
+  it("a connection the server refused is reported with its reason", () => {
     expect(afterClose({ ...opened, code: 1008, reason: "client is not reading" }, null)).toEqual({
       next: "failed",
       message: "The connection to the server was lost (client is not reading).",

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 
-import { nextTranscript, type Transcript } from "@/conversation/transcript";
-import type { ServerEvent, ToolStatus } from "@/lib/protocol/events";
+import { historyOf, nextTranscript, type Transcript } from "@/conversation/transcript";
+import {
+  MAX_PRIOR_HISTORY_CHARS,
+  MAX_PRIOR_MESSAGES,
+  type ServerEvent,
+  type ToolStatus,
+} from "@/lib/protocol/events";
 
 const id = { event_id: "e" };
 const created: ServerEvent = {
@@ -121,5 +126,51 @@ describe("tool activity", () => {
       "Checking weather failed",
       "Checking weather…",
     ]);
+  });
+});
+
+describe("the history offered to resume a conversation", () => {
+  it("is what the user and the bot said, a cut reply marked, tool activity left out", () => {
+    const transcript: Transcript = [
+      { speaker: "bot", text: "Hello there!", interrupted: false },
+      { speaker: "user", text: "what's the weather", interrupted: false },
+      { speaker: "tool", text: "Checking weather…", interrupted: false, callId: "c1" },
+      { speaker: "bot", text: "It is sunny and", interrupted: true },
+      { speaker: "user", text: "thanks", interrupted: false },
+      { speaker: "bot", text: "", interrupted: false }, // a reply that had not started
+    ];
+    expect(historyOf(transcript)).toEqual([
+      { role: "assistant", content: "Hello there!" },
+      { role: "user", content: "what's the weather" },
+      { role: "assistant", content: "It is sunny and—" },
+      { role: "user", content: "thanks" },
+    ]);
+  });
+
+  it("is empty for a conversation that has not started", () => {
+    expect(historyOf([])).toEqual([]);
+  });
+
+  it("keeps the newest turns within the bounds the server accepts", () => {
+    const many: Transcript = Array.from({ length: MAX_PRIOR_MESSAGES + 5 }, (_, i) => ({
+      speaker: i % 2 === 0 ? "user" : "bot",
+      text: `turn ${i}`,
+      interrupted: false,
+    }));
+    const history = historyOf(many);
+    expect(history).toHaveLength(MAX_PRIOR_MESSAGES);
+    expect(history.at(-1)?.content).toBe(`turn ${MAX_PRIOR_MESSAGES + 4}`);
+
+    const long = "word ".repeat(MAX_PRIOR_HISTORY_CHARS / 5);
+    const big: Transcript = [
+      { speaker: "user", text: "the oldest", interrupted: false },
+      { speaker: "bot", text: long, interrupted: false },
+      { speaker: "user", text: long, interrupted: false },
+    ];
+    const kept = historyOf(big);
+    expect(kept).toEqual([{ role: "user", content: long }]);
+    expect(
+      historyOf([{ speaker: "user", text: `${long}!`, interrupted: false }])[0]?.content,
+    ).toHaveLength(MAX_PRIOR_HISTORY_CHARS);
   });
 });

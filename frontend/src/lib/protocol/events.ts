@@ -18,6 +18,16 @@ export const instructionsSchema = z.discriminatedUnion("type", [
 ]);
 export type Instructions = z.infer<typeof instructionsSchema>;
 
+/** The bounds the server puts on an offered history (`session.history`). */
+export const MAX_PRIOR_MESSAGES = 1000;
+export const MAX_PRIOR_HISTORY_CHARS = 100_000;
+
+const priorMessage = z.object({
+  role: z.enum(["user", "assistant"]),
+  content: z.string().min(1),
+});
+export type PriorMessage = z.infer<typeof priorMessage>;
+
 const sessionSchema = z.object({
   instructions: instructionsSchema.nullable().optional(),
   voice: z.string().nullable().optional(),
@@ -26,6 +36,8 @@ const sessionSchema = z.object({
   tool_events: z.boolean().optional(),
   /** An Unmute extension: send the chat history as changes (`chat_history_start`). */
   history_updates: z.literal("delta").optional(),
+  /** An Unmute extension: the conversation so far, to resume it on a new connection. */
+  history: z.array(priorMessage).max(MAX_PRIOR_MESSAGES).optional(),
 });
 export type SessionConfig = z.infer<typeof sessionSchema>;
 
