@@ -70,6 +70,21 @@ def audio_append(payload: st.SearchStrategy[bytes]) -> st.SearchStrategy[str]:
     )
 
 
+# Histories offered to resume a conversation: wrong roles (a system prompt), wrong shapes,
+# unknown fields; the valid ones among them are taken only at a session's start.
+prior_turns = st.fixed_dictionaries(
+    {
+        "role": st.sampled_from(["user", "assistant", "system", "tool"]) | json_values,
+        "content": st.text(max_size=50) | json_values,
+    },
+    optional={"name": json_values},
+)
+
+
+def session_with_history(history: object) -> str:
+    return json.dumps({"type": "session.update", "session": {"voice": "v", "history": history}})
+
+
 hostile_messages: st.SearchStrategy[str | bytes] = st.one_of(
     st.binary(max_size=300),  # binary frames
     st.text(max_size=300),  # not JSON, or JSON of the wrong shape
@@ -88,6 +103,9 @@ hostile_messages: st.SearchStrategy[str | bytes] = st.one_of(
     audio_append(st.binary(max_size=200).map(lambda b: b"OggS" + b)),
     st.just(json.dumps({"type": "input_audio_buffer.append", "audio": "A" * 1_500_000})),  # giant
     st.just("{}" * 1),  # the smallest frames, by the dozen in a batch
+    st.lists(prior_turns, max_size=5).map(session_with_history),
+    json_values.map(session_with_history),
+    st.just(session_with_history([{"role": "user", "content": "x" * 60_000}] * 2)),  # too long
 )
 
 
