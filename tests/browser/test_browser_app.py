@@ -20,13 +20,16 @@ import pytest
 FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
 UNMUTE_OPS = Path(sys.executable).with_name("unmute-ops")
 BUILD_TIMEOUT_S = 300
-E2E_TIMEOUT_S = 480  # the stack's start (~20 s) plus about a minute of conversations
+# The stack's start (~20 s), about a minute of conversations, and one resumed after its
+# backend was killed (~1 min).
+E2E_TIMEOUT_S = 540
 SCREENSHOTS = (
     "conversation-desktop.png",
     "conversation-phone.png",
     "barge-in.png",
     "waiting-for-seat.png",
     "services-down.png",
+    "resumed.png",
 )
 
 

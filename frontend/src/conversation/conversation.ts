@@ -30,7 +30,7 @@ import {
 import { type AudioClock, DebugHooks, withQuietFrame } from "./debugHooks";
 import { afterClose, type FatalError, isSessionEnd, type Phase } from "./phase";
 import { RealtimeSocket, type SocketClosed } from "./realtimeSocket";
-import { historyOf, nextTranscript, type Transcript } from "./transcript";
+import { droppedTranscript, historyOf, nextTranscript, type Transcript } from "./transcript";
 
 export interface ConversationState {
   phase: Phase;
@@ -323,6 +323,7 @@ export class Conversation {
     const delay = backoffDelayMs(RESUME_POLICY, attempt);
     this.update({
       phase: { kind: "reconnecting", attempt: attempt + 1, retryAt: Date.now() + delay },
+      transcript: droppedTranscript(this.current.transcript),
     });
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }

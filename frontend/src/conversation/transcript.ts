@@ -78,6 +78,13 @@ export function nextTranscript(transcript: Transcript, event: ServerEvent): Tran
   }
 }
 
+/** The transcript once its connection dropped: a bot turn that had not said a word yet
+ * never will (the new connection does not go on with it), so it is no longer shown. */
+export function droppedTranscript(transcript: Transcript): Transcript {
+  const last = transcript.at(-1);
+  return last?.speaker === "bot" && last.text === "" ? transcript.slice(0, -1) : transcript;
+}
+
 // What the server's history appends to a reply the user cut off, so the LLM knows.
 const INTERRUPTION_MARK = "—";
 

@@ -1,6 +1,6 @@
 /** Unmute's servers as child processes: started on free ports, stopped by PID. */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, mkdirSync } from "node:fs";
+import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 
@@ -88,4 +88,21 @@ export async function startServer(
     }
     await new Promise((wait) => setTimeout(wait, 300));
   }
+}
+
+/** The `UNMUTE_*` settings of the backend that `unmute-ops up` (`stackPid`) runs: the
+ * addresses of its speech servers and LLM, for a second backend on the same services. */
+export function stackBackendSettings(stackPid: number): Record<string, string> {
+  const children = readFileSync(`/proc/${stackPid}/task/${stackPid}/children`, "utf8");
+  for (const pid of children.trim().split(/\s+/)) {
+    const command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    if (!command.includes("backend")) continue;
+    const settings: Record<string, string> = {};
+    for (const entry of readFileSync(`/proc/${pid}/environ`, "utf8").split("\0")) {
+      const [name, ...value] = entry.split("=");
+      if (name?.startsWith("UNMUTE_")) settings[name] = value.join("=");
+    }
+    return settings;
+  }
+  throw new Error(`the stack (pid ${stackPid}) runs no backend`);
 }

@@ -10,6 +10,7 @@ import { freePort, type RunningServer, startServer } from "./processes";
 declare module "vitest" {
   export interface ProvidedContext {
     stackUrl: string;
+    stackPid: number;
   }
 }
 
@@ -30,6 +31,7 @@ export async function setup(project: TestProject): Promise<void> {
     },
   );
   project.provide("stackUrl", stack.url);
+  project.provide("stackPid", stack.pid);
 }
 
 export async function teardown(): Promise<void> {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 
-import { historyOf, nextTranscript, type Transcript } from "@/conversation/transcript";
+import {
+  droppedTranscript,
+  historyOf,
+  nextTranscript,
+  type Transcript,
+} from "@/conversation/transcript";
 import {
   MAX_PRIOR_HISTORY_CHARS,
   MAX_PRIOR_MESSAGES,
@@ -172,5 +177,17 @@ describe("the history offered to resume a conversation", () => {
     expect(
       historyOf([{ speaker: "user", text: `${long}!`, interrupted: false }])[0]?.content,
     ).toHaveLength(MAX_PRIOR_HISTORY_CHARS);
+  });
+});
+
+describe("the transcript of a dropped connection", () => {
+  it("no longer shows a bot turn that had not said a word; keeps everything said", () => {
+    const said: Transcript = [
+      { speaker: "user", text: "hello", interrupted: false },
+      { speaker: "bot", text: "Hi", interrupted: false },
+    ];
+    expect(droppedTranscript(said)).toBe(said);
+    const waiting: Transcript = [...said, { speaker: "bot", text: "", interrupted: false }];
+    expect(droppedTranscript(waiting)).toEqual(said);
   });
 });
