@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from loadtest.results import LoadTestReport
 from ops.swarm.convergence import UPDATE_IN_PROGRESS
 from ops.swarm.testbed_layout import TestBedLayout
@@ -177,10 +179,29 @@ class Cluster:
             assert time.monotonic() < deadline, f"Traefik does not route to {count}: {routing}"
             time.sleep(1.0)
 
+    async def wait_until_healthy(self, timeout_s: float = 180) -> None:
+        """Until the deployment's public `/v1/health` says ok: after a change of roles the
+        backends need a moment to find the speech servers' new tasks, and the load tester
+        refuses to start against a deployment that reports a problem."""
+        deadline = time.monotonic() + timeout_s
+        body: object = None
+        async with httpx.AsyncClient(verify=False, timeout=5) as http:  # self-signed
+            while True:
+                try:
+                    answer = await http.get(f"{self.url}/api/v1/health")
+                    body = answer.json()
+                    if answer.status_code == 200 and isinstance(body, dict) and body.get("ok"):
+                        return
+                except (httpx.HTTPError, ValueError) as error:
+                    body = repr(error)
+                assert time.monotonic() < deadline, f"the deployment is not healthy: {body}"
+                await asyncio.sleep(1.0)
+
     async def converse(
         self, name: str, *, clients: int, duration_s: float, turns: int
     ) -> Conversations:
         """Simulated browsers through Traefik (`unmute-ops loadtest`), in the background."""
+        await self.wait_until_healthy()
         out = self.out_dir / name
         process = await asyncio.create_subprocess_exec(
             UNMUTE_OPS,
@@ -201,10 +222,16 @@ class Cluster:
         assert results.is_file(), f"the load test did not run:\n{output.decode()[-3000:]}"
         return Conversations(LoadTestReport.model_validate_json(results.read_text()))
 
-    async def wait_for_in_use(self, minimum: int, timeout_s: float = 120) -> dict[str, Any]:
-        """Until backends hold `minimum` conversations; the nodes' rows then."""
+    async def wait_for_in_use(
+        self, minimum: int, talk: asyncio.Task[Any] | None = None, timeout_s: float = 180
+    ) -> dict[str, Any]:
+        """Until backends hold `minimum` conversations; the nodes' rows then. A load test
+        (`talk`) that ends first says why (its output), instead of a bare count."""
         deadline = time.monotonic() + timeout_s
         while True:
+            if talk is not None and talk.done():
+                talk.result()  # raises the load test's own failure
+                raise AssertionError("the load test ended before its conversations were held")
             rows = await asyncio.to_thread(self.nodes)
             held = sum((row["conversations"] or {}).get("in_use", 0) for row in rows.values())
             if held >= minimum:

@@ -52,7 +52,7 @@ def test_a_speech_node_dies_and_its_conversation_goes_on_on_another(
         talk = asyncio.create_task(
             cluster.converse("speech-node-dies", clients=2, duration_s=75, turns=4)
         )
-        await cluster.wait_for_in_use(2)
+        await cluster.wait_for_in_use(2, talk)
         await asyncio.sleep(3.0)  # well into the conversations
         rows = await asyncio.to_thread(cluster.nodes)
         workers = [node.hostname for node in cluster.layout.workers]
@@ -74,7 +74,8 @@ def test_a_speech_node_dies_and_its_conversation_goes_on_on_another(
     # failure. Anything else (a dropped call, a turn never answered, an error) fails.
     notices = [issue for issue in talked.issues if issue.startswith(SPEECH_NOTICE)]
     level = talked.report.levels[0]
-    back = [level.monotonic_origin + i.at - figures.pop("killed_at") for i in level.issues]
+    killed_at = figures.pop("killed_at")
+    back = [level.monotonic_origin + i.at - killed_at for i in level.issues]
     figures |= {"notices": len(notices), "notice_after_s": round(min(back), 1) if back else 0}
     _record(cluster, "speech_node_killed", figures)
 
@@ -117,7 +118,7 @@ def test_a_drained_backend_node_drops_no_conversation(default_roles: Cluster) ->
         talk = asyncio.create_task(
             cluster.converse("drain-backend-node", clients=2, duration_s=60, turns=3)
         )
-        rows = await cluster.wait_for_in_use(1)
+        rows = await cluster.wait_for_in_use(1, talk)
         busy = [name for name in workers if (rows[name]["conversations"] or {}).get("in_use")]
         victim = sorted(busy)[0]
         drained_nodes.append(victim)
