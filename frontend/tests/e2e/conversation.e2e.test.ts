@@ -64,12 +64,13 @@ describe("a conversation in the browser", () => {
       (s) => eventCount(s, "response.audio.done") >= 1,
       40_000,
     );
-    // A real model greets in its own words: "Hi!" is short, but it is heard.
-    expect(audibleSeconds(state)).toBeGreaterThan(0.5);
+    // A real model greets in its own words, at a high temperature: a lone "Hi!" is a
+    // third of a second, but it is heard (a silent turn has no audible audio at all).
+    expect(audibleSeconds(state)).toBeGreaterThan(0.15);
     expect(eventCount(state, "unmute.interrupted_by_vad")).toBe(0);
     expect(state.pagesSent).toBeGreaterThan(50); // the microphone streams meanwhile
     const greeting = await page.getByTestId("bot-subtitle").first().innerText();
-    expect(greeting.split(/\s+/).length).toBeGreaterThanOrEqual(2);
+    expect(greeting.trim().split(/\s+/).filter(Boolean).length).toBeGreaterThanOrEqual(1);
   });
 
   it("shows what the user said", async () => {
