@@ -20,8 +20,9 @@ from typing import Any
 
 import httpx
 from httpx_sse import EventSource, ServerSentEvent, SSEError, aconnect_sse
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
+from backend.clients.llm_wire import Chunk, ModelList
 from backend.clients.reasoning import ThinkTagFilter, spoken_fallback_from_reasoning
 from backend.log_context import conversation_logger
 
@@ -67,55 +68,6 @@ class LlmConnectionError(LlmError):
 
 class LlmTimeoutError(LlmError):
     """The server did not answer within one of `LlmTimeouts`."""
-
-
-# --- Wire shapes (only the fields we read; servers add many more) ----------------------
-
-
-class _ModelEntry(BaseModel):
-    id: str
-
-
-class _ModelList(BaseModel):
-    data: list[_ModelEntry]
-
-
-class _FunctionDelta(BaseModel):
-    name: str | None = None
-    arguments: str | None = None
-
-
-class _ToolCallDelta(BaseModel):
-    index: int = 0
-    id: str | None = None
-    function: _FunctionDelta = _FunctionDelta()
-
-
-class _Delta(BaseModel):
-    content: str | None = None
-    tool_calls: list[_ToolCallDelta] | None = None
-    reasoning_content: str | None = None  # vLLM, DeepSeek, llama.cpp
-    reasoning: str | None = None  # OpenRouter, Ollama
-
-
-class _Choice(BaseModel):
-    delta: _Delta = _Delta()
-
-
-class _PromptDetails(BaseModel):
-    cached_tokens: int | None = None
-
-
-class _Usage(BaseModel):
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    prompt_tokens_details: _PromptDetails | None = None
-
-
-class _Chunk(BaseModel):
-    choices: list[_Choice] | None = None
-    error: Any = None  # OpenRouter reports mid-stream failures this way
-    usage: _Usage | None = None  # the last chunk, when `stream_options.include_usage`
 
 
 @dataclass(frozen=True)
@@ -224,7 +176,7 @@ class LlmClient:
         if response.status_code != 200:
             raise _http_error("GET", url, response.status_code, response.text)
         try:
-            return [entry.id for entry in _ModelList.model_validate_json(response.content).data]
+            return [entry.id for entry in ModelList.model_validate_json(response.content).data]
         except ValidationError as error:
             raise LlmError(
                 f"GET {url}: not an OpenAI model list: {_excerpt(response.text)}"
@@ -350,7 +302,7 @@ class LlmClient:
             logger.info("LLM connection closed as it was reused (%s); sending again", error)
         return await _open_stream_once(self._http, stack, url, body)
 
-    async def _chunks(self, body: dict[str, Any]) -> AsyncGenerator[_Chunk, None]:
+    async def _chunks(self, body: dict[str, Any]) -> AsyncGenerator[Chunk, None]:
         """The parsed SSE chunks of one completion, each wait on the server bounded."""
         url = self._url("chat/completions")
         t = self._timeouts
@@ -411,9 +363,9 @@ async def _read_to_end(events: AsyncGenerator[ServerSentEvent, None]) -> None:
                 pass
 
 
-def _parse_chunk(url: str, data: str) -> _Chunk:
+def _parse_chunk(url: str, data: str) -> Chunk:
     try:
-        return _Chunk.model_validate_json(data)
+        return Chunk.model_validate_json(data)
     except ValidationError as error:
         raise LlmError(f"POST {url}: unreadable stream chunk: {_excerpt(data)}") from error
 
