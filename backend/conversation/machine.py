@@ -2,7 +2,8 @@
 
 It decides turn-taking (end of turn from the STT's pause probability, the flush trick),
 barge-in, the silence prompt, goodbye, when an idle or overlong call ends, and keeps the
-history of what was actually spoken.
+history of what was actually spoken. Each bot reply's words and tool calls are followed by
+a `BotReply` (bot_reply.py), the user's silence by `UserSilence` (silence.py).
 No sockets, no clocks, no sleeps: the session adapter feeds it and carries out its actions.
 """
 
@@ -12,17 +13,16 @@ from collections.abc import Callable
 from enum import Enum
 
 from backend.conversation import rules
+from backend.conversation.bot_reply import BotReply
 from backend.conversation.history import History
 from backend.conversation.limits import ConversationLimits
-from backend.conversation.server_tools import AskAgain, ServerTools
+from backend.conversation.server_tools import ServerTools
 from backend.conversation.signals import (
-    AbandonToolCalls,
     Action,
     BotWordSpoken,
     CancelReply,
     Close,
     Emit,
-    EndOfReplyText,
     FlushStt,
     Input,
     LlmDone,
@@ -34,13 +34,10 @@ from backend.conversation.signals import (
     ReplyCancelRequested,
     ReplyRequested,
     SessionConfigured,
-    SpeakWord,
     StartReply,
     SttStep,
     SttWord,
     Tick,
-    ToolCallMade,
-    ToolCallProgress,
     ToolResult,
     TtsFailed,
     TurnOptionsChanged,
@@ -49,6 +46,7 @@ from backend.conversation.signals import (
     UserTurnCommitted,
     UserTurnFinal,
 )
+from backend.conversation.silence import UserSilence
 from backend.conversation.turns import UNMUTE_TURNS, TurnOptions
 from backend.realtime import events as ev
 from backend.realtime import public_errors
@@ -88,21 +86,15 @@ class Conversation:
         self._resumed = False  # seeded with the turns of an earlier connection
         self._replies_started = 0
         self._response_id = 0
-        self._reply_words: list[str] = []  # words sent to the TTS for the current reply
-        self._words_spoken = 0
-        self._llm_finished = False
-        self._llm_done = False  # the LLM stream ended; server tools may still be running
-        self._follow_up_due = False  # ask the LLM again once this reply has played
+        self._reply: BotReply | None = None  # the latest reply started
         self._user_words_this_turn = 0
         self._turn_words: list[str] = []
         self._turn_ended_by_client = False
         self._turn_ended_at: float | None = None  # until a reply answers that turn
         self._reply_wanted = False  # asked for while the user's last words were awaited
-        self._tool_calls = 0  # in the current reply
         self._flush_target = 0
         self._flush_started_at = 0.0
-        self._listening_since = 0.0
-        self._silence_prompts = 0
+        self._silence = UserSilence(self._limits.idle_close_s)
         self._idle_update_at = float("-inf")
         self._idle_update_version = -1
 
@@ -135,7 +127,7 @@ class Conversation:
             ):
                 if signal.response_id != self._response_id or self.phase is not Phase.REPLYING:
                     return []  # about a reply that was already cancelled
-                return self._on_reply_signal(signal)
+                return self._current_reply.handle(signal)
             case PlaybackFinished():
                 if signal.response_id != self._response_id or self.phase is not Phase.REPLYING:
                     return []
@@ -167,6 +159,11 @@ class Conversation:
         return self._response_id
 
     @property
+    def _current_reply(self) -> BotReply:
+        assert self._reply is not None and self._reply.response_id == self._response_id
+        return self._reply
+
+    @property
     def flush_point(self) -> int:
         """The STT stream position (samples) the reply waits for after the flush."""
         return self._flush_target
@@ -193,7 +190,7 @@ class Conversation:
         # on a user who stays quiet; the LLM sees the earlier turns on the next reply.
         if not self.turns.speaks_first or self._resumed:
             self.phase = Phase.LISTENING
-            self._listening_since = t
+            self._silence.restart(t)
             return []
         return self._start_reply(t) if self.user_samples > 0 else []
 
@@ -207,7 +204,7 @@ class Conversation:
         )
         if self.phase is Phase.LISTENING:
             if self.pause_probability < rules.BARGE_IN_PAUSE_PROBABILITY:
-                self._listening_since = step.t  # the user is making sound: not silent
+                self._silence.restart(step.t)  # the user is making sound: not silent
             if (
                 self._user_words_this_turn > 0
                 and self.turns.detects_turns
@@ -240,8 +237,7 @@ class Conversation:
                 actions.append(Emit(ev.SpeechStarted()))
         self._user_words_this_turn += 1
         self._turn_words.append(word.text)
-        self._silence_prompts = 0
-        self._listening_since = word.t
+        self._silence.user_spoke(word.t)
         self.history.add_user_word(word.text)
         actions.append(
             Emit(ev.InputAudioTranscriptionDelta(delta=word.text, start_time=word.start_time))
@@ -270,7 +266,7 @@ class Conversation:
             return [final, *self._start_reply(t)]
         self.phase = Phase.LISTENING
         self._user_words_this_turn = 0
-        self._listening_since = t
+        self._silence.restart(t)
         return [final]
 
     def _may_interrupt(self) -> bool:
@@ -285,13 +281,8 @@ class Conversation:
             return self._close(public_errors.SESSION_TIME_LIMIT)
         assert self.voice is not None
         self._response_id += 1
+        self._reply = BotReply(self._response_id, self.history, self._server_tools)
         self._reply_wanted = False
-        self._tool_calls = 0
-        self._reply_words = []
-        self._words_spoken = 0
-        self._llm_finished = False
-        self._llm_done = False
-        self._follow_up_due = False
         self.phase = Phase.REPLYING
         temperature = (
             rules.FIRST_REPLY_TEMPERATURE
@@ -318,118 +309,16 @@ class Conversation:
             StartReply(self._response_id, llm_messages, temperature, self.voice, turn_ended_at),
         ]
 
-    def _on_reply_signal(
-        self,
-        signal: LlmWord
-        | LlmDone
-        | LlmFailed
-        | TtsFailed
-        | BotWordSpoken
-        | LlmToolCall
-        | LlmToolCallDelta
-        | ToolResult,
-    ) -> list[Action]:
-        match signal:
-            case LlmToolCallDelta():
-                rid = self._response_id
-                return [ToolCallProgress(rid, signal.call_id, signal.name, signal.arguments)]
-            case LlmToolCall():
-                self._tool_calls += 1
-                call = ToolCallMade(
-                    self._response_id, signal.call_id, signal.name, signal.arguments
-                )
-                if self._server_tools is None:
-                    return [call]
-                decision = self._server_tools.on_call(
-                    signal.call_id,
-                    signal.name,
-                    signal.arguments,
-                    reply_has_words=bool(self._reply_words),
-                )
-                actions: list[Action] = [call] if decision.run else []
-                for word in decision.say.split():
-                    actions += self._speak(word)
-                return actions
-            case ToolResult():
-                tools = self._server_tools
-                if tools is None or not tools.on_result(signal.call_id, signal.outcome):
-                    return []
-                return self._settle_tools()
-            case LlmWord():
-                return self._speak(signal.text) if not self._llm_finished else []
-            case LlmDone():
-                self._llm_done = True
-                if self._server_tools is not None and self._server_tools.has_calls:
-                    return self._settle_tools()
-                return self._finish_text(rules.EMPTY_REPLY)
-            case LlmFailed():
-                return [
-                    Emit(public_errors.LLM_FAILED.event("warning")),
-                    *self._abandon_tools(),
-                    *self._finish_text(rules.LLM_FAILURE_REPLY),
-                ]
-            case TtsFailed():
-                # The reply ends by itself once what was spoken has played.
-                return [Emit(public_errors.TTS_FAILED.event("warning"))]
-            case BotWordSpoken():
-                self._words_spoken += 1
-                self.history.add_assistant_word(signal.text)
-                delta = signal.text if self._words_spoken == 1 else f" {signal.text}"
-                return [Emit(ev.ResponseTextDelta(delta=delta))]
-
-    def _settle_tools(self) -> list[Action]:
-        """The LLM is done and so are the reply's tools: say the failure, or finish this
-        reply and ask the LLM again once it has played."""
-        tools = self._server_tools
-        assert tools is not None
-        if not self._llm_done or tools.waiting:
-            return []  # the reply stays open (its TTS stream too) until both are done
-        settled = tools.settle()
-        actions: list[Action] = []
-        if isinstance(settled, AskAgain):
-            self._follow_up_due = True
-        else:
-            for word in settled.text.split():
-                actions += self._speak(word)
-        return [*actions, *self._finish_text(rules.EMPTY_REPLY)]
-
-    def _abandon_tools(self) -> list[Action]:
-        """Stop waiting for the reply's tools, whose late outcomes are then dropped."""
-        self._follow_up_due = False
-        if self._server_tools is None or not self._server_tools.waiting:
-            return []
-        self._server_tools.abandon()
-        return [AbandonToolCalls(self._response_id)]
-
-    def _speak(self, word: str) -> list[Action]:
-        delta = word if not self._reply_words else f" {word}"
-        self._reply_words.append(word)
-        return [
-            Emit(ev.UnmuteResponseTextDeltaReady(delta=delta)),
-            SpeakWord(self._response_id, word),
-        ]
-
-    def _finish_text(self, fallback: str) -> list[Action]:
-        """The LLM is done; a reply with no words gets `fallback`, so no turn is silent."""
-        if self._llm_finished:
-            return []
-        actions: list[Action] = []
-        if not self._reply_words and not self._tool_calls:
-            for word in fallback.split():
-                actions += self._speak(word)
-        self._llm_finished = True
-        text = " ".join(self._reply_words)
-        return [*actions, Emit(ev.ResponseTextDone(text=text)), EndOfReplyText(self._response_id)]
-
     def _on_playback_finished(self, t: float) -> list[Action]:
-        spoken = " ".join(self._reply_words)
+        reply = self._current_reply
+        spoken = reply.text
         self.history.finish_assistant(spoken)
         self.phase = Phase.LISTENING
         self._user_words_this_turn = 0
-        self._listening_since = t
-        answers_tools = self._follow_up_due
+        self._silence.restart(t)
+        answers_tools = reply.follow_up_due
         actions: list[Action] = [
-            *self._abandon_tools(),  # the TTS gave up while a tool was running
+            *reply.abandon_tools(),  # the TTS gave up while a tool was running
             self._additional_outputs(t),
             Emit(ev.ResponseAudioDone()),
         ]
@@ -446,9 +335,9 @@ class Conversation:
         self.history.interrupt_assistant()
         self.phase = Phase.LISTENING
         self._user_words_this_turn = 0
-        self._listening_since = t  # the user is speaking now: the silence clock restarts
+        self._silence.restart(t)  # the user is speaking now: the silence clock restarts
         return [
-            *self._abandon_tools(),
+            *self._current_reply.abandon_tools(),
             CancelReply(self._response_id),
             Emit(ev.UnmuteInterruptedByVad()),
         ]
@@ -464,13 +353,10 @@ class Conversation:
             return self._close(public_errors.SESSION_IDLE)
         if self.phase is not Phase.LISTENING:
             return []
-        if (
-            self._user_words_this_turn == 0
-            and self.turns.checks_on_silence
-            and self._silence_prompts < rules.MAX_SILENCE_PROMPTS
-            and t - self._listening_since >= rules.SILENCE_PROMPT_AFTER_S
+        if self._user_words_this_turn == 0 and self._silence.prompt_due(
+            t, checks_on_silence=self.turns.checks_on_silence
         ):
-            self._silence_prompts += 1
+            self._silence.prompted()
             self.history.add_silence()
             return self._start_reply(t)
         if (
@@ -489,17 +375,12 @@ class Conversation:
     def _is_idle(self, t: float) -> bool:
         """Nobody there: the call never started, or the silence prompts went unanswered."""
         assert self._started_at is not None
-        idle_close_s = self._limits.idle_close_s
         if self.phase is Phase.STARTING:
-            return t - self._started_at >= idle_close_s
+            return t - self._started_at >= self._limits.idle_close_s
         return (
             self.phase is Phase.LISTENING
             and self._user_words_this_turn == 0
-            and (
-                self._silence_prompts >= rules.MAX_SILENCE_PROMPTS
-                or not self.turns.checks_on_silence
-            )
-            and t - self._listening_since >= idle_close_s
+            and self._silence.gave_up(t, checks_on_silence=self.turns.checks_on_silence)
         )
 
     def _close(self, why: PublicError) -> list[Action]:
