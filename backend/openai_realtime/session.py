@@ -11,8 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from fastapi import WebSocket
@@ -25,7 +23,7 @@ from openai.types.realtime import (
     InputAudioBufferClearedEvent,
     RealtimeConversationItemAssistantMessage,
     RealtimeConversationItemUserMessage,
-    RealtimeFunctionTool,
+    RealtimeResponseCreateParams,
     SessionCreatedEvent,
     SessionUpdatedEvent,
 )
@@ -43,8 +41,9 @@ from backend.log_context import conversation_logger
 from backend.openai_realtime import wire
 from backend.openai_realtime.audio_format import InputAudio, OutputAudio
 from backend.openai_realtime.items import ConversationItems, Item, chat_messages
-from backend.openai_realtime.responses import CancelReason, ResponseStream
-from backend.openai_realtime.session_config import Modality, SessionConfig
+from backend.openai_realtime.response_request import ResponseRequest
+from backend.openai_realtime.responses import ResponseStream
+from backend.openai_realtime.session_config import SessionConfig
 from backend.openai_realtime.user_turns import UserTurns
 from backend.realtime import events as ev
 from backend.realtime.public_errors import PublicError
@@ -59,19 +58,6 @@ MIN_COMMIT_SAMPLES = 2_400  # 100 ms: OpenAI refuses to commit less
 _NO_AUDIO: Pcm = np.zeros(0, dtype=np.float32)
 
 
-@dataclass
-class _ResponseRequest:
-    """What a `response.create` asked for, beyond the session's settings."""
-
-    instructions: str | None = None
-    output_modalities: list[Modality] | None = None
-    tools: list[RealtimeFunctionTool] | None = None
-    tool_choice: str | dict[str, Any] | None = None
-    in_conversation: bool = True
-    input: list[Item] | None = None
-    cancel_reason: CancelReason = "turn_detected"
-
-
 class OpenAiRealtimeSession(ConversationRunner):
     def __init__(self, websocket: WebSocket, services: Services, model: str) -> None:
         self._config = SessionConfig(model=model, voice=services.catalog.default_voice().voice_id)
@@ -83,8 +69,8 @@ class OpenAiRealtimeSession(ConversationRunner):
         self._user = UserTurns(self._items)
         self._input = InputAudio(self._config.input_format)
         self._output = OutputAudio(self._config.output_format)
-        self._requested: _ResponseRequest | None = None  # for the next response
-        self._current = _ResponseRequest()  # of the response in progress
+        self._requested: ResponseRequest | None = None  # for the next response
+        self._current = ResponseRequest()  # of the response in progress
         self._response: ResponseStream | None = None
         self._by_message: dict[str, ResponseStream] = {}  # for `item.truncate`
 
@@ -289,33 +275,14 @@ class OpenAiRealtimeSession(ConversationRunner):
             )
         )
 
-    def _request_response(self, params: Any) -> None:
+    def _request_response(self, params: RealtimeResponseCreateParams | None) -> None:
         replying = self._core.phase is Phase.REPLYING or self._requested is not None
         if replying:
             raise wire.ClientEventError(
                 "Conversation already has an active response in progress.",
                 code="conversation_already_has_active_response",
             )
-        request = _ResponseRequest()
-        if params is not None:
-            sent = params.model_fields_set
-            request.instructions = params.instructions
-            request.output_modalities = params.output_modalities
-            if "tools" in sent:
-                tools = [t for t in params.tools or [] if isinstance(t, RealtimeFunctionTool)]
-                request.tools = tools
-            if params.tool_choice is not None:
-                choice = params.tool_choice
-                request.tool_choice = choice if isinstance(choice, str) else choice.model_dump()
-            request.in_conversation = params.conversation != "none"
-            if params.input is not None:
-                request.input = [i for i in params.input if isinstance(i, Item)]
-            if request.output_modalities not in (None, ["audio"], ["text"]):
-                raise wire.ClientEventError(
-                    "output_modalities must be ['audio'] or ['text'].",
-                    param="response.output_modalities",
-                )
-        self._requested = request
+        self._requested = ResponseRequest.from_params(params)
         self._dispatch(sig.ReplyRequested(time.monotonic()))
 
     # --- core → client ------------------------------------------------------------------
@@ -337,7 +304,7 @@ class OpenAiRealtimeSession(ConversationRunner):
             case ev.SpeechStopped():
                 self._send_all(self._user.speech_stopped())
             case ev.ResponseCreated():
-                self._current = self._requested or _ResponseRequest()
+                self._current = self._requested or ResponseRequest()
                 self._requested = None
                 modalities = self._current.output_modalities or self._config.output_modalities
                 stream = ResponseStream(
