@@ -5,15 +5,16 @@
 its stream without any answer, the end of its reasoning is spoken instead of silence.
 `stream_turn` also takes tools (OpenAI's `tools` / `tool_choice`) and yields the tool
 calls the model makes: their pieces as they stream, then each whole call at the end.
-Every network wait is bounded; failures surface as `LlmError` with a log-ready message.
+`StreamedTurn` (llm_turn.py) puts those together from the chunks this module reads.
+Every network wait is bounded; failures surface as `LlmError` (llm_errors.py) with a
+log-ready message.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -22,16 +23,35 @@ import httpx
 from httpx_sse import EventSource, ServerSentEvent, SSEError, aconnect_sse
 from pydantic import ValidationError
 
+from backend.clients.llm_errors import (
+    LlmConnectionError,
+    LlmError,
+    LlmHttpError,
+    LlmTimeoutError,
+    excerpt,
+    http_error,
+    read_excerpt,
+    translate_errors,
+)
+from backend.clients.llm_turn import LlmUsage, StreamedTurn, ToolCall, ToolCallDelta, TurnPiece
 from backend.clients.llm_wire import Chunk, ModelList
-from backend.clients.reasoning import ThinkTagFilter, spoken_fallback_from_reasoning
 from backend.log_context import conversation_logger
 
-# How much of an error body goes into a log line: enough to read the server's reason.
+__all__ = [
+    "LlmClient",
+    "LlmConnectionError",
+    "LlmError",
+    "LlmHttpError",
+    "LlmTimeoutError",
+    "LlmTimeouts",
+    "LlmUsage",
+    "ToolCall",
+    "ToolCallDelta",
+    "api_root",
+]
+
 logger = conversation_logger(__name__)
 
-ERROR_EXCERPT_CHARS = 300
-# Reasoning kept for the fallback answer; only its end is ever spoken.
-REASONING_TAIL_CHARS = 2000
 # After `[DONE]` the body ends at once; a server that keeps it open loses the connection.
 DRAIN_AFTER_DONE_S = 0.5
 
@@ -50,58 +70,6 @@ class LlmTimeouts:
     reply: float = 120.0
     # `/v1/models` (health probe, model selection) answers instantly when the server is up.
     probe: float = 5.0
-
-
-class LlmError(Exception):
-    """The LLM could not produce a reply; the message is fit for logs."""
-
-
-class LlmHttpError(LlmError):
-    def __init__(self, message: str, *, status: int) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class LlmConnectionError(LlmError):
-    """The server could not be reached (refused, DNS, reset)."""
-
-
-class LlmTimeoutError(LlmError):
-    """The server did not answer within one of `LlmTimeouts`."""
-
-
-@dataclass(frozen=True)
-class LlmUsage:
-    """The tokens of one completion, as the LLM server counted them."""
-
-    input_tokens: int
-    output_tokens: int
-    cached_tokens: int = 0
-
-
-@dataclass(frozen=True)
-class ToolCall:
-    """A complete call of a client-declared function: `arguments` is its JSON text."""
-
-    call_id: str
-    name: str
-    arguments: str
-
-
-@dataclass(frozen=True)
-class ToolCallDelta:
-    """A piece of a tool call as it streams: its id and name, and more of its arguments."""
-
-    call_id: str
-    name: str
-    arguments: str
-
-
-@dataclass
-class _ToolCallParts:
-    call_id: str = ""
-    name: str = ""
-    arguments: str = ""
 
 
 # --- The client --------------------------------------------------------------------------
@@ -171,15 +139,15 @@ class LlmClient:
     async def list_models(self) -> list[str]:
         """Ids of the models the server serves, in its order."""
         url = self._url("models")
-        with _translate_errors(url, "GET", self._timeouts):
+        with translate_errors(url, "GET", self._timeouts.connect):
             response = await self._http.get(url, timeout=self._timeouts.probe)
         if response.status_code != 200:
-            raise _http_error("GET", url, response.status_code, response.text)
+            raise http_error("GET", url, response.status_code, response.text)
         try:
             return [entry.id for entry in ModelList.model_validate_json(response.content).data]
         except ValidationError as error:
             raise LlmError(
-                f"GET {url}: not an OpenAI model list: {_excerpt(response.text)}"
+                f"GET {url}: not an OpenAI model list: {excerpt(response.text)}"
             ) from error
 
     async def resolve_model(self) -> str:
@@ -216,7 +184,7 @@ class LlmClient:
         tools: list[dict[str, Any]] | None = None,
         tool_choice: str | dict[str, Any] | None = None,
         include_usage: bool = False,
-    ) -> AsyncGenerator[str | ToolCallDelta | ToolCall | LlmUsage, None]:
+    ) -> AsyncGenerator[TurnPiece, None]:
         """Like `stream_reply`, offering `tools` (Chat Completions shape) to the model: the
         calls it makes stream as `ToolCallDelta`s, and come whole at the end. With
         `include_usage`, the server is asked for its token counts, yielded last when it
@@ -234,60 +202,13 @@ class LlmClient:
                 body["tool_choice"] = tool_choice
         if include_usage:
             body["stream_options"] = {"include_usage": True}
-        usage: LlmUsage | None = None
-        calls: dict[int, _ToolCallParts] = {}
-        think = ThinkTagFilter()
-        reasoning_tail = ""
-        spoke = False
+        turn = StreamedTurn()
         async with contextlib.aclosing(self._chunks(body)) as chunks:
             async for chunk in chunks:
-                if chunk.error is not None:
-                    raise LlmError(
-                        f"the LLM server reported an error mid-stream: {_excerpt(chunk.error)}"
-                    )
-                if chunk.usage is not None:
-                    details = chunk.usage.prompt_tokens_details
-                    usage = LlmUsage(
-                        chunk.usage.prompt_tokens,
-                        chunk.usage.completion_tokens,
-                        (details.cached_tokens or 0) if details is not None else 0,
-                    )
-                if not chunk.choices:
-                    continue  # keep-alive, or a usage report
-                delta = chunk.choices[0].delta
-                for part in delta.tool_calls or ():
-                    call = calls.setdefault(part.index, _ToolCallParts())
-                    call.call_id = part.id or call.call_id
-                    call.name += part.function.name or ""
-                    call.arguments += part.function.arguments or ""
-                    if call.name:  # a call is shown once it has a name
-                        call_id = call.call_id or f"call_{part.index}"
-                        yield ToolCallDelta(call_id, call.name, part.function.arguments or "")
-                spoken, inline_reasoning = think.feed(delta.content or "")
-                reasoning = (delta.reasoning_content or delta.reasoning or "") + inline_reasoning
-                reasoning_tail = (reasoning_tail + reasoning)[-REASONING_TAIL_CHARS:]
-                if not spoke:
-                    spoken = spoken.lstrip()  # models often open with "\n\n" after thinking
-                if spoken:
-                    spoke = True
-                    yield spoken
-        spoken, inline_reasoning = think.finish()
-        if not spoke:
-            spoken = spoken.strip()
-        if spoken:
-            yield spoken
-        elif not spoke and not calls:
-            reasoning_tail = (reasoning_tail + inline_reasoning)[-REASONING_TAIL_CHARS:]
-            fallback = spoken_fallback_from_reasoning(reasoning_tail)
-            if fallback:
-                yield fallback
-        for index in sorted(calls):
-            call = calls[index]
-            if not call.name:
-                raise LlmError(f"the LLM server streamed a tool call with no name: {call}")
-            yield ToolCall(call.call_id or f"call_{index}", call.name, call.arguments or "{}")
-        if usage is not None:
-            yield usage
+                for piece in turn.feed(chunk):
+                    yield piece
+        for piece in turn.finish():
+            yield piece
 
     async def _open_stream(
         self, stack: contextlib.AsyncExitStack, url: str, body: dict[str, Any]
@@ -309,15 +230,15 @@ class LlmClient:
         loop = asyncio.get_running_loop()
         budget = t.reply  # time left waiting on the server, consumer time excluded
         started = loop.time()
-        with _translate_errors(url, "POST", t):
+        with translate_errors(url, "POST", t.connect):
             async with contextlib.AsyncExitStack() as stack:
                 try:
                     async with asyncio.timeout(min(t.first_chunk, budget)):
                         source = await self._open_stream(stack, url, body)
                         if source.response.status_code != 200:
                             status = source.response.status_code
-                            raise _http_error(
-                                "POST", url, status, await _read_excerpt(source.response)
+                            raise http_error(
+                                "POST", url, status, await read_excerpt(source.response)
                             )
                         events = source.aiter_sse()
                         stack.push_async_callback(events.aclose)
@@ -367,41 +288,4 @@ def _parse_chunk(url: str, data: str) -> Chunk:
     try:
         return Chunk.model_validate_json(data)
     except ValidationError as error:
-        raise LlmError(f"POST {url}: unreadable stream chunk: {_excerpt(data)}") from error
-
-
-@contextlib.contextmanager
-def _translate_errors(url: str, method: str, timeouts: LlmTimeouts) -> Iterator[None]:
-    """Turns transport failures into `LlmError`s that say what went wrong, and where."""
-    try:
-        yield
-    except httpx.ConnectTimeout as error:
-        raise LlmTimeoutError(
-            f"{method} {url}: no connection within {timeouts.connect:g} s"
-        ) from error
-    except httpx.TimeoutException as error:
-        raise LlmTimeoutError(f"{method} {url}: timed out ({type(error).__name__})") from error
-    except httpx.ConnectError as error:
-        raise LlmConnectionError(f"{method} {url}: cannot connect ({error})") from error
-    except (httpx.HTTPError, SSEError) as error:
-        raise LlmError(f"{method} {url}: {type(error).__name__}: {error}") from error
-
-
-def _http_error(method: str, url: str, status: int, body: str) -> LlmHttpError:
-    return LlmHttpError(f"{method} {url}: HTTP {status}: {_excerpt(body)}", status=status)
-
-
-async def _read_excerpt(response: httpx.Response) -> str:
-    """The start of a streamed body, without reading an unbounded amount of it."""
-    received = b""
-    async for part in response.aiter_bytes():
-        received += part
-        if len(received) >= ERROR_EXCERPT_CHARS * 4:
-            break
-    return received.decode("utf-8", errors="replace")
-
-
-def _excerpt(value: object) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    text = " ".join(text.split())
-    return text if len(text) <= ERROR_EXCERPT_CHARS else text[:ERROR_EXCERPT_CHARS] + "…"
+        raise LlmError(f"POST {url}: unreadable stream chunk: {excerpt(data)}") from error
