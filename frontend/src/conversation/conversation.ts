@@ -3,14 +3,10 @@
  * the bot's voice, retries while the server is full, and a dropped conversation resumed on
  * a new connection from the transcript it keeps. React-free; the page subscribes.
  */
-import { isSampleRateMismatch, openAudioContext } from "@/audio/audioContext";
 import { playChime } from "@/audio/chime";
-import { AUDIBLE_RMS } from "@/audio/levels";
-import { type Microphone, openMicrophone } from "@/audio/microphone";
 import { OggOpusEncoder } from "@/audio/opusEncoder";
 import { BotSpeaker } from "@/audio/speaker";
 import { unsupportedReason } from "@/audio/support";
-import { PLAYBACK_PROCESSOR, type PlaybackReport } from "@/audio/workletMessages";
 import { type BackendAddress, realtimeUrl } from "@/lib/backend/address";
 import { BackendUnreachable, fetchHealth, servicesDown } from "@/lib/backend/api";
 import {
@@ -27,7 +23,8 @@ import {
   sessionUpdate,
 } from "@/lib/protocol/events";
 
-import { type AudioClock, DebugHooks, withQuietFrame } from "./debugHooks";
+import { DebugHooks } from "./debugHooks";
+import { type Levels, PageAudio } from "./pageAudio";
 import { afterClose, type FatalError, isSessionEnd, type Phase } from "./phase";
 import { RealtimeSocket, type SocketClosed } from "./realtimeSocket";
 import { droppedTranscript, historyOf, nextTranscript, type Transcript } from "./transcript";
@@ -35,11 +32,6 @@ import { droppedTranscript, historyOf, nextTranscript, type Transcript } from ".
 export interface ConversationState {
   phase: Phase;
   transcript: Transcript;
-}
-
-export interface Levels {
-  user: number;
-  bot: number;
 }
 
 export const RESUME_FAILED =
@@ -63,19 +55,16 @@ export class Conversation {
   private current: ConversationState = IDLE_STATE;
   private readonly listeners = new Set<() => void>();
   private readonly debug = new DebugHooks();
-  private context: AudioContext | null = null;
-  private playback: AudioWorkletNode | null = null;
-  private microphone: Microphone | null = null;
+  private readonly audio = new PageAudio(this.debug, (samples) =>
+    this.connection?.encoder?.encode(samples),
+  );
   private connection: Connection | null = null;
   private session: SessionConfig | null = null;
-  private audio: Promise<AudioContext> | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   /** Bumped by every start and stop: async work of an abandoned attempt sees it and quits. */
   private generation = 0;
   private seatAttempts = 0;
   private resumeAttempts = 0; // since the conversation last had a working connection
-  private userLevel = 0;
-  private botLevel = 0;
 
   constructor(private readonly address: BackendAddress) {}
 
@@ -84,7 +73,7 @@ export class Conversation {
   }
 
   get levels(): Levels {
-    return { user: this.userLevel, bot: this.botLevel };
+    return this.audio.levels;
   }
 
   subscribe(listener: () => void): () => void {
@@ -102,19 +91,16 @@ export class Conversation {
     this.resumeAttempts = 0;
     this.update({ phase: { kind: "checking" }, transcript: [] });
     try {
-      const audioReady = this.ensureAudio(); // first, while the click still counts
+      const audioReady = this.audio.ensure(); // first, while the click still counts
       audioReady.catch(() => undefined); // awaited below; no "unhandled" noise meanwhile
       const healthy = await this.checkHealth();
       if (generation !== this.generation) return; // the user gave up meanwhile
       if (!healthy) return;
       const context = await audioReady;
-      if (this.microphone === null) {
-        const microphone = await this.openMicrophone(context).catch(async (error: unknown) => {
-          if (!isSampleRateMismatch(error)) throw error;
-          return this.openMicrophone(await this.reopenAudioAtNativeRate());
-        });
+      if (!this.audio.hasMicrophone) {
+        const microphone = await this.audio.openMicrophone(context);
         if (generation !== this.generation) return microphone.stop();
-        this.microphone = microphone;
+        this.audio.keepMicrophone(microphone);
       }
     } catch (error) {
       if (generation === this.generation) this.fail(describeStartError(error));
@@ -128,62 +114,14 @@ export class Conversation {
     this.generation++;
     this.clearRetry();
     this.closeConnection();
-    this.microphone?.stop();
-    this.microphone = null;
-    this.userLevel = 0;
+    this.audio.stopMicrophone();
     this.update({ phase: { kind: "idle", notice } });
   }
 
   dispose(): void {
     this.stop();
-    void this.context?.close();
-    this.audio = null;
-    this.context = null;
-    this.playback = null;
+    this.audio.close();
     this.listeners.clear();
-  }
-
-  /** The page's AudioContext and playback worklet, made once and shared by connections. */
-  private ensureAudio(nativeRate = false): Promise<AudioContext> {
-    this.audio ??= openAudioContext(nativeRate).then((context) => {
-      const playback = new AudioWorkletNode(context, PLAYBACK_PROCESSOR, {
-        numberOfInputs: 0,
-        numberOfOutputs: 1,
-        outputChannelCount: [1],
-      });
-      playback.connect(context.destination);
-      playback.port.onmessage = (event: MessageEvent<PlaybackReport>) =>
-        this.onPlayback(context, event.data);
-      this.context = context;
-      this.playback = playback;
-      return context;
-    });
-    this.audio.catch(() => (this.audio = null)); // let the next click try again
-    return this.audio;
-  }
-
-  private async reopenAudioAtNativeRate(): Promise<AudioContext> {
-    await this.context?.close();
-    this.audio = null;
-    this.context = null;
-    this.playback = null;
-    return this.ensureAudio(true);
-  }
-
-  private openMicrophone(context: AudioContext): Promise<Microphone> {
-    let wasLoud = false;
-    return openMicrophone(context, (chunk) => {
-      const loud = chunk.rms > AUDIBLE_RMS;
-      if (wasLoud && !loud) {
-        const clock = audioClockOf(context, this.debug);
-        clock.micQuietFrames = withQuietFrame(clock.micQuietFrames, chunk.startFrame);
-        this.debug.audioClock = clock;
-      }
-      wasLoud = loud;
-      this.userLevel = chunk.rms;
-      this.debug.micRms = chunk.rms;
-      this.connection?.encoder?.encode(chunk.samples);
-    });
   }
 
   /** True when every service is up; otherwise the page shows which is down. */
@@ -199,7 +137,7 @@ export class Conversation {
       phase = { kind: "unhealthy", servicesDown: [], detail };
     }
     if (generation === this.generation) {
-      this.stopAudioInput();
+      this.audio.stopMicrophone();
       this.update({ phase });
     }
     return false;
@@ -228,17 +166,18 @@ export class Conversation {
   }
 
   private onOpen(connection: Connection): void {
-    if (this.session === null || this.context === null || this.playback === null) return;
+    const { context, playback } = this.audio;
+    if (this.session === null || context === null || playback === null) return;
     this.seatAttempts = 0;
     // A conversation under way goes on where it was: the server takes its history.
     const history = historyOf(this.current.transcript);
     const resumed = history.length > 0;
     connection.socket.send(sessionUpdate(resumed ? { ...this.session, history } : this.session));
-    connection.speaker = new BotSpeaker(this.playback.port, this.context.sampleRate, (error) =>
+    connection.speaker = new BotSpeaker(playback.port, context.sampleRate, (error) =>
       console.warn("Decoding the bot's voice failed; starting a new decoder.", error),
     );
     connection.encoder = new OggOpusEncoder(
-      this.microphone?.sampleRate ?? this.context.sampleRate,
+      this.audio.microphoneSampleRate ?? context.sampleRate,
       (pages) => {
         this.debug.pagesSent += pages.length;
         connection.socket.send(audioAppend(bytesToBase64(concatPages(pages))));
@@ -249,7 +188,7 @@ export class Conversation {
       },
     );
     this.update({ phase: { kind: "connected", resumed } });
-    if (resumed) playChime(this.context);
+    if (resumed) playChime(context);
   }
 
   private onEvent(connection: Connection, event: ServerEvent): void {
@@ -332,14 +271,8 @@ export class Conversation {
     this.generation++;
     this.clearRetry();
     this.closeConnection();
-    this.stopAudioInput();
+    this.audio.stopMicrophone();
     this.update({ phase: { kind: "failed", message } });
-  }
-
-  private stopAudioInput(): void {
-    this.microphone?.stop();
-    this.microphone = null;
-    this.userLevel = 0;
   }
 
   private closeConnection(): void {
@@ -357,30 +290,11 @@ export class Conversation {
     this.retryTimer = null;
   }
 
-  private onPlayback(context: AudioContext, report: PlaybackReport): void {
-    this.botLevel = report.stats.rms;
-    this.debug.playback = report.stats;
-    this.debug.audioClock = {
-      ...audioClockOf(context, this.debug),
-      soundOnsetFrames: report.soundOnsetFrames,
-    };
-  }
-
   private update(change: Partial<ConversationState>): void {
     this.current = { ...this.current, ...change };
     this.debug.phase = this.current.phase.kind;
     for (const listener of this.listeners) listener();
   }
-}
-
-function audioClockOf(context: AudioContext, debug: DebugHooks): AudioClock {
-  return {
-    sampleRate: context.sampleRate,
-    micQuietFrames: debug.audioClock?.micQuietFrames ?? [],
-    soundOnsetFrames: debug.audioClock?.soundOnsetFrames ?? [],
-    // outputLatency is missing in some browsers; baseLatency is the worklet's own share.
-    outputLatencyS: (context.outputLatency || 0) + context.baseLatency,
-  };
 }
 
 function concatPages(pages: readonly Uint8Array[]): Uint8Array {
