@@ -1,8 +1,8 @@
 """The CPU STT server over real sockets: moshi-server's asr-streaming protocol, end to end.
 
-Every protocol test runs against both engines (pocketsphinx and Whisper): most share one
-server per engine started with `unmute-ops serve stt --engine …` (two slots); the idle
-and backlog tests run their own in-process server with a short idle timeout.
+Every test runs against both engines (pocketsphinx and Whisper), on one server per engine
+started with `unmute-ops serve stt --engine …` (two slots). The idle timeout's tests are in
+`test_embedded_stt_idle.py`.
 """
 
 from __future__ import annotations
@@ -10,13 +10,10 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -25,24 +22,25 @@ import msgpack
 import numpy as np
 import numpy.typing as npt
 import pytest
-import uvicorn
-import websockets
-from websockets.asyncio.client import ClientConnection
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import InvalidStatus
 
-from embedded.stt.engines import SttEngine, whisper_engine
-from embedded.stt.server import create_app
+from tests.integration.embedded_stt_client import (
+    ENGINES,
+    FRAME,
+    KEY,
+    free_port,
+    read_metric,
+    session,
+    wait_for_metric,
+)
 from tests.recognition_clips import normalise
 from tests.speech_clips import SAMPLE_RATE, SENTENCES, silence, speak, word_error_rate
 
 pytestmark = pytest.mark.integration
 
-KEY = "public_token"
-FRAME = 1920
 SLOTS = 2
 FRAME_S = FRAME / SAMPLE_RATE
 FLUSH = silence(0.5 + FRAME_S)  # what Unmute's backend sends at end of turn
-ENGINES = ["pocketsphinx", "whisper"]
 # On the sentences of `test_sentences_are_recognised`, flite's kal16 voice: pocketsphinx
 # measured 3 % (all 32 sentences, benchmarks/stt_bench.py); Whisper tiny.en 8 %, one
 # sentence misheard (kal16 is its hardest flite voice: 12 % over 16 sentences in
@@ -58,83 +56,6 @@ class RunningServer(NamedTuple):
     address: str
     process: subprocess.Popen[bytes]
     engine: str
-
-
-@dataclass
-class Session:
-    """One client stream; a background task collects what the server sends."""
-
-    ws: ClientConnection
-    received: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
-    arrived: asyncio.Event = field(default_factory=asyncio.Event)
-
-    async def collect(self) -> None:
-        try:
-            async for frame in self.ws:
-                assert isinstance(frame, bytes), "the server sends binary frames only"
-                self.received.append((time.monotonic(), msgpack.unpackb(frame)))
-                self.arrived.set()
-        except ConnectionClosed:
-            pass
-        self.arrived.set()
-
-    async def send(self, message: dict[str, Any]) -> None:
-        await self.ws.send(msgpack.packb(message, use_bin_type=True, use_single_float=True))
-
-    async def send_audio(self, pcm: npt.NDArray[np.float32], chunk: int = FRAME) -> None:
-        for start in range(0, len(pcm), chunk):
-            await self.send({"type": "Audio", "pcm": pcm[start : start + chunk].tolist()})
-
-    async def send_realtime(self, pcm: npt.NDArray[np.float32], chunk: int = 960) -> None:
-        """Like a microphone: 40 ms pieces, each sent when it has been spoken."""
-        started = time.monotonic()
-        for start in range(0, len(pcm), chunk):
-            await self.send({"type": "Audio", "pcm": pcm[start : start + chunk].tolist()})
-            await asyncio.sleep(
-                max(0.0, started + (start + chunk) / SAMPLE_RATE - time.monotonic())
-            )
-
-    def messages(self, kind: str | None = None) -> list[dict[str, Any]]:
-        return [m for _, m in self.received if kind is None or m["type"] == kind]
-
-    def words(self) -> list[str]:
-        """The words as the reference spells them (Whisper capitalises and punctuates)."""
-        return normalise(" ".join(m["text"] for m in self.messages("Word"))).split()
-
-    async def wait_for(self, kind: str, timeout_s: float = 15.0, **fields: Any) -> dict[str, Any]:
-        async with asyncio.timeout(timeout_s):
-            while True:
-                for _, message in self.received:
-                    if message["type"] == kind and all(
-                        message.get(k) == v for k, v in fields.items()
-                    ):
-                        return message
-                if self.ws.state.name == "CLOSED" and self.arrived.is_set():
-                    raise AssertionError(f"closed without {kind}: {self.messages()[-3:]}")
-                self.arrived.clear()
-                await self.arrived.wait()
-
-
-@asynccontextmanager
-async def session(address: str, query: str = "", key: str | None = KEY) -> AsyncIterator[Session]:
-    headers = {"kyutai-api-key": key} if key is not None else {}
-    async with websockets.connect(
-        f"ws://{address}/api/asr-streaming{query}", additional_headers=headers, max_size=None
-    ) as ws:
-        stream = Session(ws)
-        collector = asyncio.create_task(stream.collect())
-        try:
-            yield stream
-        finally:
-            await ws.close()
-            await collector
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module", params=ENGINES)
@@ -167,23 +88,6 @@ async def address(server: RunningServer) -> AsyncIterator[str]:
     """The shared server; after each test every slot must be free again (no leaks)."""
     yield server.address
     await wait_for_metric(server.address, "unmute_stt_slots_in_use", lambda value: value == 0)
-
-
-async def read_metric(address: str, name: str) -> float:
-    async with httpx.AsyncClient() as client:
-        text = (await client.get(f"http://{address}/metrics")).text
-    for line in text.splitlines():
-        if line.startswith(name + " ") or line.startswith(name + "{"):
-            return float(line.rsplit(" ", 1)[1])
-    raise AssertionError(f"{name} missing from /metrics")
-
-
-async def wait_for_metric(address: str, name: str, ok: Any, timeout_s: float = 10.0) -> None:
-    async with asyncio.timeout(timeout_s):
-        while True:  # polled: the server has no way to tell us
-            if ok(await read_metric(address, name)):
-                return
-            await asyncio.sleep(0.05)
 
 
 def child_pids(pid: int) -> list[int]:
@@ -485,46 +389,3 @@ async def test_a_crashed_recognizer_ends_its_stream_and_is_replaced(
                         # and then a clear error. The next try gets a fresh worker.
                         assert retry.messages("Error")[-1]["message"] == "recognizer failed"
             await asyncio.sleep(0.2)
-
-
-@asynccontextmanager
-async def in_process_server(
-    idle_timeout_s: float, engine: str = "pocketsphinx"
-) -> AsyncIterator[str]:
-    chosen = whisper_engine() if engine == "whisper" else SttEngine()
-    app = create_app(slots=1, api_key=None, idle_timeout_s=idle_timeout_s, engine=chosen)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not task.done()
-        await asyncio.sleep(0.05)
-    try:
-        yield f"127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        await task
-
-
-async def test_an_idle_stream_is_dropped() -> None:
-    async with in_process_server(idle_timeout_s=0.5) as address:
-        async with session(address, key=None) as stream:
-            await stream.wait_for("Ready")
-            await stream.send_audio(silence(0.2))
-            await asyncio.wait_for(stream.ws.wait_closed(), 5)
-            assert stream.ws.close_code == 1000
-        async with session(address, key=None) as again:  # its slot is free again
-            await again.wait_for("Ready")
-
-
-@pytest.mark.parametrize("engine", ENGINES)
-async def test_a_stream_waiting_for_its_backlog_is_not_idle(engine: str) -> None:
-    long_speech = np.concatenate([speak(s) for s in SENTENCES[:8]])  # ~20 s
-    async with in_process_server(idle_timeout_s=0.2, engine=engine) as address:
-        async with session(address, key=None) as stream:
-            await stream.wait_for("Ready")
-            sent_at = time.monotonic()
-            await stream.send_audio(long_speech, chunk=len(long_speech))
-            await stream.send({"type": "Marker", "id": 1})
-            await stream.wait_for("Marker", id=1, timeout_s=60)
-            assert time.monotonic() - sent_at > 0.2  # recognising it outlasted the idle timeout
-            assert len(stream.words()) > 20

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.integration.test_embedded_stt import in_process_server, session
+from tests.integration.embedded_stt_client import in_process_server, session
 from tests.recognition_clips import normalise
 from tests.speech_clips import SAMPLE_RATE, silence, word_error_rate
 
