@@ -2,8 +2,9 @@
 
 Through Traefik: what a browser gets (`/api/v1/health`, `/`). Directly: each task of each
 service answers its own health route, each backend says whether it takes new conversations,
-and each Traefik says which backends it routes to. Exit status 1 when anything is down; a
-backend that is merely full is not down."""
+and each Traefik says which backends it routes to; the checks are then shown node by node.
+Exit status 1 when anything is down, a node included; a backend that is merely full is not
+down."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ import typer
 from rich.table import Table
 
 from ops.swarm.cli_options import Json, Stack, console, fail, print_json
+from ops.swarm.cluster_view import health_by_node, node_of_address
 from ops.swarm.components import BY_SERVICE, COMPONENTS, READY_PATH, TRAEFIK_ROUTER_API
 from ops.swarm.engine import DEFAULT_STACK, SwarmError, connect, name_of, short_name, stack_services
+from ops.swarm.nodes import engine_nodes, stack_task_places
 from ops.swarm.probe import ProbeAnswer, ProbeTarget, probe_tasks
 from ops.swarm.public_checks import Check, check_public
 
@@ -118,6 +121,14 @@ def health(
         typer.Option(envvar="UNMUTE_PUBLIC_URL", help="The public address (default: here)."),
     ] = None,
     https_port: Annotated[int, typer.Option(envvar="UNMUTE_HTTPS_PORT")] = 443,
+    insecure: Annotated[
+        bool,
+        typer.Option(
+            "--insecure",
+            envvar="UNMUTE_INSECURE_TLS",
+            help="Do not verify Traefik's certificate (its own, without Let's Encrypt).",
+        ),
+    ] = False,
     as_json: Json = False,
 ) -> None:
     """Probe every component through Traefik and directly; exit 1 when anything is down."""
@@ -125,22 +136,45 @@ def health(
         client = connect()
     except SwarmError as error:
         fail(str(error))
-    checks = check_public(public_url or f"https://127.0.0.1:{https_port}")
+    url = public_url or f"https://127.0.0.1:{https_port}"
+    checks = check_public(url, verify=False if insecure else None)
     try:
         checks += direct_checks(client, stack)
     except SwarmError as error:
         # Tasks that cannot be asked are not known to be up.
         checks.append(Check("tasks", "-", False, str(error)))
-    ok = all(c.ok for c in checks)
+    try:
+        nodes = engine_nodes(client)
+        places = stack_task_places(client, stack)
+    except SwarmError as error:
+        fail(str(error))
+    per_node = health_by_node(checks, nodes, places)
+    ok = all(c.ok for c in checks) and all(row["ok"] for row in per_node)
     if as_json:
-        print_json({"ok": ok, "checks": [c.__dict__ for c in checks]})
+        print_json({"ok": ok, "checks": [c.__dict__ for c in checks], "nodes": per_node})
     else:
-        table = Table(title=f"stack {stack}: {'healthy' if ok else 'DOWN'}", title_justify="left")
-        for column in ("component", "target", "state", "detail"):
-            table.add_column(column)
-        for c in checks:
-            state = "[green]up[/]" if c.ok else "[red]down[/]"
-            table.add_row(c.component, c.target, state, c.detail)
-        console.print(table)
+        console.print(_checks_table(stack, ok, checks, node_of_address(nodes, places)))
+        console.print(_nodes_table(per_node))
     if not ok:
         raise typer.Exit(1)
+
+
+def _checks_table(stack: str, ok: bool, checks: list[Check], where: dict[str, str]) -> Table:
+    table = Table(title=f"stack {stack}: {'healthy' if ok else 'DOWN'}", title_justify="left")
+    for column in ("component", "node", "target", "state", "detail"):
+        table.add_column(column)
+    for c in checks:
+        state = "[green]up[/]" if c.ok else "[red]down[/]"
+        table.add_row(c.component, where.get(c.target, "-"), c.target, state, c.detail)
+    return table
+
+
+def _nodes_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table(title="per node", title_justify="left")
+    for column in ("node", "state", "availability", "checks up", "down"):
+        table.add_column(column)
+    for row in rows:
+        state = f"[green]{row['state']}[/]" if row["ok"] else f"[red]{row['state']}[/]"
+        shares, down = f"{row['up']}/{row['checks']}", "; ".join(row["down"])
+        table.add_row(row["hostname"], state, str(row["availability"]), shares, down)
+    return table

@@ -123,6 +123,7 @@ def node_rows(
         row: dict[str, Any] = {
             "hostname": node["Description"]["Hostname"],
             "manager": node["Spec"].get("Role") == "manager",
+            "role": node["Spec"].get("Role"),
             "roles": roles_of(node["Spec"].get("Labels")),
             "availability": node["Spec"].get("Availability"),
             "state": node.get("Status", {}).get("State"),

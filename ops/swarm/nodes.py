@@ -5,19 +5,21 @@ Roles and their labels are described in ops.swarm.node_roles."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from rich.table import Table
 
 from ops.swarm import drain as drain_command
-from ops.swarm.capacity import read_load
+from ops.swarm.capacity import ServiceLoad, read_load
 from ops.swarm.cli_options import Json, Stack, Timeout, console, errors, fail, print_json
+from ops.swarm.cluster_view import slot_uses
 from ops.swarm.drain import DRAIN_TIMEOUT_S, find_node
 from ops.swarm.engine import DEFAULT_STACK, SwarmError, connect, short_name, stack_services
 from ops.swarm.node_roles import (
     ROLES,
-    SlotUse,
+    TaskPlace,
     expand_roles,
     label,
     lone_node_needs_roles,
@@ -73,27 +75,32 @@ def set_roles(
     return [role for role in ROLES if labels.get(label(role)) == "true"]
 
 
-def read_rows(client: docker.DockerClient, stack: str) -> tuple[list[dict[str, Any]], str | None]:
-    """The nodes' rows, and why the load is unknown when it is."""
+def stack_task_places(client: docker.DockerClient, stack: str) -> list[TaskPlace]:
+    """The stack's live tasks, each with its node and addresses."""
     services = {
         str(s["ID"]): short_name(stack, s["Spec"]["Name"]) for s in stack_services(client, stack)
     }
     tasks = client.api.tasks()  # type: ignore[no-untyped-call]
-    places = task_places(cast(list[dict[str, Any]], tasks), services)
-    slots: list[SlotUse] | None = None
-    load_error: str | None = None
-    if services:
-        try:
-            slots = [
-                SlotUse(task.service, task.address, task.in_use, task.capacity)
-                for service_load in read_load(client, stack).values()
-                for task in service_load.tasks
-            ]
-        except SwarmError as error:
-            load_error = str(error)
-    else:
-        load_error = f"stack {stack!r} has no services"
-    return node_rows(engine_nodes(client), places, slots), load_error
+    return task_places(cast(list[dict[str, Any]], tasks), services)
+
+
+def cluster_rows(
+    client: docker.DockerClient, stack: str, load: Mapping[str, ServiceLoad] | None
+) -> list[dict[str, Any]]:
+    """The nodes' rows with the stack's tasks, and the load on each where it was read."""
+    slots = None if load is None else slot_uses(load)
+    return node_rows(engine_nodes(client), stack_task_places(client, stack), slots)
+
+
+def read_rows(client: docker.DockerClient, stack: str) -> tuple[list[dict[str, Any]], str | None]:
+    """The nodes' rows, and why the load is unknown when it is."""
+    if not stack_services(client, stack):
+        return cluster_rows(client, stack, None), f"stack {stack!r} has no services"
+    try:
+        load = read_load(client, stack)
+    except SwarmError as error:
+        return cluster_rows(client, stack, None), str(error)
+    return cluster_rows(client, stack, load), None
 
 
 @app.callback()
@@ -108,7 +115,7 @@ def nodes(ctx: typer.Context, stack: Stack = DEFAULT_STACK, as_json: Json = Fals
     if as_json:
         print_json({"stack": stack, "nodes": rows, "load_error": load_error})
         return
-    console.print(_table(stack, rows))
+    console.print(nodes_table(stack, rows))
     if load_error:
         console.print(f"[yellow]conversations and slots unknown:[/] {load_error}")
 
@@ -166,7 +173,7 @@ def activate_node(
     drain_command.drain(node, activate=True, wait=False, timeout=DRAIN_TIMEOUT_S, as_json=as_json)
 
 
-def _table(stack: str, rows: list[dict[str, Any]]) -> Table:
+def nodes_table(stack: str, rows: list[dict[str, Any]]) -> Table:
     table = Table(title=f"nodes (stack {stack})", title_justify="left")
     columns = ("node", "roles", "availability", "state", "tasks", "conversations", "stt", "tts")
     for column in columns:

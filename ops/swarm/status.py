@@ -1,5 +1,6 @@
-"""`unmute-ops status`: services and their tasks, the swarm's nodes, and conversations in
-use against capacity as the backends' (and CPU speech servers') metrics report it."""
+"""`unmute-ops status`: services and their tasks, the cluster node by node (roles, the
+stack's tasks, conversations and speech slots in use there), and conversations in use
+against capacity as the backends' (and CPU speech servers') metrics report it."""
 
 from __future__ import annotations
 
@@ -19,11 +20,10 @@ from ops.swarm.engine import (
     short_name,
     stack_services,
 )
+from ops.swarm.nodes import cluster_rows, nodes_table
 
 if TYPE_CHECKING:
     import docker
-
-NODE_LABEL_PREFIX = "unmute."  # placement labels the stack uses (unmute.gpu, unmute.stt…)
 
 
 def service_rows(client: docker.DockerClient, stack: str) -> list[dict[str, Any]]:
@@ -45,23 +45,6 @@ def service_rows(client: docker.DockerClient, stack: str) -> list[dict[str, Any]
     return rows
 
 
-def node_rows(client: docker.DockerClient) -> list[dict[str, Any]]:
-    rows = []
-    for node in client.nodes.list():
-        attrs = node.attrs
-        labels = attrs["Spec"].get("Labels") or {}
-        rows.append(
-            {
-                "hostname": attrs["Description"]["Hostname"],
-                "role": attrs["Spec"]["Role"],
-                "availability": attrs["Spec"]["Availability"],
-                "state": attrs["Status"]["State"],
-                "labels": {k: v for k, v in labels.items() if k.startswith(NODE_LABEL_PREFIX)},
-            }
-        )
-    return sorted(rows, key=lambda row: str(row["hostname"]))
-
-
 def load_rows(load: dict[str, ServiceLoad]) -> list[dict[str, Any]]:
     return [
         {
@@ -76,31 +59,34 @@ def load_rows(load: dict[str, ServiceLoad]) -> list[dict[str, Any]]:
 
 
 def status(stack: Stack = DEFAULT_STACK, as_json: Json = False) -> None:
-    """Services, nodes, and conversations in use against capacity."""
+    """Services, and per node: roles, tasks, conversations and speech slots in use."""
     try:
         client = connect()
         services = service_rows(client, stack)
         if not services:
             fail(f"stack {stack!r} has no services (deploy it with `unmute-ops deploy`)")
-        nodes = node_rows(client)
     except SwarmError as error:
         fail(str(error))
     # The load needs a probe inside the stack's network, which a drained manager cannot
     # join: then say so, and still show what the engine knows.
-    load: list[dict[str, Any]] | None = None
+    read: dict[str, ServiceLoad] | None = None
     load_error: str | None = None
     try:
-        load = load_rows(read_load(client, stack))
+        read = read_load(client, stack)
     except SwarmError as error:
         load_error = str(error)
+    try:
+        nodes = cluster_rows(client, stack, read)
+    except SwarmError as error:
+        fail(str(error))
+    load = None if read is None else load_rows(read)
     if as_json:
         report = {"stack": stack, "services": services, "nodes": nodes, "load": load}
         print_json({**report, "load_error": load_error})
         return
     service_columns = ("service", "mode", "tasks", "image", "update")
     console.print(_table(f"stack {stack}", services, service_columns))
-    node_columns = ("hostname", "role", "availability", "state", "labels")
-    console.print(_table("nodes", nodes, node_columns))
+    console.print(nodes_table(stack, nodes))
     if load is not None:
         console.print(_load_table(load))
     else:
@@ -116,8 +102,6 @@ def _table(title: str, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> 
         for column in columns:
             if column == "tasks":
                 cells.append(f"{row['running']}/{row['desired']}")
-            elif column == "labels":
-                cells.append(" ".join(f"{k}={v}" for k, v in row["labels"].items()))
             else:
                 cells.append(str(row.get(column) or ""))
         table.add_row(*cells)

@@ -1,6 +1,7 @@
 """`unmute-ops testbed up|down|status|kill|start`: a swarm of real Docker engines on this
 machine, each in its own namespaces (see ops.swarm.testbed_layout), joined with real join
-tokens and talking over real overlay networks, with a registry running in the swarm.
+tokens and talking over real overlay networks, with a registry running in the swarm (with
+`--workers 0`, one manager carrying every role: a one-machine swarm, no registry).
 
 `down` leaves the host as it was found: engines and their containers stopped, namespaces,
 veths and bridge gone (the bridge lives in a namespace, so no firewall rule was added),
@@ -8,7 +9,6 @@ data roots removed. The host's own Docker engine is never touched."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -23,6 +23,7 @@ import typer
 
 from ops.swarm.cli_options import Json, console, errors, fail, print_json
 from ops.swarm.engine import API_TIMEOUT_S, SwarmError
+from ops.swarm.image_archive import is_complete, load_images, save_images
 from ops.swarm.images import DEFAULT_CACHE_DIR, build_images
 from ops.swarm.registry import (
     build_registry_image,
@@ -30,27 +31,29 @@ from ops.swarm.registry import (
     push_images,
     wait_for_registry,
 )
+from ops.swarm.testbed_engine import docker, engine_pid, start_engine, stop_engine, stop_engines
 from ops.swarm.testbed_layout import (
-    BRIDGE,
     DATA_ROOT,
-    HOST_ADDRESS,
-    HOST_LINK,
-    PREFIX_LENGTH,
     REGISTRY_PORT,
     RUN_ROOT,
     SWARM_PORT,
     SWITCH,
     TestBedLayout,
     TestBedNode,
-    engine_command,
     plan_layout,
+)
+from ops.swarm.testbed_network import (
+    connect_node,
+    create_network,
+    cut_network,
+    namespaces,
+    plugged,
+    remove_network,
 )
 
 if TYPE_CHECKING:
     import docker as docker_sdk
 
-ENGINE_START_TIMEOUT_S = 60.0
-ENGINE_STOP_TIMEOUT_S = 30.0  # the engine stops its containers first
 NODE_READY_TIMEOUT_S = 60.0
 
 Log = Callable[[str], None]
@@ -59,149 +62,6 @@ app = typer.Typer(
     help="A multi-node swarm on this machine: one engine per node, in its own namespaces.",
     no_args_is_help=True,
 )
-
-
-def _run(command: list[str], *, timeout: float = 120.0) -> str:
-    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
-    if result.returncode != 0:
-        raise SwarmError(f"{' '.join(command)} failed: {(result.stderr or result.stdout).strip()}")
-    return result.stdout
-
-
-def docker(node: TestBedNode, *arguments: str, timeout: float = 120.0) -> str:
-    """The docker CLI against one node's engine."""
-    return _run(["docker", "--host", node.docker_host, *arguments], timeout=timeout)
-
-
-def namespaces() -> set[str]:
-    listed = _run(["ip", "netns", "list"])
-    return {line.split()[0] for line in listed.splitlines() if line.strip()}
-
-
-def namespace_pids(namespace: str) -> list[int]:
-    if namespace not in namespaces():
-        return []
-    return [int(pid) for pid in _run(["ip", "netns", "pids", namespace]).split()]
-
-
-def engine_pid(node: TestBedNode) -> int | None:
-    """The node's dockerd (the first process of its PID namespace), if it runs."""
-    for pid in namespace_pids(node.namespace):
-        try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
-        except FileNotFoundError:
-            continue
-        if command.endswith(b"dockerd"):
-            return pid
-    return None
-
-
-def engine_answers(node: TestBedNode) -> bool:
-    if not node.socket.exists():
-        return False
-    try:
-        docker(node, "info", "--format", "{{.ServerVersion}}", timeout=10)
-    except (SwarmError, subprocess.TimeoutExpired):
-        return False
-    return True
-
-
-# --- the network ------------------------------------------------------------------------
-
-
-def create_network(layout: TestBedLayout) -> None:
-    """The switch namespace with its bridge, the host's leg, and each node's namespace."""
-    ip = ["ip", "netns", "exec"]
-    _run(["ip", "netns", "add", SWITCH])
-    _run([*ip, SWITCH, "ip", "link", "set", "lo", "up"])
-    _run([*ip, SWITCH, "ip", "link", "add", BRIDGE, "type", "bridge"])
-    _run([*ip, SWITCH, "ip", "link", "set", BRIDGE, "up"])
-    _run(
-        ["ip", "link", "add", HOST_LINK, "type", "veth", "peer", "name", "host-p", "netns", SWITCH]
-    )
-    _run(["ip", "addr", "add", f"{HOST_ADDRESS}/{PREFIX_LENGTH}", "dev", HOST_LINK])
-    _run(["ip", "link", "set", HOST_LINK, "up"])
-    _run([*ip, SWITCH, "ip", "link", "set", "host-p", "master", BRIDGE, "up"])
-    for node in layout.nodes:
-        connect_node(node)
-
-
-def connect_node(node: TestBedNode) -> None:
-    ip = ["ip", "netns", "exec"]
-    if node.namespace not in namespaces():
-        _run(["ip", "netns", "add", node.namespace])
-        _run([*ip, node.namespace, "ip", "link", "set", "lo", "up"])
-    link = ["ip", "link", "add", node.switch_port, "netns", SWITCH, "type", "veth"]
-    _run([*link, "peer", "name", "eth0", "netns", node.namespace])
-    _run([*ip, SWITCH, "ip", "link", "set", node.switch_port, "master", BRIDGE, "up"])
-    address = f"{node.address}/{PREFIX_LENGTH}"
-    _run([*ip, node.namespace, "ip", "addr", "add", address, "dev", "eth0"])
-    _run([*ip, node.namespace, "ip", "link", "set", "eth0", "up"])
-
-
-def cut_network(node: TestBedNode) -> None:
-    """Unplug the node's cable: its engine and containers live on, unreachable."""
-    _run(["ip", "netns", "exec", SWITCH, "ip", "link", "del", node.switch_port])
-
-
-def remove_network(layout: TestBedLayout) -> None:
-    present = namespaces()
-    for namespace in (*(node.namespace for node in layout.nodes), SWITCH):
-        if namespace in present:
-            _run(["ip", "netns", "del", namespace])
-    # Deleting a namespace frees its veths asynchronously: remove the host's end now.
-    if Path(f"/sys/class/net/{HOST_LINK}").exists():
-        subprocess.run(["ip", "link", "del", HOST_LINK], capture_output=True, check=False)
-
-
-# --- the engines ------------------------------------------------------------------------
-
-
-def start_engine(node: TestBedNode, registry: str) -> None:
-    # A node starts as after a reboot: an empty /run (a killed engine leaves pid files and
-    # sockets there), its data root kept, swarm membership included (it rejoins).
-    shutil.rmtree(node.run_dir, ignore_errors=True)
-    node.run_dir.mkdir(parents=True)
-    node.data_dir.mkdir(parents=True, exist_ok=True)
-    with node.log_path.open("ab") as log:
-        daemon = subprocess.Popen(
-            engine_command(node, registry),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,  # outlives `unmute-ops testbed up`
-        )
-    deadline = time.monotonic() + ENGINE_START_TIMEOUT_S
-    while not engine_answers(node):
-        if daemon.poll() is not None:
-            raise SwarmError(f"the engine of {node.name} exited; see {node.log_path}")
-        if time.monotonic() > deadline:
-            raise SwarmError(f"the engine of {node.name} did not answer; see {node.log_path}")
-        time.sleep(0.3)
-
-
-def stop_engine(node: TestBedNode, sig: signal.Signals = signal.SIGTERM) -> None:
-    """SIGTERM stops the engine cleanly; SIGKILL is the node dying with all it runs."""
-    stop_engines([node], sig)
-
-
-def stop_engines(nodes: list[TestBedNode], sig: signal.Signals = signal.SIGTERM) -> None:
-    """Signal every engine at once, then wait until their namespaces hold no process."""
-    for node in nodes:
-        if (pid := engine_pid(node)) is not None:
-            os.kill(pid, sig)
-    for node in nodes:
-        deadline = time.monotonic() + ENGINE_STOP_TIMEOUT_S
-        while left := namespace_pids(node.namespace):
-            if time.monotonic() > deadline:
-                for pid in left:
-                    _kill(pid)
-            time.sleep(0.2)
-
-
-def _kill(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
 
 
 # --- the swarm --------------------------------------------------------------------------
@@ -261,12 +121,24 @@ def start_registry(layout: TestBedLayout, cache_dir: Path, log: Log) -> None:
     wait_for_registry(layout.registry)
 
 
-def distribute_images(layout: TestBedLayout, cache_dir: Path, log: Log) -> dict[str, str]:
-    """The stack's images built on the manager and pushed to the registry, as nodes pull
-    them: the stack variables (UNMUTE_*_IMAGE) naming them."""
+def distribute_images(
+    layout: TestBedLayout, cache_dir: Path, log: Log, archive: Path | None = None
+) -> dict[str, str]:
+    """The stack's images on the manager, and pushed to the registry where workers pull
+    them: the stack variables (UNMUTE_*_IMAGE) naming them. With an `archive`, they are
+    loaded from it if it is complete, else built and saved there for the next test bed."""
     manager = client(layout.manager)
-    built = build_images(manager, cache_dir=cache_dir, log=log)
-    return push_images(manager, built.stack_environment(), layout.registry, log)
+    if archive is not None and is_complete(archive):
+        log(f"loading the stack's images from {archive}")
+        images = load_images(layout.manager.docker_host, archive)
+    else:
+        images = build_images(manager, cache_dir=cache_dir, log=log).stack_environment()
+        if archive is not None:
+            log(f"saving the stack's images to {archive}")
+            save_images(layout.manager.docker_host, images, archive)
+    if not layout.has_registry:
+        return images  # one node runs what its own engine holds
+    return push_images(manager, images, layout.registry, log)
 
 
 def bring_up(layout: TestBedLayout, cache_dir: Path, log: Log) -> None:
@@ -278,6 +150,9 @@ def bring_up(layout: TestBedLayout, cache_dir: Path, log: Log) -> None:
             raise SwarmError(f"{tool} is missing (apt-get install docker.io iproute2 util-linux)")
     if SWITCH in namespaces():
         raise SwarmError("a test bed is already up (`unmute-ops testbed down` first)")
+    # What an interrupted teardown left (a data root with its old swarm, a namespace) would
+    # make this a different swarm: remove it first.
+    tear_down(layout)
     try:
         log("network namespaces, veths and the bridge")
         create_network(layout)
@@ -288,7 +163,8 @@ def bring_up(layout: TestBedLayout, cache_dir: Path, log: Log) -> None:
         form_swarm(layout)
         for node in layout.nodes:
             wait_until_ready(layout, node, NODE_READY_TIMEOUT_S)
-        start_registry(layout, cache_dir, log)
+        if layout.has_registry:
+            start_registry(layout, cache_dir, log)
     except BaseException:
         tear_down(layout)
         raise
@@ -320,12 +196,15 @@ def describe(layout: TestBedLayout) -> dict[str, object]:
         }
         for node in layout.nodes
     ]
-    return {"up": up, "registry": layout.registry, "nodes": nodes}
+    registry = layout.registry if layout.has_registry else None
+    return {"up": up, "registry": registry, "nodes": nodes}
 
 
 # --- the command ------------------------------------------------------------------------
 
-Workers = Annotated[int, typer.Option(min=1, max=8, help="How many worker nodes.")]
+Workers = Annotated[
+    int, typer.Option(min=0, max=8, help="How many worker nodes (0: the manager does all).")
+]
 CacheDir = Annotated[
     Path, typer.Option(help="Where the Debian root file system, wheels and Traefik are kept.")
 ]
@@ -349,10 +228,17 @@ def up_command(
 
 
 @app.command("images")
-def images_command(workers: Workers = 2, cache_dir: CacheDir = DEFAULT_CACHE_DIR) -> None:
+def images_command(
+    workers: Workers = 2,
+    cache_dir: CacheDir = DEFAULT_CACHE_DIR,
+    archive: Annotated[
+        Path | None,
+        typer.Option(help="Load the images from this archive, or build and save them there."),
+    ] = None,
+) -> None:
     """Build the stack's images on the manager and push them to the test bed's registry."""
     try:
-        pushed = distribute_images(plan_layout(workers), cache_dir, _say)
+        pushed = distribute_images(plan_layout(workers), cache_dir, _say, archive)
     except SwarmError as error:
         fail(str(error))
     for variable, image in pushed.items():
@@ -399,18 +285,13 @@ def start_command(
     layout = plan_layout(workers)
     try:
         target = layout.node(node)
-        if not Path(f"/run/netns/{target.namespace}").exists() or not _plugged(target):
+        if not plugged(target):
             connect_node(target)
         if engine_pid(target) is None:
             start_engine(target, layout.registry)
         wait_until_ready(layout, target, NODE_READY_TIMEOUT_S)
     except (SwarmError, ValueError) as error:
         fail(str(error))
-
-
-def _plugged(node: TestBedNode) -> bool:
-    links = _run(["ip", "netns", "exec", SWITCH, "ip", "-o", "link", "show"])
-    return f" {node.switch_port}@" in links
 
 
 def _show(layout: TestBedLayout, as_json: bool) -> None:
@@ -421,7 +302,7 @@ def _show(layout: TestBedLayout, as_json: bool) -> None:
     if not report["up"]:
         console.print("the test bed is down")
         return
-    print(f"registry {report['registry']}; from this machine, for a node:")
+    print(f"registry {report['registry'] or 'none (one node)'}; from this machine, for a node:")
     for node in layout.nodes:
         print(f"  DOCKER_HOST={node.docker_host}  # {node.name} {node.address}")
     for row in report["nodes"]:  # type: ignore[attr-defined]

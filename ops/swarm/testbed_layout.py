@@ -93,6 +93,11 @@ class TestBedLayout:
         return tuple(node for node in self.nodes if not node.manager)
 
     @property
+    def has_registry(self) -> bool:
+        """Workers pull from a registry; a lone manager runs what its own engine holds."""
+        return bool(self.workers)
+
+    @property
     def registry(self) -> str:
         """Where images are pushed and pulled: the registry's port on the manager."""
         return f"{self.manager.address}:{REGISTRY_PORT}"
@@ -106,10 +111,12 @@ class TestBedLayout:
 
 
 def plan_layout(workers: int = 2) -> TestBedLayout:
-    """One manager (Traefik, the LLM, the registry) and `workers` backend/speech nodes."""
-    if not 1 <= workers <= 8:
-        raise ValueError(f"a test bed has 1 to 8 workers, not {workers}")
-    manager = TestBedNode("manager", f"{SUBNET_PREFIX}.2", True, MANAGER_ROLES)
+    """One manager (Traefik, the LLM, the registry) and `workers` backend/speech nodes; with
+    no workers, the manager carries every role (a one-machine swarm)."""
+    if not 0 <= workers <= 8:
+        raise ValueError(f"a test bed has 0 to 8 workers, not {workers}")
+    roles = MANAGER_ROLES if workers else (*MANAGER_ROLES, *WORKER_ROLES)
+    manager = TestBedNode("manager", f"{SUBNET_PREFIX}.2", True, roles)
     return TestBedLayout(
         (
             manager,

@@ -1,27 +1,19 @@
-"""The multi-node stack as the tests see it: `unmute-ops` against the test bed's manager,
-node roles and faults, and conversations from the load tester's simulated browsers through
-Traefik on the manager."""
+"""The multi-node stack as the tests see it: node roles and placement, and conversations
+from the load tester's simulated browsers through Traefik on the manager (`unmute-ops` on
+the manager: tests.swarm.testbed_stack)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from loadtest.results import LoadTestReport
 from ops.swarm.convergence import UPDATE_IN_PROGRESS
-from ops.swarm.testbed_layout import TestBedLayout
-
-UNMUTE_OPS = str(Path(sys.executable).with_name("unmute-ops"))
-POLL_S = 0.5
+from tests.swarm.testbed_stack import UNMUTE_OPS, StackOnTestBed
 
 
 @dataclass(frozen=True)
@@ -50,58 +42,17 @@ class Conversations:
 
 
 @dataclass(frozen=True)
-class Cluster:
-    layout: TestBedLayout
-    stack: str
+class Cluster(StackOnTestBed):
     out_dir: Path
 
-    @property
-    def url(self) -> str:
-        return f"https://{self.layout.manager.address}"
-
-    def environment(self) -> dict[str, str]:
-        return {
-            **os.environ,
-            "DOCKER_HOST": self.layout.manager.docker_host,
-            "UNMUTE_STACK": self.stack,
-            "UNMUTE_PUBLIC_URL": self.url,
-            "COLUMNS": "200",
-        }
-
-    def ops(self, *arguments: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-        """`unmute-ops …` on the manager, as an operator runs it there."""
-        return subprocess.run(
-            [UNMUTE_OPS, *arguments],
-            env=self.environment(),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-
-    def ops_json(self, *arguments: str, timeout: float = 600) -> Any:
-        result = self.ops(*arguments, "--json", timeout=timeout)
-        assert result.returncode == 0, f"unmute-ops {' '.join(arguments)}:\n{result.stderr}"
-        return json.loads(result.stdout)
-
-    async def ops_async(self, *arguments: str) -> tuple[int, str, str]:
-        """`unmute-ops …` in the background, while conversations go on."""
-        process = await asyncio.create_subprocess_exec(
-            UNMUTE_OPS,
-            *arguments,
-            env=self.environment(),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        out, err = await process.communicate()
-        return process.returncode or 0, out.decode(), err.decode()
-
-    def docker(self, *arguments: str) -> str:
-        result = subprocess.run(
-            ["docker", *arguments], env=self.environment(), capture_output=True, text=True
-        )
-        assert result.returncode == 0, f"docker {' '.join(arguments)}:\n{result.stderr}"
-        return result.stdout
+    def record(self, fault: str, figures: dict[str, Any]) -> None:
+        """A fault's figures into `node-faults.json` in the run's directory (the docs quote
+        them), and printed."""
+        path = self.out_dir / "node-faults.json"
+        recorded = json.loads(path.read_text()) if path.is_file() else {}
+        recorded[fault] = figures
+        path.write_text(json.dumps(recorded, indent=2))
+        print(f"{fault}: {figures} ({path})")
 
     def nodes(self) -> dict[str, dict[str, Any]]:
         """`unmute-ops nodes`, by hostname."""
@@ -165,37 +116,6 @@ class Cluster:
             rows[s]["running"] == rows[s]["desired"] and rows[s]["update"] not in UPDATE_IN_PROGRESS
             for s in services
         )
-
-    def wait_for_routed_backends(self, count: int, timeout_s: float = 120) -> None:
-        """Until Traefik routes to `count` ready backends (it discovers tasks every 2 s)."""
-        deadline = time.monotonic() + timeout_s
-        wanted = f"api: {count}/{count} servers up"
-        while True:
-            report = self.ops("health", "--json")
-            checks = json.loads(report.stdout)["checks"] if report.stdout else []
-            routing = [c["detail"] for c in checks if c["component"] == "traefik routing"]
-            if routing and all(wanted in detail for detail in routing):
-                return
-            assert time.monotonic() < deadline, f"Traefik does not route to {count}: {routing}"
-            time.sleep(1.0)
-
-    async def wait_until_healthy(self, timeout_s: float = 180) -> None:
-        """Until the deployment's public `/v1/health` says ok: after a change of roles the
-        backends need a moment to find the speech servers' new tasks, and the load tester
-        refuses to start against a deployment that reports a problem."""
-        deadline = time.monotonic() + timeout_s
-        body: object = None
-        async with httpx.AsyncClient(verify=False, timeout=5) as http:  # self-signed
-            while True:
-                try:
-                    answer = await http.get(f"{self.url}/api/v1/health")
-                    body = answer.json()
-                    if answer.status_code == 200 and isinstance(body, dict) and body.get("ok"):
-                        return
-                except (httpx.HTTPError, ValueError) as error:
-                    body = repr(error)
-                assert time.monotonic() < deadline, f"the deployment is not healthy: {body}"
-                await asyncio.sleep(1.0)
 
     async def converse(
         self, name: str, *, clients: int, duration_s: float, turns: int

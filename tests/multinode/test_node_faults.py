@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from ops.swarm.testbed import node_state, start_engine, stop_engine, wait_until_ready
+from ops.swarm.testbed import node_state, wait_until_ready
+from ops.swarm.testbed_engine import start_engine, stop_engine
 from tests.multinode.cluster import Cluster, Conversations
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(1800)]
@@ -77,7 +78,7 @@ def test_a_speech_node_dies_and_its_conversation_goes_on_on_another(
     killed_at = figures.pop("killed_at")
     back = [level.monotonic_origin + i.at - killed_at for i in level.issues]
     figures |= {"notices": len(notices), "notice_after_s": round(min(back), 1) if back else 0}
-    _record(cluster, "speech_node_killed", figures)
+    cluster.record("speech_node_killed", figures)
 
     assert [i for i in talked.issues if i not in notices] == [], "a conversation suffered"
     assert talked.replies >= 4, "the conversations went on after the node died"
@@ -134,7 +135,7 @@ def test_a_drained_backend_node_drops_no_conversation(default_roles: Cluster) ->
     finally:
         for victim in drained_nodes:
             cluster.ops_json("nodes", "activate", victim)
-    _record(cluster, "backend_node_drained", {"drain_s": drained["drain_s"]})
+    cluster.record("backend_node_drained", {"drain_s": drained["drain_s"]})
 
     victim = drained_nodes[0]
     assert drained["ok"] and drained["tasks_left"] == 0
@@ -144,11 +145,3 @@ def test_a_drained_backend_node_drops_no_conversation(default_roles: Cluster) ->
     assert after[victim]["tasks"] == {}, "the drained node still runs tasks"
     survivor = (workers - {victim}).pop()
     assert after[survivor]["tasks"].get("backend") == 2, "new conversations land elsewhere"
-
-
-def _record(cluster: Cluster, fault: str, figures: dict[str, float]) -> None:
-    path = cluster.out_dir / "node-faults.json"
-    recorded = json.loads(path.read_text()) if path.is_file() else {}
-    recorded[fault] = figures
-    path.write_text(json.dumps(recorded, indent=2))
-    print(f"{fault}: {figures} ({path})")

@@ -4,7 +4,6 @@ first), and `--activate` brings the whole stack back."""
 from __future__ import annotations
 
 import json
-import socket
 import time
 
 import pytest
@@ -17,7 +16,7 @@ RECOVERY_TIMEOUT_S = 240.0
 
 
 def test_drain_empties_the_node_and_activate_restores_the_stack(live_stack: LiveStack) -> None:
-    node = socket.gethostname()
+    node = live_stack.layout.manager.hostname
     status = live_stack.ops_json("status")
     assert [n["hostname"] for n in status["nodes"]] == [node]
     try:

@@ -40,7 +40,8 @@ async def test_a_spoken_conversation_through_traefik(live_stack: LiveStack) -> N
 def test_plain_http_is_redirected_and_answers_carry_security_headers(
     live_stack: LiveStack,
 ) -> None:
-    plain = httpx.get(f"http://127.0.0.1:{live_stack.http_port}/api/v1/health", timeout=10)
+    address = live_stack.layout.manager.address
+    plain = httpx.get(f"http://{address}/api/v1/health", timeout=10)
     assert plain.status_code in (301, 308)
     assert plain.headers["location"].startswith("https://")
     with httpx.Client(verify=False, timeout=10) as http:

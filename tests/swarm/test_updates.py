@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 
 import pytest
 
@@ -25,13 +24,8 @@ def backend_image(live_stack: LiveStack) -> str:
 
 
 def backend_environment(live_stack: LiveStack) -> list[str]:
-    inspected = subprocess.run(
-        ["docker", "service", "inspect", f"{live_stack.stack}_backend"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    spec = json.loads(inspected.stdout)[0]["Spec"]
+    inspected = live_stack.docker("service", "inspect", f"{live_stack.stack}_backend")
+    spec = json.loads(inspected)[0]["Spec"]
     return list(spec["TaskTemplate"]["ContainerSpec"].get("Env", []))
 
 
@@ -48,7 +42,7 @@ async def test_rolling_update_while_conversations_run_drops_none(live_stack: Liv
     old_image = backend_image(live_stack)
     # The same image under a new tag: a new definition, so Swarm rolls every backend task.
     new_image = old_image.rsplit(":", 1)[0] + ":rolling-update"
-    subprocess.run(["docker", "tag", old_image, new_image], check=True)
+    live_stack.docker("tag", old_image, new_image)
 
     async with (
         TlsRealtimeClient(live_stack.realtime_url) as first,
@@ -116,7 +110,7 @@ async def test_a_deploy_that_fails_rolls_back(live_stack: LiveStack) -> None:
 def test_rollback_returns_to_the_previous_definition(live_stack: LiveStack) -> None:
     live_stack.ops_json("scale", "backend", "2")
     tagged = backend_image(live_stack).rsplit(":", 1)[0] + ":before-rollback"
-    subprocess.run(["docker", "tag", backend_image(live_stack), tagged], check=True)
+    live_stack.docker("tag", backend_image(live_stack), tagged)
     previous = backend_image(live_stack)
     updated = live_stack.ops(
         *live_stack.deploy_arguments, "--set", f"UNMUTE_BACKEND_IMAGE={tagged}", "--json"

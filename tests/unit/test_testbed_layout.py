@@ -1,5 +1,6 @@
-"""The multi-node test bed's layout: distinct addresses, names that fit network interfaces,
-roles that place every service, and engines confined to their node's namespaces."""
+"""The test bed's layout: distinct addresses, names that fit network interfaces, roles that
+place every service (on one node or several), and engines confined to their node's
+namespaces."""
 
 from __future__ import annotations
 
@@ -30,8 +31,16 @@ def test_nodes_are_found_by_name_or_hostname_and_a_wrong_one_is_named() -> None:
     assert layout.node("worker2") is layout.node("utb-worker2")
     with pytest.raises(ValueError, match="no test bed node 'worker3'"):
         layout.node("worker3")
-    with pytest.raises(ValueError, match="1 to 8 workers"):
-        plan_layout(0)
+    with pytest.raises(ValueError, match="0 to 8 workers"):
+        plan_layout(9)
+
+
+def test_a_lone_manager_carries_every_role_and_needs_no_registry() -> None:
+    layout = plan_layout(0)
+    assert layout.nodes == (layout.manager,) and layout.workers == ()
+    assert set(needed_roles(llm_in_stack=True)) <= set(layout.manager.roles)
+    assert not layout.has_registry
+    assert plan_layout(1).has_registry
 
 
 def test_the_engine_runs_in_the_nodes_namespaces_with_its_own_run_directory() -> None:
