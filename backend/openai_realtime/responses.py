@@ -305,46 +305,7 @@ class ResponseStream:
         events: list[BaseModel] = []
         message = self._message
         if message is not None and message.id is not None:
-            if self.spoken:
-                heard = " ".join(word for word, _ in self._heard)
-                text = heard if status != "completed" else (heard or self._generated.strip())
-                message.content = [Content(type="output_audio", transcript=text)]
-            else:
-                text = self._generated.strip()
-                message.content = [Content(type="output_text", text=text)]
-            message.status = "completed" if status == "completed" else "incomplete"
-            where = {
-                "response_id": self.id,
-                "item_id": message.id,
-                "output_index": self._message_index,
-                "content_index": 0,
-            }
-            if self.spoken:
-                events += [
-                    ResponseAudioDoneEvent(
-                        type="response.output_audio.done", event_id=_event_id(), **where
-                    ),
-                    ResponseAudioTranscriptDoneEvent(
-                        type="response.output_audio_transcript.done",
-                        event_id=_event_id(),
-                        transcript=text,
-                        **where,
-                    ),
-                ]
-                part = DonePart(type="audio", transcript=text)
-            else:
-                events.append(
-                    ResponseTextDoneEvent(
-                        type="response.output_text.done", event_id=_event_id(), text=text, **where
-                    )
-                )
-                part = DonePart(type="text", text=text)
-            events.append(
-                ResponseContentPartDoneEvent(
-                    type="response.content_part.done", event_id=_event_id(), part=part, **where
-                )
-            )
-            events += self._item_done(message, self._message_index)
+            events += self._finish_message(message, status)
         details = (
             RealtimeResponseStatus(type=status, reason=reason) if status != "completed" else None
         )
@@ -353,6 +314,54 @@ class ResponseStream:
                 type="response.done", event_id=_event_id(), response=self._response(status, details)
             )
         )
+        return events
+
+    def _finish_message(
+        self, message: RealtimeConversationItemAssistantMessage, status: Status
+    ) -> list[BaseModel]:
+        """The message's last events: its text (what was heard, for a spoken reply), its
+        content part and the item, done."""
+        events: list[BaseModel] = []
+        if self.spoken:
+            heard = " ".join(word for word, _ in self._heard)
+            text = heard if status != "completed" else (heard or self._generated.strip())
+            message.content = [Content(type="output_audio", transcript=text)]
+        else:
+            text = self._generated.strip()
+            message.content = [Content(type="output_text", text=text)]
+        message.status = "completed" if status == "completed" else "incomplete"
+        where = {
+            "response_id": self.id,
+            "item_id": message.id,
+            "output_index": self._message_index,
+            "content_index": 0,
+        }
+        if self.spoken:
+            events += [
+                ResponseAudioDoneEvent(
+                    type="response.output_audio.done", event_id=_event_id(), **where
+                ),
+                ResponseAudioTranscriptDoneEvent(
+                    type="response.output_audio_transcript.done",
+                    event_id=_event_id(),
+                    transcript=text,
+                    **where,
+                ),
+            ]
+            part = DonePart(type="audio", transcript=text)
+        else:
+            events.append(
+                ResponseTextDoneEvent(
+                    type="response.output_text.done", event_id=_event_id(), text=text, **where
+                )
+            )
+            part = DonePart(type="text", text=text)
+        events.append(
+            ResponseContentPartDoneEvent(
+                type="response.content_part.done", event_id=_event_id(), part=part, **where
+            )
+        )
+        events += self._item_done(message, self._message_index)
         return events
 
 

@@ -24,6 +24,8 @@ from openai.types.realtime import (
     RealtimeConversationItemAssistantMessage,
     RealtimeConversationItemUserMessage,
     RealtimeResponseCreateParams,
+    RealtimeSessionCreateRequest,
+    RealtimeTranscriptionSessionCreateRequest,
     SessionCreatedEvent,
     SessionUpdatedEvent,
 )
@@ -53,7 +55,6 @@ from backend.voice_store import is_custom_voice
 
 logger = conversation_logger(__name__)
 
-MAX_MESSAGE_BYTES = 15 * 1024 * 1024  # OpenAI's own limit on one client event
 MIN_COMMIT_SAMPLES = 2_400  # 100 ms: OpenAI refuses to commit less
 _NO_AUDIO: Pcm = np.zeros(0, dtype=np.float32)
 
@@ -94,19 +95,8 @@ class OpenAiRealtimeSession(ConversationRunner):
                 return
             if message["type"] == "websocket.disconnect":
                 return
-            text = message.get("text")
             try:
-                if text is None:
-                    raise wire.ClientEventError(
-                        "Binary frames are not supported: send JSON text frames.",
-                        code="invalid_event",
-                    )
-                if len(text) > MAX_MESSAGE_BYTES:
-                    raise wire.ClientEventError(
-                        f"Message too large ({len(text)} bytes, at most {MAX_MESSAGE_BYTES}).",
-                        code="message_too_large",
-                    )
-                event = wire.parse_client_event(text)
+                event = wire.parse_client_frame(message.get("text"))
                 try:
                     self._handle(event)
                 except wire.ClientEventError as error:
@@ -119,73 +109,44 @@ class OpenAiRealtimeSession(ConversationRunner):
     def _handle(self, event: wire.ClientEvent) -> None:
         match event.type:
             case "session.update":
-                if event.session.type != "realtime":
-                    raise wire.ClientEventError(
-                        "Only `realtime` sessions are served here.", param="session.type"
-                    )
-                self._config.update(event.session)
-                self._input = InputAudio(self._config.input_format)
-                self._output = OutputAudio(self._config.output_format)
-                self._configure_core()
-                self._send(
-                    SessionUpdatedEvent(
-                        type="session.updated",
-                        event_id=wire.new_id("event"),
-                        session=self._config.as_session(),
-                    )
-                )
+                self._update_session(event.session)
             case "input_audio_buffer.append":
                 self._append_audio(event.audio)
             case "input_audio_buffer.commit":
-                if self._user.uncommitted_samples < MIN_COMMIT_SAMPLES:
-                    raise wire.ClientEventError(
-                        "Error committing input audio buffer: buffer too small. Expected at "
-                        f"least 100ms of audio, but buffer only has "
-                        f"{self._user.uncommitted_samples * 1000 // 24_000}ms of audio.",
-                        code="input_audio_buffer_commit_empty",
-                    )
-                self._send_all(self._user.commit())
-                self._dispatch(sig.UserTurnCommitted(time.monotonic()))
+                self._commit_audio()
             case "input_audio_buffer.clear":
-                self._user.clear()
-                self._dispatch(sig.UserTurnCleared(time.monotonic()))
-                self._send(
-                    InputAudioBufferClearedEvent(
-                        type="input_audio_buffer.cleared", event_id=wire.new_id("event")
-                    )
-                )
+                self._clear_audio()
             case "conversation.item.create":
                 self._create_item(event.item, event.previous_item_id)
             case "conversation.item.retrieve":
-                item = self._items.get(event.item_id)
-                self._send(
-                    ConversationItemRetrieved(
-                        type="conversation.item.retrieved",
-                        event_id=wire.new_id("event"),
-                        item=item.model_copy(deep=True),
-                    )
-                )
+                self._retrieve_item(event.item_id)
             case "conversation.item.delete":
-                self._items.delete(event.item_id)
-                self._send(
-                    ConversationItemDeletedEvent(
-                        type="conversation.item.deleted",
-                        event_id=wire.new_id("event"),
-                        item_id=event.item_id,
-                    )
-                )
+                self._delete_item(event.item_id)
             case "conversation.item.truncate":
                 self._truncate(event.item_id, event.content_index, event.audio_end_ms)
             case "response.create":
                 self._request_response(event.response)
             case "response.cancel" | "output_audio_buffer.clear":
-                if self._response is None or self._response.finished:
-                    raise wire.ClientEventError(
-                        "Cancellation failed: no active response found.",
-                        code="response_cancel_not_active",
-                    )
-                self._current.cancel_reason = "client_cancelled"
-                self._dispatch(sig.ReplyCancelRequested(time.monotonic()))
+                self._cancel_response()
+
+    def _update_session(
+        self, session: RealtimeSessionCreateRequest | RealtimeTranscriptionSessionCreateRequest
+    ) -> None:
+        if session.type != "realtime":
+            raise wire.ClientEventError(
+                "Only `realtime` sessions are served here.", param="session.type"
+            )
+        self._config.update(session)
+        self._input = InputAudio(self._config.input_format)
+        self._output = OutputAudio(self._config.output_format)
+        self._configure_core()
+        self._send(
+            SessionUpdatedEvent(
+                type="session.updated",
+                event_id=wire.new_id("event"),
+                session=self._config.as_session(),
+            )
+        )
 
     def _configure_core(self) -> None:
         now = time.monotonic()
@@ -213,6 +174,26 @@ class OpenAiRealtimeSession(ConversationRunner):
             self._stt.send_audio(pcm)
             self._user.audio(int(pcm.size))
             self._dispatch(sig.UserAudio(time.monotonic(), int(pcm.size)))
+
+    def _commit_audio(self) -> None:
+        if self._user.uncommitted_samples < MIN_COMMIT_SAMPLES:
+            raise wire.ClientEventError(
+                "Error committing input audio buffer: buffer too small. Expected at "
+                f"least 100ms of audio, but buffer only has "
+                f"{self._user.uncommitted_samples * 1000 // 24_000}ms of audio.",
+                code="input_audio_buffer_commit_empty",
+            )
+        self._send_all(self._user.commit())
+        self._dispatch(sig.UserTurnCommitted(time.monotonic()))
+
+    def _clear_audio(self) -> None:
+        self._user.clear()
+        self._dispatch(sig.UserTurnCleared(time.monotonic()))
+        self._send(
+            InputAudioBufferClearedEvent(
+                type="input_audio_buffer.cleared", event_id=wire.new_id("event")
+            )
+        )
 
     def _create_item(self, item: ConversationItem, previous_item_id: str | None) -> None:
         if isinstance(item, RealtimeConversationItemUserMessage) and any(
@@ -243,6 +224,26 @@ class OpenAiRealtimeSession(ConversationRunner):
             item=item.model_copy(deep=True),
         )
         self._send_all([added, done])
+
+    def _retrieve_item(self, item_id: str) -> None:
+        item = self._items.get(item_id)
+        self._send(
+            ConversationItemRetrieved(
+                type="conversation.item.retrieved",
+                event_id=wire.new_id("event"),
+                item=item.model_copy(deep=True),
+            )
+        )
+
+    def _delete_item(self, item_id: str) -> None:
+        self._items.delete(item_id)
+        self._send(
+            ConversationItemDeletedEvent(
+                type="conversation.item.deleted",
+                event_id=wire.new_id("event"),
+                item_id=item_id,
+            )
+        )
 
     def _truncate(self, item_id: str, content_index: int, audio_end_ms: int) -> None:
         item = self._items.get(item_id)
@@ -284,6 +285,15 @@ class OpenAiRealtimeSession(ConversationRunner):
             )
         self._requested = ResponseRequest.from_params(params)
         self._dispatch(sig.ReplyRequested(time.monotonic()))
+
+    def _cancel_response(self) -> None:
+        if self._response is None or self._response.finished:
+            raise wire.ClientEventError(
+                "Cancellation failed: no active response found.",
+                code="response_cancel_not_active",
+            )
+        self._current.cancel_reason = "client_cancelled"
+        self._dispatch(sig.ReplyCancelRequested(time.monotonic()))
 
     # --- core → client ------------------------------------------------------------------
 

@@ -59,6 +59,7 @@ CLIENT_EVENTS: dict[str, type[ClientEvent]] = {
     "session.update": SessionUpdateEvent,
 }
 _MAX_PROBLEMS = 3
+MAX_MESSAGE_BYTES = 15 * 1024 * 1024  # OpenAI's own limit on one client event
 
 
 def new_id(prefix: str) -> str:
@@ -91,6 +92,21 @@ class ClientEventError(Exception):
             param=self.param,
             event_id=self.event_id,
         )
+
+
+def parse_client_frame(text: str | None) -> ClientEvent:
+    """The client event in one WebSocket message (`None`: a binary one), or a
+    `ClientEventError` saying what is wrong with it."""
+    if text is None:
+        raise ClientEventError(
+            "Binary frames are not supported: send JSON text frames.", code="invalid_event"
+        )
+    if len(text) > MAX_MESSAGE_BYTES:
+        raise ClientEventError(
+            f"Message too large ({len(text)} bytes, at most {MAX_MESSAGE_BYTES}).",
+            code="message_too_large",
+        )
+    return parse_client_event(text)
 
 
 def parse_client_event(text: str) -> ClientEvent:

@@ -6,7 +6,13 @@ import json
 
 import pytest
 
-from backend.openai_realtime.wire import ClientEventError, parse_client_event, serialize
+from backend.openai_realtime.wire import (
+    MAX_MESSAGE_BYTES,
+    ClientEventError,
+    parse_client_event,
+    parse_client_frame,
+    serialize,
+)
 
 
 def refusal(text: str) -> ClientEventError:
@@ -20,6 +26,18 @@ def test_known_events_are_read_with_the_sdk_models() -> None:
         json.dumps({"type": "conversation.item.delete", "item_id": "item_1", "event_id": "e1"})
     )
     assert (event.type, event.event_id) == ("conversation.item.delete", "e1")
+
+
+def test_binary_and_oversized_messages_are_refused_before_parsing() -> None:
+    with pytest.raises(ClientEventError) as binary:
+        parse_client_frame(None)
+    assert binary.value.code == "invalid_event"
+    too_large = json.dumps({"type": "input_audio_buffer.append", "audio": "A" * MAX_MESSAGE_BYTES})
+    with pytest.raises(ClientEventError) as oversized:
+        parse_client_frame(too_large)
+    assert oversized.value.code == "message_too_large"
+    event = parse_client_frame('{"type": "input_audio_buffer.clear"}')
+    assert event.type == "input_audio_buffer.clear"
 
 
 def test_malformed_json_and_non_events_are_refused() -> None:
