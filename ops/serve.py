@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
@@ -46,6 +47,7 @@ def _run(
     port: int,
     drain: Callable[[], Awaitable[None]],
     ping_interval_s: float = 20.0,
+    ws_protocol: type[asyncio.Protocol] | None = None,
 ) -> None:
     config = uvicorn.Config(
         app_,
@@ -56,6 +58,7 @@ def _run(
         ws_ping_interval=ping_interval_s,
         # Base64 Opus and float PCM shrink little; deflating each message costs CPU.
         ws_per_message_deflate=False,
+        ws=ws_protocol or "auto",
     )
     # uvicorn re-raises the signal it caught once it has shut down; Ctrl-C is a clean exit.
     with contextlib.suppress(KeyboardInterrupt):
@@ -89,11 +92,19 @@ def backend(
     """
     from backend.app import create_app
     from backend.drain import drain
+    from backend.realtime.coalescing_websocket import CoalescingWebSocketProtocol
     from backend.settings import Settings
 
     settings = Settings()
     app_ = create_app(settings)
-    _run(app_, host, port, lambda: drain(app_.state.services, settings.drain_grace_s))
+    _run(
+        app_,
+        host,
+        port,
+        lambda: drain(app_.state.services, settings.drain_grace_s),
+        # The frames a conversation writes in one loop iteration leave in one system call.
+        ws_protocol=CoalescingWebSocketProtocol,
+    )
 
 
 @app.command()

@@ -19,6 +19,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from backend.app import create_app
+from backend.realtime.coalescing_websocket import CoalescingWebSocketProtocol
 from backend.settings import Settings
 
 UNMUTE_OPS = Path(sys.executable).with_name("unmute-ops")
@@ -36,15 +37,23 @@ async def backend_app_in_process(**settings: Any) -> AsyncIterator[tuple[str, Fa
     """Like `backend_in_process`, also yielding the app: its `state.services`, and its
     `state.metrics`, which count for this app alone."""
     app = create_app(Settings(**settings))
-    async with serving(app) as address:
+    async with serving(app, ws_protocol=CoalescingWebSocketProtocol) as address:
         yield address, app
 
 
 @asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
-    """Run any ASGI app with uvicorn on a free loopback port; yields `host:port`."""
+async def serving(
+    app: FastAPI, *, ws_protocol: type[asyncio.Protocol] | None = None
+) -> AsyncIterator[str]:
+    """Run any ASGI app with uvicorn on a free loopback port; yields `host:port`.
+    `ws_protocol`: uvicorn's WebSocket protocol, as `unmute-ops serve` gives that app."""
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="warning", ws_max_size=16 * 1024 * 1024
+        app,
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
+        ws_max_size=16 * 1024 * 1024,
+        ws=ws_protocol or "auto",
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
