@@ -40,6 +40,7 @@ class GenerationResult:
     cached_tokens: int  # of the prompt, reused from an earlier request's computation
     completion_tokens: int
     cancelled: bool = False  # stopped early because its client left
+    text: str = ""  # the reply as written
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,11 @@ from backend.clients.llm import LlmClient, LlmHttpError
 from embedded.llm.engine import LlamaEngine
 from embedded.llm.model_files import model_path
 from embedded.llm.model_loading import load_engine
+from embedded.llm.prefix_cache import shared_prefix
 from embedded.llm.reply_length import ends_a_sentence
 from embedded.llm.server import create_app
 from embedded.llm.settings import EngineSettings
+from embedded.llm.wire import RequestMessage
 from tests.integration.backend_server import free_port, serving
 
 pytestmark = pytest.mark.integration
@@ -171,6 +173,29 @@ async def test_the_next_turn_reuses_the_computed_prompt_even_after_another_conve
     # The pirate's first turn, computed before the quiz, was restored, not computed again.
     assert second["prompt_tokens_details"]["cached_tokens"] >= first["prompt_tokens"]
     assert second["prompt_tokens"] > second["prompt_tokens_details"]["cached_tokens"]
+
+
+async def test_the_next_user_turns_opening_is_computed_before_the_user_speaks(
+    engine: LlamaEngine,
+) -> None:
+    first_turn = [
+        {"role": "system", "content": "You are a friendly gardener. Answer in one line."},
+        {"role": "user", "content": "When should I plant tulips?"},
+    ]
+    async with served(engine) as url, httpx.AsyncClient() as http:
+        reply, _ = await usage_of(http, url, first_turn)
+        answered = [*first_turn, {"role": "assistant", "content": reply}]
+        second_turn = [*answered, {"role": "user", "content": "And roses?"}]
+        _, second = await usage_of(http, url, second_turn)
+
+    def tokens(messages: list[dict[str, str]]) -> tuple[int, ...]:
+        return engine.prepare([RequestMessage.model_validate(m) for m in messages]).tokens
+
+    # Two prompts that differ only in the user's words share the turn marks before them.
+    prompt = tokens(second_turn)
+    opening = shared_prefix(prompt, tokens([*answered, {"role": "user", "content": "Hm."}]))
+    computed = second["prompt_tokens"] - second["prompt_tokens_details"]["cached_tokens"]
+    assert computed == len(prompt) - opening, "the user turn's opening was computed again"
 
 
 async def test_conversations_at_once_each_get_their_reply(engine: LlamaEngine) -> None:
