@@ -26,16 +26,26 @@ PROFILES = [
 SECRET_WORDS = ("KEY", "TOKEN", "PASSWORD")
 
 
-def _docker_can_render() -> bool:
+# The tools `./scripts/test` installs (docker.io, docker-compose): a host without them
+# fails these checks, saying what to install, instead of skipping them.
+
+
+@pytest.fixture(scope="module")
+def docker_stack_config() -> None:
     if shutil.which("docker") is None:
-        return False
+        pytest.fail("no docker client: apt-get install docker.io (./scripts/test)")
     probe = subprocess.run(["docker", "stack", "config", "--help"], capture_output=True)
-    return probe.returncode == 0
+    if probe.returncode != 0:
+        pytest.fail("this docker client has no `docker stack config`: use Debian's docker.io")
 
 
-needs_stack_config = pytest.mark.skipif(
-    not _docker_can_render(), reason="this docker client has no `docker stack config`"
-)
+@pytest.fixture(scope="module")
+def docker_compose() -> None:
+    if shutil.which("docker-compose") is None:
+        pytest.fail("no docker-compose: apt-get install docker-compose (./scripts/test)")
+
+
+needs_stack_config = pytest.mark.usefixtures("docker_stack_config")
 
 
 def rendered(speech: Speech, llm: Llm, monitoring: bool, **variables: str) -> dict[str, Any]:
@@ -187,7 +197,7 @@ def test_config_names_follow_their_content(tmp_path: Path) -> None:
     assert config_versions((stack,)) != first
 
 
-@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="no docker-compose")
+@pytest.mark.usefixtures("docker_compose")
 @pytest.mark.parametrize("layout", ["one-gpu", "gpu-per-service"])
 def test_one_machine_compose_files_validate(layout: str) -> None:
     files = [
