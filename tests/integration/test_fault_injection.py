@@ -27,6 +27,7 @@ from tests.integration.realtime_client import RealtimeClient
 from tests.speech_clips import speak
 
 UNMUTE_OPS = str(Path(sys.executable).with_name("unmute-ops"))
+SESSION_END_GUARD_S = 30
 LONG_REPLY = " ".join(["The quick brown fox jumps over the lazy dog, and then it runs away."] * 4)
 
 
@@ -117,14 +118,16 @@ async def conversation(
         async with RealtimeClient(f"ws://{address}/v1/realtime") as client:
             await client.start_session(voice="v")
             yield client, address
-        # Nothing leaks: the backend's session count returns to zero.
+        # Nothing leaks: the backend's session count returns to zero (a session ends soon
+        # after its client leaves; only a leaked one reaches the guard).
+        deadline = time.monotonic() + SESSION_END_GUARD_S
         async with httpx.AsyncClient() as http:
-            for _ in range(50):
-                metrics = (await http.get(f"http://{address}/metrics")).text
-                if "unmute_sessions_active 0.0" in metrics:
-                    break
+            while (
+                "unmute_sessions_active 0.0"
+                not in (await http.get(f"http://{address}/metrics")).text
+            ):
+                assert time.monotonic() < deadline, "a session was left running"
                 await asyncio.sleep(0.1)
-            assert "unmute_sessions_active 0.0" in metrics
 
 
 def node_in_use(nodes: list[Node]) -> Node:
