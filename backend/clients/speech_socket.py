@@ -20,7 +20,6 @@ from websockets.exceptions import (
     InvalidStatus,
     WebSocketException,
 )
-from websockets.protocol import State
 
 from backend.clients.speech_errors import (
     InstanceUnreachable,
@@ -77,9 +76,8 @@ def _decode(
 class SpeechSocket(Generic[Received]):
     """A ready speech stream: sends never wait on the network, receives yield messages.
 
-    A frame is handed to the socket as it is sent (the transport buffers what the kernel
-    cannot take yet), so a caller that sends audio every 80 ms is never held up by a slow
-    server, and no task or queue stands between the caller and the socket.
+    Outgoing frames go through a queue drained by a background task, so a caller that
+    sends audio every 80 ms is never held up by a slow server.
     """
 
     def __init__(
@@ -94,29 +92,34 @@ class SpeechSocket(Generic[Received]):
         self.url = url
         self._websocket = websocket
         self._decoder = decoder
+        self._outbox: asyncio.Queue[bytes] = asyncio.Queue()
+        self._unsent_bytes = 0
         self._failure: SpeechStreamError | None = None
+        self._sender = asyncio.create_task(self._send_queued(), name=f"{service}-sender")
 
     def send(self, message: Message) -> None:
-        """Send one message; raises the error that broke the stream, if any."""
+        """Queue one message; raises the error that broke the stream, if any."""
         self.send_frame(encode(message))
 
     def send_frame(self, frame: bytes) -> None:
-        """Send one message already packed as msgpack (see `audio_frames`); once the
-        connection is closing, frames are dropped."""
+        """Queue one message already packed as msgpack (see `audio_frames`)."""
         if self._failure is not None:
             raise self._failure
-        websocket = self._websocket
-        if websocket.protocol.state is not State.OPEN:
-            return  # closing: what the receiving side reads says how the stream ended
-        transport = websocket.transport
-        if transport.get_write_buffer_size() + len(frame) > MAX_UNSENT_BYTES:
+        if self._unsent_bytes + len(frame) > MAX_UNSENT_BYTES:
             self._failure = SpeechStreamError(self.service, "the server stopped reading")
             raise self._failure
-        # What `websockets`' own `send` does once its checks and locks are passed; those
-        # cost a task switch per frame, and only one frame is ever sent at a time here.
-        websocket.protocol.send_binary(frame)
-        for data in websocket.protocol.data_to_send():
-            transport.write(data)
+        self._unsent_bytes += len(frame)
+        self._outbox.put_nowait(frame)
+
+    async def _send_queued(self) -> None:
+        while True:
+            frame = await self._outbox.get()
+            try:
+                await self._websocket.send(frame)
+            except ConnectionClosed as exc:
+                self._failure = SpeechStreamError(self.service, f"connection closed: {exc}")
+                return
+            self._unsent_bytes -= len(frame)
 
     async def receive(self) -> Received | None:
         """The next typed message, or None once the server closed the stream normally.
@@ -138,7 +141,9 @@ class SpeechSocket(Generic[Received]):
                 return message
 
     async def aclose(self) -> None:
-        """Close the connection; safe to call more than once."""
+        """Stop sending and close the connection; safe to call more than once."""
+        self._sender.cancel()
+        await asyncio.wait([self._sender])  # unlike awaiting it, keeps our own cancellation
         await _close_quietly(self._websocket)
 
 
