@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import json
 import os
+import shlex
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -281,7 +282,8 @@ async def run_benchmark(args: argparse.Namespace) -> list[LevelFigures]:
     headers, silence = encode_silence()
     clips = [encode_clip(clip.text, clip.pcm) for clip in load_clips()]
     figures: list[LevelFigures] = []
-    async with benchmark_stack(max(levels), out / "logs") as stack:
+    backend_command = shlex.split(args.backend_command) if args.backend_command else None
+    async with benchmark_stack(max(levels), out / "logs", backend_command=backend_command) as stack:
         plan = ConversationPlan(
             realtime_url=stack.realtime_url,
             clips=clips,
@@ -326,6 +328,11 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per level")
     parser.add_argument("--pause", type=float, default=1.0, help="silence before each clip")
     parser.add_argument("--profile", type=_levels, default=[], help="levels to profile")
+    parser.add_argument(
+        "--backend-command",
+        help="run the backend with this command instead of `unmute-ops` (then `serve backend "
+        "--host --port` follow), e.g. another tree's or another Python's",
+    )
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/overhead"))
     args = parser.parse_args()
     (args.out / "logs").mkdir(parents=True, exist_ok=True)
