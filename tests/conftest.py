@@ -51,15 +51,16 @@ def _backend_variables() -> set[str]:
 _BACKEND_VARIABLES = _backend_variables()
 
 
-@pytest.fixture(autouse=True)
-def _no_backend_settings_from_the_shell(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture(autouse=True, scope="module")
+def _no_backend_settings_from_the_shell(request: pytest.FixtureRequest) -> Iterator[None]:
     """A developer's exported UNMUTE_LLM_URL or UNMUTE_TOOLS_CONFIG would reach every
-    backend a test starts (in process or as a child): tests set what they mean to."""
-    if _part(Path(request.node.path)) in _OWN_SETTINGS_PARTS:
-        for name in _BACKEND_VARIABLES:
-            monkeypatch.delenv(name, raising=False)
+    backend a test starts (in process or as a child): tests set what they mean to. Module
+    scope, so that a module's shared backend is started without them too."""
+    with pytest.MonkeyPatch.context() as patch:
+        if _part(Path(request.node.path)) in _OWN_SETTINGS_PARTS:
+            for name in _BACKEND_VARIABLES:
+                patch.delenv(name, raising=False)
+        yield
 
 
 @pytest.fixture(autouse=True)
