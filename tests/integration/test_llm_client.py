@@ -25,7 +25,9 @@ from tests.doubles.llm_double import LlmDouble, ScriptedReply, ToolCallScript
 pytestmark = pytest.mark.integration
 
 HELLO = [{"role": "user", "content": "Hello?"}]
-SHORT = LlmTimeouts(connect=1.0, first_chunk=0.5, between_chunks=0.3, reply=5.0, probe=1.0)
+# Short enough to test quickly, yet several times what a double on loopback takes between
+# two chunks on a busy host: only a double told to stall reaches them.
+SHORT = LlmTimeouts(connect=1.0, first_chunk=1.0, between_chunks=0.8, reply=10.0, probe=1.0)
 
 
 async def collect(client: LlmClient, messages: list[dict[str, str]] = HELLO) -> list[str]:
@@ -218,7 +220,7 @@ async def test_no_first_chunk_is_a_timeout(hang: str) -> None:
         LlmDouble(replies=["Never said."], hang=hang) as llm,  # type: ignore[arg-type]
         LlmClient(llm.url, timeouts=SHORT) as client,
     ):
-        with pytest.raises(LlmTimeoutError, match=r"no first chunk within 0\.5 s"):
+        with pytest.raises(LlmTimeoutError, match=r"no first chunk within 1 s"):
             await collect(client)
 
 
@@ -228,7 +230,7 @@ async def test_a_stall_mid_reply_is_a_timeout_after_what_was_said() -> None:
         LlmDouble(replies=["One two three."], hang="mid_reply") as llm,
         LlmClient(llm.url, timeouts=SHORT) as client,
     ):
-        with pytest.raises(LlmTimeoutError, match=r"no chunk for 0\.3 s"):
+        with pytest.raises(LlmTimeoutError, match=r"no chunk for 0\.8 s"):
             async for delta in client.stream_reply(HELLO, temperature=0.5):
                 received.append(delta)
     assert received == ["One"]
@@ -236,9 +238,10 @@ async def test_a_stall_mid_reply_is_a_timeout_after_what_was_said() -> None:
 
 async def test_slow_but_steady_chunks_are_not_a_timeout() -> None:
     async with (
-        LlmDouble(replies=["a b c d e f"], chunk_delay_s=0.1) as llm,
+        LlmDouble(replies=["a b c d e f"], chunk_delay_s=0.2) as llm,
         LlmClient(llm.url, timeouts=SHORT) as client,
     ):
+        # 1.2 s in all, longer than either wait: each gap is timed, not the whole reply.
         assert "".join(await collect(client)) == "a b c d e f"
 
 
@@ -253,7 +256,7 @@ async def test_connection_refused_is_reported() -> None:
 
 
 async def test_a_runaway_reply_is_cut_by_the_reply_budget() -> None:
-    budget = LlmTimeouts(connect=1.0, first_chunk=0.5, between_chunks=0.3, reply=0.4, probe=1.0)
+    budget = LlmTimeouts(connect=1.0, first_chunk=1.0, between_chunks=0.8, reply=0.4, probe=1.0)
     async with (
         LlmDouble(replies=["one two three four five six seven eight"], chunk_delay_s=0.1) as llm,
         LlmClient(llm.url, timeouts=budget) as client,
