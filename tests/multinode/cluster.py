@@ -15,6 +15,8 @@ from loadtest.results import LoadTestReport
 from ops.swarm.convergence import UPDATE_IN_PROGRESS
 from tests.swarm.testbed_stack import UNMUTE_OPS, StackOnTestBed
 
+TURN_TIMEOUT_S = 60
+
 
 @dataclass(frozen=True)
 class Conversations:
@@ -132,6 +134,9 @@ class Cluster(StackOnTestBed):
             "--duration", str(duration_s),
             "--turns", str(turns),
             "--pause", "0.5",
+            # A tiny model's greeting may ramble for 30 s of audio: heard to its end, it is
+            # no dropped conversation (the load tester's default would cut it off).
+            "--turn-timeout", str(TURN_TIMEOUT_S),
             "--out", str(out),
             env=self.environment(),
             stdout=asyncio.subprocess.PIPE,

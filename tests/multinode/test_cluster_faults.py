@@ -1,0 +1,261 @@
+"""Faults of the cluster as a whole, with live conversations through Traefik (the load
+tester's simulated browsers): a rolling update of the backends across nodes, the manager's
+engine restarting, and a backend's node dying. Their figures go to `node-faults.json` in
+the run's directory (docs/deployment.md quotes them)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from ops.swarm.testbed import node_state, wait_until_ready
+from ops.swarm.testbed_engine import docker, engine_pid, start_engine, stop_engine
+from tests.multinode.cluster import Cluster, Conversations
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(1800)]
+
+RESCHEDULE_TIMEOUT_S = 240.0
+NODE_BACK_TIMEOUT_S = 120.0
+SERVED_AGAIN_TIMEOUT_S = 300.0
+ROLLED_TAG = "rolled"
+
+
+def test_a_rolling_update_across_nodes_drops_no_conversation(default_roles: Cluster) -> None:
+    cluster = default_roles
+    workers = {node.hostname for node in cluster.layout.workers}
+    cluster.settle({"backend": workers})
+    cluster.wait_for_routed_backends(2)
+    old_image = _backend_image(cluster)
+    # The same image under a new tag, in the registry the workers pull from: a new
+    # definition, so Swarm replaces every backend task, one node after the other.
+    repository = old_image.split("@", 1)[0].rsplit(":", 1)[0]
+    cluster.docker("tag", old_image.split("@", 1)[0], f"{repository}:{ROLLED_TAG}")
+    cluster.docker("push", f"{repository}:{ROLLED_TAG}")
+
+    async def scenario() -> tuple[Conversations, dict[str, Any]]:
+        talk = asyncio.create_task(
+            cluster.converse("rolling-update", clients=2, duration_s=75, turns=3)
+        )
+        await cluster.wait_for_in_use(2, talk)
+        started = time.monotonic()
+        update = f"UNMUTE_BACKEND_IMAGE={repository}:{ROLLED_TAG}"
+        code, out, err = await cluster.ops_async(
+            *cluster.deploy_arguments, "--set", update, "--json"
+        )
+        assert code == 0, f"the rolling update failed:\n{out}\n{err}"
+        updated = {**json.loads(out), "update_s": round(time.monotonic() - started, 1)}
+        return await talk, updated
+
+    talked, updated = asyncio.run(scenario())
+    status = cluster.ops_json("status")
+    backend = next(row for row in status["services"] if row["service"] == "backend")
+    figures = {
+        "update_s": updated["update_s"],
+        "conversations": talked.conversations,
+        "replies": talked.replies,
+        "dropped": len(_suffered(talked)),
+        "backends_on": sorted(cluster.placement("backend")),
+    }
+    cluster.record("rolling_update", figures)
+
+    assert updated["ok"] is True
+    assert talked.issues == [], "a conversation suffered during the update"
+    assert talked.replies >= 3, "the conversations went on during the update"
+    assert backend["image"].endswith(f":{ROLLED_TAG}") and backend["running"] == 2, backend
+
+
+def test_the_managers_engine_restarts_and_the_workers_tasks_run_on(
+    default_roles: Cluster,
+) -> None:
+    """Traefik and the LLM run on the manager, so conversations through it end when its
+    engine dies (an engine in swarm mode cannot keep its containers: `live-restore` is
+    refused there). What must hold: the workers' tasks run on untouched (the same
+    containers: no backend or speech server restarts), the manager rejoins its own swarm by
+    itself, and the stack serves new conversations again."""
+    cluster = default_roles
+    manager = cluster.layout.manager
+    workers = {node.hostname for node in cluster.layout.workers}
+    cluster.settle({"backend": workers, "stt": workers, "tts": workers})
+    cluster.wait_for_routed_backends(2)
+    before = _worker_containers(cluster)
+    assert all(before.values()), before
+
+    async def scenario() -> tuple[Conversations, dict[str, Any]]:
+        talk = asyncio.create_task(
+            cluster.converse("manager-restart", clients=2, duration_s=25, turns=2)
+        )
+        await cluster.wait_for_in_use(2, talk)
+        await asyncio.sleep(3.0)  # well into the conversations
+        figures = await asyncio.to_thread(_restart_engine, cluster)
+        return await talk, figures
+
+    try:
+        talked, figures = asyncio.run(scenario())
+    finally:
+        if engine_pid(manager) is None:
+            start_engine(manager, cluster.layout.registry)
+    cluster.wait_for_routed_backends(2)
+    after = _worker_containers(cluster)
+    again = asyncio.run(
+        cluster.converse("after-manager-restart", clients=1, duration_s=40, turns=2)
+    )
+    began = _began(talked)
+    killed_at = figures.pop("killed_at") - talked.report.levels[0].monotonic_origin
+    ended = {c for c in _suffered(talked) if began.get(c, killed_at) < killed_at}
+    figures |= {"ended": len(ended), "issues": _issue_kinds(talked)}
+    cluster.record("manager_engine_restarted", figures)
+
+    assert after == before, "a worker's task was restarted when the manager's engine restarted"
+    assert node_state(cluster.layout, manager) == "ready"
+    assert again.issues == [] and again.replies >= 1, "a new conversation is served"
+
+
+@pytest.fixture
+def backends_on_workers(default_roles: Cluster) -> Iterator[Cluster]:
+    """A backend on each worker and nothing else there: a worker can die with the
+    conversations of its backend while the speech servers live on (on the manager)."""
+    cluster = default_roles
+    cluster.set_roles(
+        {
+            "manager": ("edge", "llm", "stt", "tts"),
+            "worker1": ("backend",),
+            "worker2": ("backend",),
+        }
+    )
+    manager, *workers = (node.hostname for node in cluster.layout.nodes)
+    cluster.settle({"backend": set(workers), "stt": {manager}, "tts": {manager}})
+    cluster.wait_for_routed_backends(2)
+    yield cluster
+
+
+def test_a_backend_node_dies_its_conversations_end_and_new_ones_land_on_the_survivor(
+    backends_on_workers: Cluster,
+) -> None:
+    cluster = backends_on_workers
+    workers = [node.hostname for node in cluster.layout.workers]
+    killed: list[str] = []
+
+    async def scenario() -> tuple[Conversations, dict[str, Any]]:
+        talk = asyncio.create_task(
+            cluster.converse("backend-node-dies", clients=2, duration_s=60, turns=3)
+        )
+        await cluster.wait_for_in_use(2, talk)
+        await asyncio.sleep(3.0)  # well into the conversations
+        rows = await asyncio.to_thread(cluster.nodes)
+        held = {name: (rows[name]["conversations"] or {}).get("in_use", 0) for name in workers}
+        victim = max(workers, key=lambda name: held[name])
+        killed.append(victim)
+        figures = await asyncio.to_thread(_kill_backend_node, cluster, victim)
+        return await talk, {**figures, "held_by_victim": held[victim]}
+
+    try:
+        talked, figures = asyncio.run(scenario())
+        after = cluster.nodes()
+    finally:
+        for victim in killed:
+            node = cluster.layout.node(victim)
+            if node_state(cluster.layout, node) != "ready":
+                start_engine(node, cluster.layout.registry)
+                wait_until_ready(cluster.layout, node, NODE_BACK_TIMEOUT_S)
+    level = talked.report.levels[0]
+    killed_at = figures.pop("killed_at") - level.monotonic_origin
+    began = _began(talked)
+    # Those on the dead node end; a conversation that began after the kill may still be
+    # sent there before Traefik's health check (every 2 s) takes the dead backend out.
+    ended = {c for c in _suffered(talked) if began.get(c, killed_at) < killed_at}
+    late = _suffered(talked) - ended
+    greeted_after = [
+        turn.started_at - killed_at
+        for turn in level.turns
+        if turn.kind == "greeting" and turn.outcome == "completed" and turn.started_at > killed_at
+    ]
+    figures |= {
+        "ended": len(ended),
+        "failed_after_kill": len(late),
+        "of": talked.conversations,
+        "first_new_greeting_after_s": round(min(greeted_after), 1) if greeted_after else None,
+    }
+    cluster.record("backend_node_killed", figures)
+
+    assert 1 <= len(ended) <= figures["held_by_victim"], "only the dead node's conversations end"
+    assert greeted_after, "new conversations were served after the node died"
+    survivor = (set(workers) - set(killed)).pop()
+    assert after[survivor]["tasks"].get("backend") == 2, "the backends run on the survivor"
+
+
+def _backend_image(cluster: Cluster) -> str:
+    status = cluster.ops_json("status")
+    return str(next(r for r in status["services"] if r["service"] == "backend")["image"])
+
+
+def _suffered(talked: Conversations) -> set[int | None]:
+    """The conversations that had an issue of any kind."""
+    return {i.conversation for level in talked.report.levels for i in level.issues}
+
+
+def _began(talked: Conversations) -> dict[int | None, float]:
+    """When each conversation's first bot turn began (seconds since the level started)."""
+    began: dict[int | None, float] = {}
+    for turn in talked.report.levels[0].turns:
+        began[turn.conversation] = min(
+            turn.started_at, began.get(turn.conversation, turn.started_at)
+        )
+    return began
+
+
+def _issue_kinds(talked: Conversations) -> dict[str, int]:
+    kinds: dict[str, int] = {}
+    for issue in talked.report.levels[0].issues:
+        kinds[issue.kind] = kinds.get(issue.kind, 0) + 1
+    return kinds
+
+
+def _worker_containers(cluster: Cluster) -> dict[str, set[str]]:
+    """The stack's containers each worker runs, by ID."""
+    label = f"label=com.docker.stack.namespace={cluster.stack}"
+    return {
+        node.name: set(docker(node, "ps", "--quiet", "--no-trunc", "--filter", label).split())
+        for node in cluster.layout.workers
+    }
+
+
+def _restart_engine(cluster: Cluster) -> dict[str, float]:
+    """Kill the manager's engine (its containers die with it), start it again, and wait
+    until the stack answers healthy through Traefik."""
+    manager = cluster.layout.manager
+    killed = time.monotonic()
+    stop_engine(manager, signal.SIGKILL)
+    start_engine(manager, cluster.layout.registry)
+    wait_until_ready(cluster.layout, manager, NODE_BACK_TIMEOUT_S)
+    engine_back = time.monotonic()
+    asyncio.run(cluster.wait_until_healthy(SERVED_AGAIN_TIMEOUT_S))
+    return {
+        "killed_at": killed,
+        "engine_back_s": round(engine_back - killed, 1),
+        "served_again_s": round(time.monotonic() - killed, 1),
+    }
+
+
+def _kill_backend_node(cluster: Cluster, victim: str) -> dict[str, float]:
+    """Kill the node's engine; time how long the manager takes to call it down, and to run
+    both backends on the survivor."""
+    node = cluster.layout.node(victim)
+    killed = time.monotonic()  # the load tester's clock too (one host, CLOCK_MONOTONIC)
+    stop_engine(node, signal.SIGKILL)
+    while node_state(cluster.layout, node) != "down":
+        assert time.monotonic() - killed < RESCHEDULE_TIMEOUT_S, f"{victim} never seen down"
+        time.sleep(0.2)
+    noticed = time.monotonic()
+    survivor = {w.hostname for w in cluster.layout.workers} - {victim}
+    cluster.wait_for_placement({"backend": survivor}, timeout_s=RESCHEDULE_TIMEOUT_S)
+    return {
+        "killed_at": killed,
+        "noticed_down_s": round(noticed - killed, 1),
+        "rescheduled_s": round(time.monotonic() - killed, 1),
+    }
