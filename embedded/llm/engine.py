@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import threading
 from collections.abc import Generator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -86,6 +87,8 @@ class LlamaEngine:
         )
         self._cache: PrefixCache[_State] = PrefixCache(settings.prompt_cache_mb * MIB)
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama")
+        self._waiting = 0  # replies queued behind the one being written
+        self._waiting_lock = threading.Lock()
 
     @property
     def context_tokens(self) -> int:
@@ -106,6 +109,8 @@ class LlamaEngine:
     def start(self, prompt: PreparedPrompt, sampling: Sampling) -> Generation:
         """Queue a reply; call from the event loop, then read `Generation.texts()`."""
         generation = Generation()
+        with self._waiting_lock:
+            self._waiting += 1
         self._worker.submit(self._run, generation, prompt, sampling)
         return generation
 
@@ -116,6 +121,8 @@ class LlamaEngine:
     # --- On the model's thread ------------------------------------------------------------
 
     def _run(self, generation: Generation, prompt: PreparedPrompt, sampling: Sampling) -> None:
+        with self._waiting_lock:
+            self._waiting -= 1
         if generation.cancelled:  # its client left while it waited
             result = GenerationResult("stop", len(prompt.tokens), 0, 0, cancelled=True)
         else:
@@ -128,7 +135,9 @@ class LlamaEngine:
                 return
         self._count(result)
         generation.finish(result)
-        if not result.cancelled and prompt.messages and self._read_ahead(prompt, result.text):
+        # Reading ahead is for a model with nothing else to do: a waiting reply goes first.
+        idle = self._waiting == 0
+        if idle and not result.cancelled and self._read_ahead(prompt, result.text):
             self._save_live_state()
 
     def _generate(
@@ -181,6 +190,8 @@ class LlamaEngine:
     def _read_ahead(self, prompt: PreparedPrompt, reply: str) -> bool:
         """Compute the opening of the user's next turn after `reply`, if the live context
         holds the conversation as the next request will send it; True if it did."""
+        if not prompt.messages:
+            return False
         after = [
             *prompt.messages,
             RequestMessage(role="assistant", content=reply),
