@@ -103,9 +103,18 @@ class History:
             else:
                 merged.append(message.as_dict())
         kept = _newest_within(merged, budget_chars)
-        if not kept or kept[0]["role"] != "user":
-            # Only a lone assistant turn can lead here (see `_newest_within`).
-            greeting = rules.GREETING_USER_TURN
+        if kept and kept[0]["role"] == "user":
+            return [{"role": "system", "content": self.system_prompt}, *kept]
+        greeting = rules.GREETING_USER_TURN
+        whole = len(kept) == len(merged)
+        used = sum(len(m["content"]) for m in kept)
+        if len(kept) > 1 and (not whole or used + len(greeting) > budget_chars):
+            # An older reply whose question was dropped: chat templates want the user first.
+            kept = kept[1:]
+        else:
+            # The bot spoke first (its greeting), or nothing was said yet: it is asked with
+            # the user turn the greeting was asked with, so the prompt starts as the
+            # greeting's did and the LLM server's prompt cache still holds it.
             room = budget_chars - len(greeting)
             kept = [
                 {"role": "user", "content": greeting},
@@ -120,9 +129,9 @@ class History:
 
 
 def _newest_within(messages: list[dict[str, str]], budget_chars: int) -> list[dict[str, str]]:
-    """The newest messages whose contents fit in `budget_chars`, starting with a user turn
-    when there are several. The newest one is always kept, cut to its end if it alone is
-    too long (a very long monologue): it is what the reply answers."""
+    """The newest messages whose contents fit in `budget_chars`. The newest one is always
+    kept, cut to its end if it alone is too long (a very long monologue): it is what the
+    reply answers."""
     kept: list[dict[str, str]] = []
     used = 0
     for message in reversed(messages):
@@ -134,8 +143,6 @@ def _newest_within(messages: list[dict[str, str]], budget_chars: int) -> list[di
         kept.append(message)
         used += size
     kept.reverse()
-    if len(kept) > 1 and kept[0]["role"] != "user":
-        kept.pop(0)  # chat templates want the user first; it is the oldest turn anyway
     return kept
 
 

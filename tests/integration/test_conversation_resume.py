@@ -44,7 +44,9 @@ async def test_an_offered_history_resumes_the_conversation_without_a_greeting() 
     first = client.of_type("unmute.additional_outputs")[0]
     assert [m.model_dump() for m in first.args.chat_history] == EARLIER
     (request,) = llm.requests  # no greeting: the only request answers the user
-    assert request.messages[1:] == [*EARLIER[1:], {"role": "user", "content": "what is his name"}]
+    greeting = {"role": "user", "content": rules.GREETING_USER_TURN}
+    asked = {"role": "user", "content": "what is his name"}
+    assert request.messages[1:] == [greeting, *EARLIER, asked], "the greeting is kept"
     assert client.types().index("response.created") > client.types().index(
         "conversation.item.input_audio_transcription.delta"
     )

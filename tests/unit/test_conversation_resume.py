@@ -40,7 +40,9 @@ def test_the_next_reply_carries_the_earlier_turns_at_the_steady_temperature() ->
     (start,) = starts(s.frames(20, SILENCE))
     assert start.messages == [
         {"role": "system", "content": "You are nice."},
-        # The greeting goes, as in any conversation: chat templates want a user turn first.
+        # The greeting stays, after the user turn it is asked with in any conversation.
+        {"role": "user", "content": rules.GREETING_USER_TURN},
+        {"role": "assistant", "content": "Hi, I'm Watercooler."},
         {"role": "user", "content": "I have a cat called Tom."},
         {"role": "assistant", "content": "Tom is a fine name for a cat."},
         {"role": "user", "content": "what's his name?"},

@@ -53,6 +53,29 @@ def test_a_short_history_is_sent_whole() -> None:
     ]
 
 
+def test_the_greeting_stays_in_the_conversation_asked_as_it_was() -> None:
+    """The bot greets first: later requests keep its greeting after the same user turn it
+    was asked with, so each prompt starts as the one before did (a prompt cache reuses it)."""
+    h = History()
+    h.set_system_prompt(PROMPT)
+    asked = h.for_llm(1000)
+    h.start_assistant()
+    h.finish_assistant("Hi, I am Robin.")
+    for word in ["what", "is", "your", "name"]:
+        h.add_user_word(word)
+    sent = h.for_llm(1000)
+    check_shape(sent)
+    assert sent[: len(asked)] == asked
+    assert sent[len(asked) :] == [
+        {"role": "assistant", "content": "Hi, I am Robin."},
+        {"role": "user", "content": "what is your name"},
+    ]
+    # With no room for the stand-in user turn as well, the greeting goes, not the question.
+    assert h.for_llm(len("Hi, I am Robin.what is your name"))[1:] == [
+        {"role": "user", "content": "what is your name"}
+    ]
+
+
 def test_the_oldest_turns_are_dropped_and_the_user_speaks_first() -> None:
     h = history(
         ("user", "one " * 30),
