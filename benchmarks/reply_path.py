@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.speech_protocol.constants import SAMPLE_RATE
 from benchmarks.fixed_latency.common import KEY_PATTERN
-from loadtest.ogg_opus import PACKET_SAMPLES, SAMPLE_RATE
+from loadtest.ogg_opus import PACKET_SAMPLES
 from loadtest.results import TurnRecord
 
 HOPS = ("in", "eot", "reply", "text", "out")
