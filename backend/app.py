@@ -67,6 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 gc.freeze()
                 yield
         finally:
+            # What outlives the app (an embedding process, tests) is collected again.
+            gc.unfreeze()
             await services.aclose()
 
     app = FastAPI(title="Unmute backend", lifespan=lifespan, docs_url=None, redoc_url=None)
