@@ -3,7 +3,8 @@
 It decides turn-taking (end of turn from the STT's pause probability, the flush trick),
 barge-in, the silence prompt, goodbye, when an idle or overlong call ends, and keeps the
 history of what was actually spoken. Each bot reply's words and tool calls are followed by
-a `BotReply` (bot_reply.py), the user's silence by `UserSilence` (silence.py).
+a `BotReply` (bot_reply.py), the user's silence by `UserSilence` (silence.py), what the
+client was last shown of the history by `HistoryShown` (history_shown.py).
 No sockets, no clocks, no sleeps: the session adapter feeds it and carries out its actions.
 """
 
@@ -15,6 +16,7 @@ from enum import Enum
 from backend.conversation import rules
 from backend.conversation.bot_reply import BotReply
 from backend.conversation.history import History
+from backend.conversation.history_shown import HistoryShown, chat_messages
 from backend.conversation.limits import ConversationLimits
 from backend.conversation.server_tools import ServerTools
 from backend.conversation.signals import (
@@ -95,8 +97,7 @@ class Conversation:
         self._flush_target = 0
         self._flush_started_at = 0.0
         self._silence = UserSilence(self._limits.idle_close_s)
-        self._idle_update_at = float("-inf")
-        self._idle_update_version = -1
+        self._shown = HistoryShown()
 
     # --- entry point ------------------------------------------------------------------
 
@@ -300,7 +301,7 @@ class Conversation:
         created = ev.ResponseCreated(
             response=ev.Response(
                 voice=self.voice,
-                chat_history=[ev.ChatMessage.model_validate(m) for m in self.history.messages()],
+                chat_history=chat_messages(self.history.messages()),
             )
         )
         turn_ended_at, self._turn_ended_at = self._turn_ended_at, None
@@ -359,10 +360,7 @@ class Conversation:
             self._silence.prompted()
             self.history.add_silence()
             return self._start_reply(t)
-        if (
-            self.history.version != self._idle_update_version
-            and t - self._idle_update_at >= rules.IDLE_UPDATE_INTERVAL_S
-        ):
+        if self._shown.idle_update_due(t, self.history):
             return [self._additional_outputs(t)]
         return []
 
@@ -389,19 +387,9 @@ class Conversation:
         return [Emit(why.event("warning")), Close(1000, why.message)]
 
     def _additional_outputs(self, t: float) -> Emit:
-        self._idle_update_at = t
-        self._idle_update_version = self.history.version
-        return Emit(
-            ev.UnmuteAdditionalOutputs(
-                args=ev.AdditionalOutputsArgs(
-                    chat_history=[
-                        ev.ChatMessage.model_validate(m) for m in self.history.without_system()
-                    ],
-                    debug_dict={
-                        "phase": self.phase.value,
-                        "pause_probability": round(self.pause_probability, 3),
-                        "user_audio_s": round(self.user_samples / rules.SAMPLE_RATE, 2),
-                    },
-                )
-            )
-        )
+        debug = {
+            "phase": self.phase.value,
+            "pause_probability": round(self.pause_probability, 3),
+            "user_audio_s": round(self.user_samples / rules.SAMPLE_RATE, 2),
+        }
+        return Emit(self._shown.update(t, self.history, debug))
