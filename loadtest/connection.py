@@ -34,6 +34,7 @@ from loadtest.protocol_check import (
     parse_server_message,
 )
 from loadtest.results import Issue, IssueKind
+from loadtest.resume import is_resumable_drop
 from loadtest.turns import SpeechEnd, TurnTracker
 
 SAMPLE_RATE = 24_000
@@ -70,15 +71,25 @@ class RealtimeConnection:
         silence_packet: bytes,
         report: Callable[[Issue], None],
         verify_tls: bool = True,
+        tracker: TurnTracker | None = None,
+        observe: Callable[[float, ev.ServerEvent], None] | None = None,
+        resumable_drops: bool = False,
     ) -> None:
+        """`observe` sees every valid server event; with `resumable_drops` a close the app
+        would resume after is no protocol error but `dropped`, for the caller to resume."""
         self.url = url
         self._verify_tls = verify_tls
         self.conversation = conversation
         self.origin = origin
-        self.tracker = TurnTracker(conversation, origin)
+        self.tracker = tracker or TurnTracker(conversation, origin)
         self.close_code: int | None = None
         self.close_reason = ""
+        self.closed_at: float | None = None
         self.ended_by_server = False
+        self.dropped = False
+        self._observe = observe
+        self._resumable_drops = resumable_drops
+        self._fatal_error = False
         self.send_lags: list[float] = []
         self._report = report
         self._mic = Microphone(opus_headers, silence_packet, serial=random.getrandbits(32))
@@ -254,7 +265,10 @@ class RealtimeConnection:
             self.issue(violation.kind, violation.detail)
         if isinstance(parsed, ev.Error):
             self.issue("error_event", f"{parsed.error.type}: {parsed.error.message}")
+            self._fatal_error = self._fatal_error or parsed.error.type == "fatal"
         self.tracker.on_event(at, parsed)
+        if self._observe is not None:
+            self._observe(at, parsed)
         if isinstance(parsed, ev.ResponseAudioDelta):
             self._take_audio(at, parsed.delta)
 
@@ -280,9 +294,14 @@ class RealtimeConnection:
         ws = self._ws
         self.close_code = ws.close_code if ws is not None else None
         self.close_reason = (ws.close_reason or "") if ws is not None else ""
+        self.closed_at = time.monotonic()
         if not self._closing:
             if self.close_code == 1000:
                 self.ended_by_server = True
+            elif self._resumable_drops and is_resumable_drop(
+                self.close_code, fatal_error=self._fatal_error
+            ):
+                self.dropped = True
             else:
                 reason = f" ({self.close_reason})" if self.close_reason else ""
                 self.issue("unexpected_close", f"the server closed with {self.close_code}{reason}")

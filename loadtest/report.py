@@ -69,6 +69,14 @@ def level_markdown(level: LevelResult) -> str:
         + (" (**the generator fell behind real time**)" if _generator_lagged(level) else "."),
         f"- Protocol errors: **{summary.protocol_errors}**; failures: **{summary.failures}**.",
     ]
+    if summary.resumes is not None:
+        resumes = summary.resumes
+        lines.append(
+            f"- Dropped connections: {resumes.drops}, resumed: **{resumes.resumed}** "
+            f"(drop → session.updated p50 {_ms(resumes.resumed_after_s.p50)} ms, max "
+            f"{_ms(resumes.resumed_after_s.max)} ms), every offered turn came back: "
+            f"**{resumes.history_accepted}**."
+        )
     if level.issues:
         lines += ["", "| issue | count | first example |", "|---|---:|---|"]
         examples: dict[str, str] = {}
@@ -96,7 +104,8 @@ def markdown_summary(report: LoadTestReport) -> str:
         f"- Levels: {', '.join(str(n) for n in config.sweep)} concurrent conversations, "
         f"{config.duration_s:g} s each (ramp-up {config.ramp_up_s:g} s), up to "
         f"{config.turns} user turns per conversation, {config.pause_s:g} s pause before "
-        f"each, {len(config.clips)} clips.",
+        f"each, {len(config.clips)} clips"
+        + (", dropped conversations resumed." if config.resume else "."),
         "",
         "Stages: " + "; ".join(f"`{name}` = {meaning}" for name, meaning in STAGES.items()) + ".",
         "",

@@ -31,10 +31,15 @@ ProtocolIssue = Literal[
     "unexpected_close",
     "handshake",
 ]
-# Failures: the deployment did not serve the conversation.
-Failure = Literal["connect_failed", "refused", "turn_timeout"]
-IssueKind = ProtocolIssue | Failure
+# Failures: the deployment did not serve the conversation. `dropped`: its connection
+# dropped and could not be resumed (with `--resume`).
+Failure = Literal["connect_failed", "refused", "turn_timeout", "dropped"]
+# Notices: worth seeing, yet the conversation went on. `resumed`: its connection dropped
+# and a new one resumed it from the history it kept (with `--resume`).
+Notice = Literal["resumed"]
+IssueKind = ProtocolIssue | Failure | Notice
 PROTOCOL_ISSUES: frozenset[str] = frozenset(get_args(ProtocolIssue))
+NOTICES: frozenset[str] = frozenset(get_args(Notice))
 
 # Latency stages: name → what is measured (the reference point → the event).
 STAGES: dict[str, str] = {
@@ -91,6 +96,30 @@ class Issue(BaseModel):
         return self.kind in PROTOCOL_ISSUES
 
 
+class ResumeRecord(BaseModel):
+    """A conversation whose connection dropped, and how the next one took it up."""
+
+    conversation: int
+    dropped_at: float = Field(description="when the drop was noticed, since the level began")
+    close_code: int | None = Field(description="the dropped connection's close code")
+    attempts: int = Field(description="connections tried since the drop")
+    resumed_after_s: float | None = Field(
+        description="drop → session.updated of the connection that took the conversation; "
+        "None: not resumed"
+    )
+    turns_offered: int = Field(description="turns sent as `session.history`")
+    turns_echoed: int | None = Field(
+        description="how many of them open the new server's first history update, in order "
+        "and unchanged; None: no history update came"
+    )
+    history_accepted: bool | None = Field(
+        description="every offered turn came back; None: no history update came"
+    )
+    history_echoed_after_s: float | None = Field(
+        description="drop → the new server's first history update"
+    )
+
+
 class StageSummary(BaseModel):
     count: int
     p50: float | None = None
@@ -99,6 +128,13 @@ class StageSummary(BaseModel):
     p99: float | None = None
     mean: float | None = None
     max: float | None = None
+
+
+class ResumeSummary(BaseModel):
+    drops: int = Field(description="dropped connections a resume was tried for")
+    resumed: int
+    history_accepted: int = Field(description="resumes whose every offered turn came back")
+    resumed_after_s: StageSummary = Field(description="drop → session.updated, resumed ones")
 
 
 class LevelSummary(BaseModel):
@@ -116,6 +152,9 @@ class LevelSummary(BaseModel):
         description="how late the load generator sent audio (p99): large values mean the "
         "generator itself could not keep real time",
     )
+    resumes: ResumeSummary | None = Field(
+        default=None, description="dropped conversations resumed (`--resume`); None: no drop"
+    )
 
 
 class LevelResult(BaseModel):
@@ -128,6 +167,7 @@ class LevelResult(BaseModel):
     send_lags_s: list[float] = Field(
         default_factory=list, description="per conversation, the p99 lateness of audio sends"
     )
+    resumes: list[ResumeRecord] = Field(default_factory=list)
     summary: LevelSummary | None = None
 
 
@@ -143,6 +183,7 @@ class RunConfig(BaseModel):
     clips: list[str]
     voice: str | None
     instructions: str | None
+    resume: bool = False
 
 
 class LoadTestReport(BaseModel):

@@ -24,10 +24,12 @@ from loadtest.conversation import ConversationPlan, hold_conversation
 from loadtest.endpoints import Endpoints, discover_endpoints
 from loadtest.ogg_opus import encode_clip, encode_silence
 from loadtest.results import (
+    NOTICES,
     PROTOCOL_ISSUES,
     Issue,
     LevelResult,
     LoadTestReport,
+    ResumeRecord,
     RunConfig,
     TurnRecord,
 )
@@ -59,6 +61,8 @@ class LoadTestOptions:
     character: str | None = None
     require_health: bool = True
     verify_tls: bool = True
+    resume: bool = False
+    """A dropped conversation is resumed on a new connection, as the browser app does."""
 
     @property
     def levels(self) -> list[int]:
@@ -96,6 +100,7 @@ class _LevelCollector:
     turns: list[TurnRecord] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     send_lags: list[float] = field(default_factory=list)
+    resumes: list[ResumeRecord] = field(default_factory=list)
     conversations: int = 0
     live: set[RealtimeConnection] = field(default_factory=set)
 
@@ -108,6 +113,7 @@ class _LevelCollector:
         ongoing = [t for c in self.live for t in c.tracker.turns if t.kind == "reply"]
         replies = finished + ongoing
         protocol = sum(1 for issue in self.issues if issue.kind in PROTOCOL_ISSUES)
+        notices = sum(1 for issue in self.issues if issue.kind in NOTICES)
         recent = [t.voice_to_voice for t in replies[-200:] if t.voice_to_voice is not None]
         return LevelProgress(
             concurrency=concurrency,
@@ -117,7 +123,7 @@ class _LevelCollector:
             conversations=self.conversations,
             replies=len(replies),
             protocol_errors=protocol,
-            failures=len(self.issues) - protocol,
+            failures=len(self.issues) - protocol - notices,
             voice_to_voice_p50_s=percentile(recent, 50),
         )
 
@@ -149,6 +155,7 @@ async def run_level(
                 on_open=collector.live.add,
             )
             collector.turns.extend(outcome.turns)
+            collector.resumes.extend(outcome.resumes)
             if (lag := percentile(outcome.send_lags, 99)) is not None:
                 collector.send_lags.append(lag)
             collector.live.difference_update([c for c in collector.live if c.closed])
@@ -183,6 +190,7 @@ async def run_level(
         turns=sorted(collector.turns, key=lambda t: (t.conversation, t.index)),
         issues=sorted(collector.issues, key=lambda i: i.at),
         send_lags_s=collector.send_lags,
+        resumes=sorted(collector.resumes, key=lambda r: r.dropped_at),
     )
     result.summary = summarise_level(result)
     return result
@@ -229,6 +237,7 @@ async def run_load_test(
         turn_timeout_s=options.turn_timeout_s,
         session=options.session(),
         verify_tls=options.verify_tls,
+        resume=options.resume,
     )
     levels: list[LevelResult] = []
     for number, concurrency in enumerate(options.levels):
@@ -261,6 +270,7 @@ async def run_load_test(
             clips=[clip.text for clip in clips],
             voice=options.voice,
             instructions=options.character,
+            resume=options.resume,
         ),
         levels=levels,
     )

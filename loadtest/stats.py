@@ -7,7 +7,16 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from loadtest.results import PROTOCOL_ISSUES, STAGES, LevelResult, LevelSummary, StageSummary
+from loadtest.results import (
+    NOTICES,
+    PROTOCOL_ISSUES,
+    STAGES,
+    LevelResult,
+    LevelSummary,
+    ResumeRecord,
+    ResumeSummary,
+    StageSummary,
+)
 
 PERCENTILES = (50, 90, 95, 99)
 
@@ -43,6 +52,7 @@ def summarise_level(level: LevelResult) -> LevelSummary:
     replies = [turn for turn in level.turns if turn.kind == "reply"]
     issues = Counter(issue.kind for issue in level.issues)
     protocol_errors = sum(n for kind, n in issues.items() if kind in PROTOCOL_ISSUES)
+    notices = sum(n for kind, n in issues.items() if kind in NOTICES)
     return LevelSummary(
         stages=stages,
         turns=dict(Counter(turn.kind for turn in level.turns)),
@@ -55,7 +65,22 @@ def summarise_level(level: LevelResult) -> LevelSummary:
             if turn.tts_realtime_factor is not None and turn.outcome == "completed"
         ),
         protocol_errors=protocol_errors,
-        failures=sum(issues.values()) - protocol_errors,
+        failures=sum(issues.values()) - protocol_errors - notices,
         issues_by_kind=dict(issues),
         client_send_lag_p99_s=percentile(level.send_lags_s, 99),
+        resumes=summarise_resumes(level.resumes),
+    )
+
+
+def summarise_resumes(resumes: Sequence[ResumeRecord]) -> ResumeSummary | None:
+    """How many drops were resumed, how fast, and with their whole history; None: none."""
+    if not resumes:
+        return None
+    return ResumeSummary(
+        drops=len(resumes),
+        resumed=sum(1 for r in resumes if r.resumed_after_s is not None),
+        history_accepted=sum(1 for r in resumes if r.history_accepted),
+        resumed_after_s=summarise(
+            r.resumed_after_s for r in resumes if r.resumed_after_s is not None
+        ),
     )

@@ -51,8 +51,17 @@ def _since(later: float | None, earlier: float | None) -> float | None:
 
 class TurnTracker:
     def __init__(
-        self, conversation: int, origin: float, playout: PlayoutBuffer | None = None
+        self,
+        conversation: int,
+        origin: float,
+        playout: PlayoutBuffer | None = None,
+        *,
+        first_index: int = 0,
+        greets: bool = True,
     ) -> None:
+        """`first_index`: the number of the first bot turn (a resumed conversation goes on
+        counting); `greets`: whether the first bot turn nobody asked for is a greeting (a
+        resumed one is not greeted again)."""
         self.conversation = conversation
         self.origin = origin
         self.playout = playout or PlayoutBuffer()
@@ -60,11 +69,17 @@ class TurnTracker:
         self._session_requested_at: float | None = None
         self._user: _UserTurn | None = None
         self._bot: _BotTurn | None = None
-        self._bot_turns = 0
+        self._bot_turns = first_index
+        self._greeting_due = greets
 
     @property
     def in_bot_turn(self) -> bool:
         return self._bot is not None
+
+    @property
+    def next_index(self) -> int:
+        """The number the next bot turn will have."""
+        return self._bot_turns
 
     # --- what the user does -----------------------------------------------------------
 
@@ -122,7 +137,8 @@ class TurnTracker:
         if user is not None:
             kind = "reply" if user.words else "unheard"
         else:
-            kind = "greeting" if self._bot_turns == 0 else "unprompted"
+            kind = "greeting" if self._greeting_due else "unprompted"
+        self._greeting_due = False
         self._bot = _BotTurn(index=self._bot_turns, kind=kind, started_at=at, user=user)
         self._bot_turns += 1
         self.playout.start_turn()

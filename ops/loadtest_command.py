@@ -82,6 +82,10 @@ def loadtest(
     insecure: Annotated[
         bool, typer.Option(help="Accept any TLS certificate (a test proxy's self-signed one).")
     ] = False,
+    resume: Annotated[
+        bool,
+        typer.Option(help="Resume a dropped conversation with its history, as the app does."),
+    ] = False,
 ) -> None:
     """Simulated browsers speaking real clips in real time; measures every stage."""
     # Only this command needs the load tester (and its plotting library): see the `loadtest`
@@ -105,6 +109,7 @@ def loadtest(
         character=character,
         require_health=not skip_health_check,
         verify_tls=not insecure,
+        resume=resume,
     )
     try:
         report = _run_with_progress(options)
