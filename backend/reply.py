@@ -42,8 +42,7 @@ from backend.playback import PlaybackPacer
 from backend.reply_options import ReplyOptions
 from backend.speech_out import SpeechOut
 from backend.speech_protocol.constants import FRAME_SAMPLES
-from backend.text.cleanup import clean_for_speech
-from backend.text.rechunk import WordRechunker
+from backend.text.spoken_words import SpokenWord, SpokenWords
 from backend.text_only_speech import TextOnlySpeech
 
 logger = conversation_logger(__name__)
@@ -141,18 +140,15 @@ class Reply:
         first_word = self._ctx.metrics.llm_first_word
         started = time.monotonic()
         first = True
-        rechunker = WordRechunker()
+        words = SpokenWords()
 
-        def forward(words: list[str]) -> None:
+        def forward(spoken: list[SpokenWord]) -> None:
             nonlocal first
-            for word in words:
-                spoken = clean_for_speech(word)
-                if not spoken:
-                    continue
+            for word in spoken:
                 if first:
                     first_word.observe(time.monotonic() - started)
                     first = False
-                dispatch(LlmWord(time.monotonic(), rid, spoken))
+                dispatch(LlmWord(time.monotonic(), rid, word.text, word.written))
 
         try:
             stream = self._ctx.llm.stream_turn(
@@ -167,7 +163,7 @@ class Reply:
                     if isinstance(delta, LlmUsage):
                         self.usage = delta
                     elif isinstance(delta, ToolCall):
-                        forward(rechunker.flush())
+                        forward(words.flush())
                         call = LlmToolCall(
                             time.monotonic(), rid, delta.call_id, delta.name, delta.arguments
                         )
@@ -178,14 +174,14 @@ class Reply:
                         )
                         dispatch(piece)
                     else:
-                        forward(rechunker.push(delta))
-            forward(rechunker.flush())
+                        forward(words.push(delta))
+            forward(words.flush())
         except LlmError as error:
             logger.warning("LLM failed: %s", error)
             self._ctx.metrics.errors.labels("llm").inc()
             dispatch(LlmFailed(time.monotonic(), rid))
             return
-        dispatch(LlmDone(time.monotonic(), rid))
+        dispatch(LlmDone(time.monotonic(), rid, words.unspoken))
 
     # --- TTS --------------------------------------------------------------------------
 

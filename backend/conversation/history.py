@@ -1,4 +1,9 @@
-"""Conversation history: what the user said and what the bot actually spoke."""
+"""Conversation history: what the user said, and the bot's replies as far as they were heard.
+
+A reply is kept as the LLM wrote it (its separators, and text not spoken such as markdown),
+not re-joined from its spoken words: the next request then starts with the very text the
+LLM server last computed, and its prompt cache is not lost from the reply on.
+"""
 
 from __future__ import annotations
 
@@ -53,18 +58,20 @@ class History:
         self.turns.append(Message("assistant", ""))
         self.version += 1
 
-    def add_assistant_word(self, word: str) -> None:
-        last = self._assistant()
-        last.content = f"{last.content} {word}" if last.content else word
+    def add_assistant_text(self, written: str) -> None:
+        """The listener heard one more word: `written` is the text the reply had for it,
+        the separator before it included."""
+        self._assistant().content += written
         self.version += 1
 
-    def finish_assistant(self, spoken_text: str) -> None:
-        """The whole reply was played: it is what the user heard."""
-        self._assistant().content = spoken_text
+    def finish_assistant(self, written_text: str) -> None:
+        """The whole reply was played: all of it, as written, is what the user heard."""
+        self._assistant().content = written_text
         self.version += 1
 
     def interrupt_assistant(self) -> None:
-        """Cut the reply where it stopped and mark it; drop it if nothing was heard."""
+        """Cut the reply after the last word heard and mark it; drop it if nothing was
+        heard."""
         last = self._assistant()
         if last.content:
             last.content = f"{last.content}{rules.INTERRUPTION_MARK}"

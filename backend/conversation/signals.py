@@ -55,13 +55,17 @@ class SttStep:
 class LlmWord:
     t: float
     response_id: int
-    text: str
+    text: str  # the word to speak
+    # What the model wrote since its previous word, up to this one's end: separators and
+    # text not spoken (markdown, emoji) included (`SpokenWords`). The history keeps it.
+    written: str
 
 
 @dataclass(frozen=True)
 class LlmDone:
     t: float
     response_id: int
+    written_after: str = ""  # what the model wrote after its last word, not spoken
 
 
 @dataclass(frozen=True)

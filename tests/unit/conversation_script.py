@@ -15,12 +15,14 @@ from backend.conversation.signals import (
     LlmWord,
     PlaybackFinished,
     SessionConfigured,
+    SpeakWord,
     StartReply,
     SttStep,
     SttWord,
     Tick,
     UserAudio,
 )
+from backend.text.spoken_words import SpokenWords
 
 FRAME_S = rules.STT_FRAME_SAMPLES / rules.SAMPLE_RATE
 
@@ -60,18 +62,34 @@ class Script:
             self.step_idx += 1
         return out
 
-    def reply(self, text: str, *, finish: bool = True) -> list[Action]:
-        """The LLM answers `text`, the TTS speaks every word, playback finishes."""
+    def llm_writes(self, *deltas: str, done: bool = False) -> list[Action]:
+        """The LLM streams `deltas`, made into words as the reply adapter does (and ends
+        its reply, with what it wrote after its last word, when `done`)."""
+        rid = self.conversation.response_id
+        words = SpokenWords()
+        spoken = [word for delta in deltas for word in words.push(delta)] + words.flush()
+        out: list[Action] = []
+        for word in spoken:
+            out += self.feed(LlmWord(self.t, rid, word.text, word.written))
+        if done:
+            out += self.feed(LlmDone(self.t, rid, words.unspoken))
+        return out
+
+    def hear(self, *words: str) -> list[Action]:
+        """The listener's playback reaches `words`, 0.1 s apart."""
         rid = self.conversation.response_id
         out: list[Action] = []
-        for word in text.split():
-            out += self.feed(LlmWord(self.t, rid, word))
-        out += self.feed(LlmDone(self.t, rid))
-        for word in text.split():
+        for word in words:
             self.t += 0.1
             out += self.feed(BotWordSpoken(self.t, rid, word))
+        return out
+
+    def reply(self, text: str, *, finish: bool = True) -> list[Action]:
+        """The LLM answers `text`, the TTS speaks every word, playback finishes."""
+        out = self.llm_writes(text, done=True)
+        out += self.hear(*(a.text for a in out if isinstance(a, SpeakWord)))
         if finish:
-            out += self.feed(PlaybackFinished(self.t, rid))
+            out += self.feed(PlaybackFinished(self.t, self.conversation.response_id))
         return out
 
 

@@ -198,11 +198,8 @@ def replying() -> Script:
     s.frames(2, SILENCE)
     s.feed(Tick(s.t + rules.FLUSH_TIMEOUT_S))
     assert s.conversation.phase is Phase.REPLYING
-    rid = s.conversation.response_id
-    for word in ["Once", "upon", "a", "time", "there", "was"]:
-        s.feed(LlmWord(s.t, rid, word))
-    s.feed(BotWordSpoken(s.t, rid, "Once"))
-    s.feed(BotWordSpoken(s.t, rid, "upon"))
+    s.llm_writes("Once upon a time there was")
+    s.hear("Once", "upon")
     return s
 
 
@@ -252,7 +249,7 @@ def test_signals_about_a_cancelled_reply_are_ignored() -> None:
     s = replying()
     old = s.conversation.response_id
     s.feed(SttWord(s.t, "wait", s.t))
-    assert s.feed(LlmWord(s.t, old, "late")) == []
+    assert s.feed(LlmWord(s.t, old, "late", " late")) == []
     assert s.feed(BotWordSpoken(s.t, old, "late")) == []
     assert s.feed(LlmDone(s.t, old)) == []
 
@@ -334,7 +331,7 @@ def test_tts_failure_warns_and_the_turn_ends_when_playback_does() -> None:
     s = Script()
     s.start()
     rid = s.conversation.response_id
-    s.feed(LlmWord(s.t, rid, "Hello"))
+    s.llm_writes("Hello")
     out = s.feed(TtsFailed(s.t, rid))
     assert event_types(out) == ["error"]
     assert out[0].event.error.type == "warning"  # type: ignore[union-attr]

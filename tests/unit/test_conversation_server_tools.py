@@ -19,7 +19,6 @@ from backend.conversation.signals import (
     EndOfReplyText,
     LlmDone,
     LlmToolCall,
-    LlmWord,
     PlaybackFinished,
     SpeakWord,
     SttWord,
@@ -133,8 +132,7 @@ def test_each_failure_is_said_in_its_own_words_and_the_llm_is_not_asked_again() 
 
 def test_words_the_llm_said_before_calling_replace_the_filler() -> None:
     s = asked()
-    rid = s.conversation.response_id
-    s.feed(LlmWord(s.t, rid, "Let me look."))
+    s.llm_writes("Let me look.")
     assert said(call(s)) == ""
 
 
