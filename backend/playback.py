@@ -73,16 +73,26 @@ class PlaybackPacer:
 
     # --- input -------------------------------------------------------------------------
 
-    def add_audio(self, pcm: npt.NDArray[np.floating[Any]]) -> None:
-        """Audio from the TTS, in order."""
+    # Each input says whether it may bring `next_wakeup` forward: the TTS runs ahead of
+    # real time, so most of its audio only queues behind a chunk that does not fit yet,
+    # and waking the player for that would cost a loop turn for nothing.
+
+    def add_audio(self, pcm: npt.NDArray[np.floating[Any]]) -> bool:
+        """Audio from the TTS, in order. True when the player must be woken: nothing was
+        waiting before it (queued audio waits for the chunk ahead of it)."""
+        was_waiting = bool(self._pending_audio)
         samples = np.asarray(pcm, dtype=np.float32).reshape(-1)
         for start in range(0, samples.size, self._max_piece):
             self._pending_audio.append(samples[start : start + self._max_piece])
+        return not was_waiting
 
-    def add_word(self, text: str, start_s: float, stop_s: float) -> None:
-        """A word and when it is spoken, in seconds of this turn's audio."""
+    def add_word(self, text: str, start_s: float, stop_s: float) -> bool:
+        """A word and when it is spoken, in seconds of this turn's audio. True when the
+        player must be woken: its audio was already released (a word ahead of its audio,
+        as the TTS sends them, waits for that audio)."""
         del stop_s  # subtitles appear when a word starts; its end changes nothing
         self._pending_words.append(_Word(text, start_s))
+        return start_s < self.released_s - _EPSILON_S
 
     def end_of_audio(self) -> None:
         """The TTS finished: no more audio or words will be added."""

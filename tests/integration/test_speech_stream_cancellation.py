@@ -55,8 +55,9 @@ async def test_an_stt_stream_failing_as_the_conversation_ends_opens_no_other() -
 
 
 async def test_a_tts_stream_failing_as_the_reply_is_cancelled_opens_no_other() -> None:
-    timing = {"type": "Text", "text": "hello", "start_s": 0.0, "stop_s": 0.1}
-    async with TtsDouble(after_ready=[timing, ERROR]) as tts:
+    # The first audio of a reply wakes its player: the moment the browser's leaving is seen.
+    audio = {"type": "Audio", "pcm": [0.0] * 1920}
+    async with TtsDouble(after_ready=[audio, ERROR]) as tts:
 
         def reply_cancelled() -> None:  # the browser left
             speaking.cancel()

@@ -16,7 +16,7 @@ FRAME = 1920  # 80 ms, what the TTS sends
 FRAME_S = FRAME / SAMPLE_RATE
 MAX_AHEAD_S = 0.32
 
-Input = Callable[[PlaybackPacer], None]
+Input = Callable[[PlaybackPacer], object]  # a bool where it says whether to wake the player
 
 
 def frames(count: int) -> Input:
@@ -225,3 +225,79 @@ def test_the_limit_holds_at_every_moment(max_ahead_s: float) -> None:
     # The listener hears all of it, and never faster than real time.
     assert played.finished_at is not None
     assert played.finished_at >= arrivals[0] + 40 * FRAME_S - 1e-9
+
+
+def drive_woken_only_when_input_asks(
+    pacer: PlaybackPacer, inputs: list[tuple[float, Input]]
+) -> Played:
+    """Like `drive`, but input wakes the player only when `add_audio` or `add_word` says
+    so (as the TTS adapter does); otherwise the player sleeps until its own wake-up."""
+    pending = sorted(inputs, key=lambda item: item[0])
+    played = Played()
+    wakeup: float | None = None
+    for _ in range(10_000):
+        arrival = pending[0][0] if pending else None
+        if wakeup is not None and (arrival is None or wakeup <= arrival):
+            now = wakeup
+            release = pacer.release(now)
+            played.audio.extend((now, chunk.size) for chunk in release.audio)
+            played.words.extend((now, text) for text in release.words)
+            played.most_ahead_s = max(played.most_ahead_s, pacer.ahead_s(now))
+            if release.finished:
+                played.finished_at = now
+                return played
+            wakeup = pacer.next_wakeup(now)
+            continue
+        if arrival is None:
+            return played
+        now = arrival
+        while pending and pending[0][0] <= now:
+            if pending.pop(0)[1](pacer):
+                wakeup = now
+    raise AssertionError("the pacer kept asking to be woken without progress")
+
+
+def tts_at(speed: float, words: int) -> list[tuple[float, Input]]:
+    """A TTS sending a word's timing, then its three frames, `speed` times real time; the
+    end of the audio wakes the player, as the adapter always does."""
+    inputs: list[tuple[float, Input]] = []
+    sent = 0
+    for index in range(words):
+        inputs.append((1.0 + sent * FRAME_S / speed, timing(f"w{index}", sent * FRAME_S)))
+        for _ in range(3):
+            inputs.append((1.0 + sent * FRAME_S / speed, one_frame))
+            sent += 1
+    inputs.append((1.0 + sent * FRAME_S / speed, end_and_wake))
+    return inputs
+
+
+def timing(text: str, start_s: float) -> Input:
+    return lambda pacer: pacer.add_word(text, start_s, start_s + 3 * FRAME_S)
+
+
+def one_frame(pacer: PlaybackPacer) -> bool:
+    return pacer.add_audio(np.full(FRAME, 0.1, dtype=np.float32))
+
+
+def end_and_wake(pacer: PlaybackPacer) -> bool:
+    pacer.end_of_audio()
+    return True
+
+
+@pytest.mark.parametrize("speed", [4.0, 1.0, 0.5])
+def test_waking_the_player_only_when_input_asks_changes_nothing(speed: float) -> None:
+    timeline = tts_at(speed, words=12)
+    every_input = drive(PlaybackPacer(), timeline)
+    when_asked = drive_woken_only_when_input_asks(PlaybackPacer(), timeline)
+
+    assert when_asked == every_input
+    assert every_input.finished_at is not None and len(every_input.words) == 12
+
+
+def test_audio_queued_behind_a_waiting_chunk_does_not_ask_for_a_wakeup() -> None:
+    pacer = PlaybackPacer(max_ahead_s=MAX_AHEAD_S)
+    assert pacer.add_audio(np.zeros(FRAME * 5, dtype=np.float32))
+    pacer.release(0.0)  # four frames go, the fifth waits for the listener
+    assert not pacer.add_audio(np.zeros(FRAME, dtype=np.float32))
+    assert not pacer.add_word("later", 6 * FRAME_S, 7 * FRAME_S)  # its audio is not out
+    assert pacer.add_word("now", FRAME_S, 2 * FRAME_S)  # its audio was released
