@@ -2,13 +2,19 @@
 
     .venv/bin/python -m benchmarks.llm_bench [--model-file PATH] [--threads 1]
         [--no-requantize] [--conversations 3] [--quality-out answers.json]
+        [--replies-fed-back as-written|as-spoken] [--seed N] [--follow-ups-only]
 
 The server runs as its own process, as in production, and is spoken to the way the
 backend speaks to it: streamed chat completions with the backend's own system prompt
-(small talk), its greeting turn and the replies fed back as the assistant's turns.
+(small talk), its greeting turn and the replies fed back as the assistant's turns, as
+the backend's history keeps them: as the LLM wrote them, or (`--replies-fed-back
+as-spoken`, the backend's way before it kept the written text) their spoken words joined
+by single spaces, for before/after runs. `--seed` makes the server's sampling repeat, so
+runs of both ways can be paired; `--follow-ups-only` stops after part 1.
 1. One conversation at a time: time to first token (TTFT) of the greeting and of three
    follow-up turns, generation speed (tokens/s after the first), prompt reading speed
-   (uncached prompt tokens / TTFT), and how many prompt tokens were reused. The first
+   (uncached prompt tokens / TTFT), how many prompt tokens were reused and how many
+   computed again (the rest: a reply fed back unlike it was written costs some). The first
    conversation after start computes everything; later ones share the rules at the top
    of the system prompt with it.
 2. Two conversations taking turns (A1 B1 A2 B2 A3 B3), with the prompt cache, then with
@@ -41,12 +47,14 @@ import httpx
 from backend.characters.prompts import system_prompt
 from backend.conversation.rules import GREETING_USER_TURN
 from backend.realtime.events import QuizShowInstructions, SmalltalkInstructions
+from backend.text.spoken_words import SpokenWords
 
 START_TIMEOUT_S = 120.0
 NOW = datetime(2025, 6, 2, 9, 30)  # a fixed date: the same prompt in every run
 FOLLOW_UPS = ("How was your weekend?", "What should I cook tonight?", "Thanks, bye for now!")
 QUIZ_ANSWERS = ("Paris!", "I think it's seven.", "Jupiter?")
 Messages = list[dict[str, str]]
+FED_BACK = ("as-written", "as-spoken")
 
 # (question, words of which one must appear in a right answer; none for open questions)
 QUESTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -80,11 +88,17 @@ class Turn:
     prompt_tokens: int
     cached_tokens: int
     completion_tokens: int
-    text: str
+    text: str  # as streamed (the LLM client drops leading whitespace)
+    # The reply before this turn reads otherwise as its spoken words joined by spaces.
+    after_rejoined_reply: bool = False
+
+    @property
+    def computed_tokens(self) -> int:
+        return self.prompt_tokens - self.cached_tokens
 
     @property
     def prompt_read_per_s(self) -> float:
-        return (self.prompt_tokens - self.cached_tokens) / self.ttft_s
+        return self.computed_tokens / self.ttft_s
 
 
 class Server:
@@ -124,12 +138,19 @@ class Server:
         self.process.wait(timeout=30)
 
 
-async def ask(http: httpx.AsyncClient, url: str, messages: Messages, temperature: float) -> Turn:
+async def ask(
+    http: httpx.AsyncClient,
+    url: str,
+    messages: Messages,
+    temperature: float,
+    seed: int | None = None,
+) -> Turn:
     body = {
         "messages": messages,
         "temperature": temperature,
         "stream": True,
         "stream_options": {"include_usage": True},
+        "seed": seed,
     }
     started = time.perf_counter()
     stamps: list[float] = []
@@ -154,25 +175,40 @@ async def ask(http: httpx.AsyncClient, url: str, messages: Messages, temperature
         prompt_tokens=usage["prompt_tokens"],
         cached_tokens=usage["prompt_tokens_details"]["cached_tokens"],
         completion_tokens=generated,
-        text="".join(pieces).strip(),
+        text="".join(pieces).lstrip(),
     )
+
+
+def fed_back(text: str, how: str) -> str:
+    """The reply as the backend's history holds it once heard to its end."""
+    if how == "as-written":
+        return text
+    words = SpokenWords()
+    return " ".join(word.text for word in [*words.push(text), *words.flush()])
 
 
 class Conversation:
     """The backend's way: system prompt, "Hello!" for the greeting, replies fed back."""
 
-    def __init__(self, system: str) -> None:
+    def __init__(self, system: str, fed_back: str = "as-written", seed: int | None = None) -> None:
         self.messages: Messages = [
             {"role": "system", "content": system},
             {"role": "user", "content": GREETING_USER_TURN},
         ]
+        self._fed_back = fed_back
+        self._seed = seed
+        self._last_rejoins_otherwise = False
 
     async def turn(self, http: httpx.AsyncClient, url: str, user: str | None) -> Turn:
         if user is not None:
             self.messages.append({"role": "user", "content": user})
         # The backend's temperatures: livelier for the greeting, steadier afterwards.
-        turn = await ask(http, url, self.messages, 0.7 if user is None else 0.3)
-        self.messages.append({"role": "assistant", "content": turn.text})
+        temperature = 0.7 if user is None else 0.3
+        seed = None if self._seed is None else self._seed + len(self.messages)
+        turn = await ask(http, url, self.messages, temperature, seed)
+        turn.after_rejoined_reply = self._last_rejoins_otherwise
+        self._last_rejoins_otherwise = fed_back(turn.text, "as-spoken") != turn.text
+        self.messages.append({"role": "assistant", "content": fed_back(turn.text, self._fed_back)})
         return turn
 
 
@@ -180,19 +216,23 @@ def show(label: str, turn: Turn) -> None:
     speed = f"{turn.tokens_per_s:5.0f}" if turn.tokens_per_s else "    -"
     print(
         f"  {label:<26} TTFT {turn.ttft_s * 1000:6.0f} ms   {speed} tok/s   prompt "
-        f"{turn.prompt_tokens:4d} ({turn.cached_tokens:4d} reused, read at "
-        f"{turn.prompt_read_per_s:4.0f} tok/s)   {turn.completion_tokens:3d} written"
+        f"{turn.prompt_tokens:4d} ({turn.cached_tokens:4d} reused, {turn.computed_tokens:3d} "
+        f"computed at {turn.prompt_read_per_s:4.0f} tok/s)   {turn.completion_tokens:3d} written"
+        + ("   (after a reply that rejoins otherwise)" if turn.after_rejoined_reply else "")
     )
 
 
-async def one_at_a_time(url: str, conversations: int) -> list[list[Turn]]:
+async def one_at_a_time(
+    url: str, conversations: int, fed_back: str = "as-written", seed: int | None = None
+) -> list[list[Turn]]:
     runs: list[list[Turn]] = []
     async with httpx.AsyncClient(timeout=120) as http:
         for index in range(conversations):
             print(f"conversation {index + 1} (small talk)")
             # A minute apart: the date line of the prompt differs, as between real calls.
             now = NOW + timedelta(minutes=index)
-            chat = Conversation(system_prompt(SmalltalkInstructions(), now=now))
+            system = system_prompt(SmalltalkInstructions(), now=now)
+            chat = Conversation(system, fed_back, None if seed is None else seed + 100 * index)
             turns = [await chat.turn(http, url, None)]
             show("greeting", turns[0])
             for question in FOLLOW_UPS:
@@ -225,10 +265,11 @@ async def quality(url: str) -> list[dict[str, object]]:
                 {"role": "user", "content": question},
             ]
             turn = await ask(http, url, messages, temperature=0.0)
-            found = any(word in turn.text.lower() for word in expected) if expected else None
-            answers.append({"question": question, "answer": turn.text, "keyword_found": found})
+            answer = turn.text.strip()
+            found = any(word in answer.lower() for word in expected) if expected else None
+            answers.append({"question": question, "answer": answer, "keyword_found": found})
             mark = {True: "✓", False: "✗", None: "?"}[found]
-            print(f"  {mark} {question}\n      {turn.text}")
+            print(f"  {mark} {question}\n      {answer}")
     return answers
 
 
@@ -249,41 +290,65 @@ def main() -> None:
     parser.add_argument(
         "--quality-out", type=Path, help="ask the 20 questions too; their answers go here (JSON)"
     )
+    parser.add_argument("--replies-fed-back", choices=FED_BACK, default=FED_BACK[0])
+    parser.add_argument("--seed", type=int, help="the server's sampling seed (default: random)")
+    parser.add_argument("--follow-ups-only", action="store_true", help="part 1 only")
     args = parser.parse_args()
     extra = ["--threads", str(args.threads)]
     extra += ["--model-file", str(args.model_file)] if args.model_file else []
     extra += ["--no-requantize"] if args.no_requantize else []
 
     server = Server(extra)
+    cached: list[Turn] = []
+    answers: list[dict[str, object]] = []
     try:
-        print("1. one conversation at a time")
-        runs = asyncio.run(one_at_a_time(server.url, args.conversations))
-        print("2. two conversations taking turns, prompt cache on")
-        cached = asyncio.run(taking_turns(server.url))
-        answers: list[dict[str, object]] = []
+        print(f"1. one conversation at a time, replies fed back {args.replies_fed_back}")
+        runs = asyncio.run(
+            one_at_a_time(server.url, args.conversations, args.replies_fed_back, args.seed)
+        )
+        if not args.follow_ups_only:
+            print("2. two conversations taking turns, prompt cache on")
+            cached = asyncio.run(taking_turns(server.url))
         if args.quality_out:
             print("4. twenty everyday questions")
             answers = asyncio.run(quality(server.url))
         memory = server.memory_mib()
     finally:
         server.stop()
-    uncached_server = Server([*extra, "--prompt-cache-mb", "0"])
-    try:
-        print("2. two conversations taking turns, prompt cache off")
-        uncached = asyncio.run(taking_turns(uncached_server.url))
-    finally:
-        uncached_server.stop()
+    uncached: list[Turn] = []
+    if not args.follow_ups_only:
+        uncached_server = Server([*extra, "--prompt-cache-mb", "0"])
+        try:
+            print("2. two conversations taking turns, prompt cache off")
+            uncached = asyncio.run(taking_turns(uncached_server.url))
+        finally:
+            uncached_server.stop()
 
     follow_ups = [turn for run in runs for turn in run[1:]]
-    later = [turn for turn in cached[2:]]
     print("\nsummary (ms; ranges over turns)")
     print(f"  cold greeting TTFT           {spread([runs[0][0].ttft_s * 1000])}")
     print(f"  later greetings TTFT         {spread([r[0].ttft_s * 1000 for r in runs[1:]])}")
     print(f"  follow-up TTFT               {spread([t.ttft_s * 1000 for t in follow_ups])}")
+    for index in range(1, len(FOLLOW_UPS) + 1):
+        turns = [run[index] for run in runs]
+        print(
+            f"  turn {index + 1}: TTFT {spread([t.ttft_s * 1000 for t in turns])}, prompt "
+            f"tokens computed {spread([t.computed_tokens for t in turns])}"
+        )
+    rejoined = [t for t in follow_ups if t.after_rejoined_reply]
+    print(
+        f"  after a reply whose spoken words rejoin otherwise ({len(rejoined)} of "
+        f"{len(follow_ups)}): TTFT {spread([t.ttft_s * 1000 for t in rejoined])}, prompt "
+        f"tokens computed {spread([t.computed_tokens for t in rejoined])}"
+    )
+    computed = [t.computed_tokens for t in follow_ups]
+    print(f"  prompt tokens computed per follow-up: mean {statistics.mean(computed):.1f}")
     print(f"  generation tok/s             {spread([t.tokens_per_s or 0 for t in follow_ups])}")
     print(f"  prompt reading tok/s (cold)  {spread([runs[0][0].prompt_read_per_s])}")
-    print(f"  turns 2-3 taking turns, cache on   {spread([t.ttft_s * 1000 for t in later])}")
-    print(f"  turns 2-3 taking turns, cache off  {spread([t.ttft_s * 1000 for t in uncached[2:]])}")
+    for label, turns in (("on", cached[2:]), ("off", uncached[2:])):
+        if turns:
+            ttfts = [t.ttft_s * 1000 for t in turns]
+            print(f"  turns 2-3 taking turns, cache {label:<4} {spread(ttfts)}")
     print(
         "  resident memory {VmRSS:.0f} MiB (file {RssFile:.0f}, anonymous {RssAnon:.0f}), "
         "peak {VmHWM:.0f} MiB".format(**memory)
