@@ -26,6 +26,7 @@ from backend.clients.stt import open_stt_stream
 from backend.conversation import signals as sig
 from backend.conversation.machine import Conversation
 from backend.log_context import conversation_logger, enter_conversation, new_session_id
+from backend.outbox import Outbox
 from backend.realtime import events as ev
 from backend.realtime import public_errors
 from backend.realtime.public_errors import PublicError
@@ -63,7 +64,7 @@ class ConversationRunner(ABC):
         self._services = services
         self._metrics = services.metrics
         self._core = core
-        self._outbox: asyncio.Queue[BaseModel | _CloseRequest] = asyncio.Queue()
+        self._outbox: Outbox[BaseModel | _CloseRequest] = Outbox()
         settings = services.settings
         self._stt = SttLink(
             lambda: open_stt_stream(
@@ -262,7 +263,7 @@ class ConversationRunner(ABC):
     # --- backend → client -------------------------------------------------------------
 
     def _send(self, event: BaseModel) -> None:
-        if self._outbox.qsize() >= MAX_OUTBOX_EVENTS:
+        if len(self._outbox) >= MAX_OUTBOX_EVENTS:
             self._client_gone.set()  # stop buffering for a client that stopped reading
             return
         self._outbox.put_nowait(event)

@@ -28,6 +28,7 @@ from backend.clients.speech_errors import (
     SpeechStreamError,
 )
 from backend.log_context import conversation_logger
+from backend.outbox import Outbox
 from backend.speech_protocol.codec import (
     Error,
     MalformedMessage,
@@ -92,7 +93,7 @@ class SpeechSocket(Generic[Received]):
         self.url = url
         self._websocket = websocket
         self._decoder = decoder
-        self._outbox: asyncio.Queue[bytes] = asyncio.Queue()
+        self._outbox: Outbox[bytes] = Outbox()
         self._unsent_bytes = 0
         self._failure: SpeechStreamError | None = None
         self._sender = asyncio.create_task(self._send_queued(), name=f"{service}-sender")
