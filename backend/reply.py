@@ -148,7 +148,7 @@ class Reply:
                 if first:
                     first_word.observe(time.monotonic() - started)
                     first = False
-                dispatch(LlmWord(time.monotonic(), rid, word.text, word.written))
+                dispatch(LlmWord(time.monotonic(), rid, word.text, word.separator))
 
         try:
             stream = self._ctx.llm.stream_turn(
@@ -181,7 +181,7 @@ class Reply:
             self._ctx.metrics.errors.labels("llm").inc()
             dispatch(LlmFailed(time.monotonic(), rid))
             return
-        dispatch(LlmDone(time.monotonic(), rid, words.unspoken))
+        dispatch(LlmDone(time.monotonic(), rid))
 
     # --- TTS --------------------------------------------------------------------------
 

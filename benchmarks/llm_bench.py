@@ -2,14 +2,14 @@
 
     .venv/bin/python -m benchmarks.llm_bench [--model-file PATH] [--threads 1]
         [--no-requantize] [--conversations 3] [--quality-out answers.json]
-        [--replies-fed-back as-written|as-spoken] [--seed N] [--follow-ups-only]
+        [--replies-fed-back as-heard|as-spoken] [--seed N] [--follow-ups-only]
 
 The server runs as its own process, as in production, and is spoken to the way the
 backend speaks to it: streamed chat completions with the backend's own system prompt
 (small talk), its greeting turn and the replies fed back as the assistant's turns, as
-the backend's history keeps them: as the LLM wrote them, or (`--replies-fed-back
-as-spoken`, the backend's way before it kept the written text) their spoken words joined
-by single spaces, for before/after runs. `--seed` makes the server's sampling repeat, so
+the backend's history keeps them: the spoken words laid out with the LLM's own separators,
+or (`--replies-fed-back as-spoken`, the backend's way before) joined by single spaces, for
+before/after runs. `--seed` makes the server's sampling repeat, so
 runs of both ways can be paired; `--follow-ups-only` stops after part 1.
 1. One conversation at a time: time to first token (TTFT) of the greeting and of three
    follow-up turns, generation speed (tokens/s after the first), prompt reading speed
@@ -54,7 +54,7 @@ NOW = datetime(2025, 6, 2, 9, 30)  # a fixed date: the same prompt in every run
 FOLLOW_UPS = ("How was your weekend?", "What should I cook tonight?", "Thanks, bye for now!")
 QUIZ_ANSWERS = ("Paris!", "I think it's seven.", "Jupiter?")
 Messages = list[dict[str, str]]
-FED_BACK = ("as-written", "as-spoken")
+FED_BACK = ("as-heard", "as-spoken")
 
 # (question, words of which one must appear in a right answer; none for open questions)
 QUESTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -181,16 +181,17 @@ async def ask(
 
 def fed_back(text: str, how: str) -> str:
     """The reply as the backend's history holds it once heard to its end."""
-    if how == "as-written":
-        return text
     words = SpokenWords()
-    return " ".join(word.text for word in [*words.push(text), *words.flush()])
+    spoken = [*words.push(text), *words.flush()]
+    if how == "as-heard":
+        return "".join(word.laid_out for word in spoken)
+    return " ".join(word.text for word in spoken)
 
 
 class Conversation:
     """The backend's way: system prompt, "Hello!" for the greeting, replies fed back."""
 
-    def __init__(self, system: str, fed_back: str = "as-written", seed: int | None = None) -> None:
+    def __init__(self, system: str, fed_back: str = "as-heard", seed: int | None = None) -> None:
         self.messages: Messages = [
             {"role": "system", "content": system},
             {"role": "user", "content": GREETING_USER_TURN},
@@ -223,7 +224,7 @@ def show(label: str, turn: Turn) -> None:
 
 
 async def one_at_a_time(
-    url: str, conversations: int, fed_back: str = "as-written", seed: int | None = None
+    url: str, conversations: int, fed_back: str = "as-heard", seed: int | None = None
 ) -> list[list[Turn]]:
     runs: list[list[Turn]] = []
     async with httpx.AsyncClient(timeout=120) as http:

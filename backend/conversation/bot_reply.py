@@ -1,7 +1,7 @@
 """One bot reply as the conversation core sees it: the LLM's words and tool calls come in,
 words to speak go out, until the reply's text is done; what was actually spoken is added to
-the history as it plays, as the LLM wrote it (`LlmWord.written`), so that a reply played to
-its end is in the history byte for byte as the LLM streamed it.
+the history as it plays, laid out with the LLM's own separators (`LlmWord.separator`), so
+that a reply with nothing unspoken in it is in the history as the LLM streamed it.
 
 Pure: the conversation core starts one per reply and feeds it only that reply's signals.
 """
@@ -53,8 +53,7 @@ class BotReply:
         self._history = history
         self._server_tools = server_tools
         self._words: list[str] = []  # words sent to the TTS
-        self._written: list[str] = []  # each word as written, the separator before it included
-        self._last_llm_word: int | None = None  # the index of the LLM's last word so far
+        self._laid_out: list[str] = []  # each word after the separator the LLM wrote before it
         self._words_spoken = 0
         self._text_finished = False
         self._llm_done = False  # the LLM stream ended; server tools may still be running
@@ -67,10 +66,10 @@ class BotReply:
         return " ".join(self._words)
 
     @property
-    def written_text(self) -> str:
-        """The words sent to the TTS so far as the LLM wrote them (and what it wrote after
-        its last word, once done): the reply as the history keeps it once played."""
-        return "".join(self._written)
+    def laid_out_text(self) -> str:
+        """The words sent to the TTS so far, laid out as the LLM wrote them: the reply as the
+        history keeps it once played."""
+        return "".join(self._laid_out)
 
     def handle(self, signal: ReplySignal) -> list[Action]:
         match signal:
@@ -87,12 +86,9 @@ class BotReply:
             case LlmWord():
                 if self._text_finished:
                     return []
-                self._last_llm_word = len(self._words)
-                return self._speak(signal.text, signal.written)
+                return self._speak(signal.text, signal.separator)
             case LlmDone():
                 self._llm_done = True
-                if self._last_llm_word is not None:
-                    self._written[self._last_llm_word] += signal.written_after
                 if self._server_tools is not None and self._server_tools.has_calls:
                     return self._settle_tools()
                 return self._finish_text(rules.EMPTY_REPLY)
@@ -107,7 +103,7 @@ class BotReply:
                 return [Emit(public_errors.TTS_FAILED.event("warning"))]
             case BotWordSpoken():
                 self._words_spoken += 1
-                self._history.add_assistant_text(self._heard_written(signal.text))
+                self._history.add_assistant_text(self._heard(signal.text))
                 delta = signal.text if self._words_spoken == 1 else f" {signal.text}"
                 return [Emit(ev.ResponseTextDelta(delta=delta))]
 
@@ -155,19 +151,20 @@ class BotReply:
 
     # --- the reply's text -------------------------------------------------------------
 
-    def _heard_written(self, word: str) -> str:
+    def _heard(self, word: str) -> str:
         """The text the history gets for the word just heard: the TTS reports one word per
         word it was given, in order."""
-        if self._words_spoken <= len(self._written):
-            return self._written[self._words_spoken - 1]
+        if self._words_spoken <= len(self._laid_out):
+            return self._laid_out[self._words_spoken - 1]
         return word if self._words_spoken == 1 else f" {word}"
 
-    def _speak(self, word: str, written: str | None = None) -> list[Action]:
-        """`written`: the word as the LLM wrote it; the core's own words (a fallback line,
-        what a tool says) are written as spoken."""
+    def _speak(self, word: str, separator: str = " ") -> list[Action]:
+        """`separator`: the whitespace the LLM wrote before `word`; the core's own words (a
+        fallback line, what a tool says) follow a single space."""
         delta = word if not self._words else f" {word}"
+        laid_out = word if not self._words else f"{separator or ' '}{word}"
         self._words.append(word)
-        self._written.append(delta if written is None else written)
+        self._laid_out.append(laid_out)
         return [
             Emit(ev.UnmuteResponseTextDeltaReady(delta=delta)),
             SpeakWord(self.response_id, word),

@@ -1,8 +1,9 @@
 """Conversation history: what the user said, and the bot's replies as far as they were heard.
 
-A reply is kept as the LLM wrote it (its separators, and text not spoken such as markdown),
-not re-joined from its spoken words: the next request then starts with the very text the
-LLM server last computed, and its prompt cache is not lost from the reply on.
+A reply holds the words spoken, each after the whitespace the LLM wrote before it (its line
+breaks, not a single space); what was not spoken (markdown, emoji) is left out. A reply
+with nothing unspoken in it is then the very text the LLM server last computed, and its
+prompt cache is not lost from the reply on.
 """
 
 from __future__ import annotations
@@ -58,15 +59,15 @@ class History:
         self.turns.append(Message("assistant", ""))
         self.version += 1
 
-    def add_assistant_text(self, written: str) -> None:
-        """The listener heard one more word: `written` is the text the reply had for it,
-        the separator before it included."""
-        self._assistant().content += written
+    def add_assistant_text(self, laid_out: str) -> None:
+        """The listener heard one more word: `laid_out` is the word with the separator the
+        LLM wrote before it."""
+        self._assistant().content += laid_out
         self.version += 1
 
-    def finish_assistant(self, written_text: str) -> None:
-        """The whole reply was played: all of it, as written, is what the user heard."""
-        self._assistant().content = written_text
+    def finish_assistant(self, laid_out_text: str) -> None:
+        """The whole reply was played: all its words are what the user heard."""
+        self._assistant().content = laid_out_text
         self.version += 1
 
     def interrupt_assistant(self) -> None:

@@ -2,10 +2,10 @@
 
 It decides turn-taking (end of turn from the STT's pause probability, the flush trick),
 barge-in, the silence prompt, goodbye, when an idle or overlong call ends, and keeps the
-history of what was actually heard (the bot's replies in the LLM's own text, history.py).
-Each bot reply's words and tool calls are followed by a `BotReply` (bot_reply.py), the
-user's silence by `UserSilence` (silence.py), what the client was last shown of the
-history by `HistoryShown` (history_shown.py).
+history of what was actually heard (the bot's words laid out as the LLM wrote them). Each
+bot reply's words and tool calls are followed by a `BotReply` (bot_reply.py), the user's
+silence by `UserSilence` (silence.py), what the client was last shown of the history by
+`HistoryShown` (history_shown.py).
 No sockets, no clocks, no sleeps: the session adapter feeds it and carries out its actions.
 """
 
@@ -314,7 +314,7 @@ class Conversation:
     def _on_playback_finished(self, t: float) -> list[Action]:
         reply = self._current_reply
         spoken = reply.text
-        self.history.finish_assistant(reply.written_text)
+        self.history.finish_assistant(reply.laid_out_text)
         self.phase = Phase.LISTENING
         self._user_words_this_turn = 0
         self._silence.restart(t)

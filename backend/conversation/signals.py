@@ -56,16 +56,15 @@ class LlmWord:
     t: float
     response_id: int
     text: str  # the word to speak
-    # What the model wrote since its previous word, up to this one's end: separators and
-    # text not spoken (markdown, emoji) included (`SpokenWords`). The history keeps it.
-    written: str
+    # The model's whitespace before it ("\n\n", "" for the reply's first word): the history
+    # lays the reply out as the model did (`SpokenWords`).
+    separator: str
 
 
 @dataclass(frozen=True)
 class LlmDone:
     t: float
     response_id: int
-    written_after: str = ""  # what the model wrote after its last word, not spoken
 
 
 @dataclass(frozen=True)

@@ -1,43 +1,48 @@
-"""LLM text deltas, cut anywhere, into the words to speak, each with what the model wrote
-for it.
+"""LLM text deltas, cut anywhere, into the words to speak, each with the whitespace the model
+wrote before it.
 
-The TTS is given whole words cleaned for speech (`WordRechunker`, `clean_for_speech`);
-the conversation's history is given the model's own text. Each spoken word carries the
-text the model wrote since the previous spoken word: separators ("\\n\\n", double spaces)
-and what is not spoken (a lone "**", an emoji) go with the word after them. Joined, the
-written forms and `unspoken` give back the streamed text byte for byte, so the history
-can hold the reply exactly as written, and the LLM server's prompt cache still holds it
-on the next turn.
+The TTS is given whole words cleaned for speech (`WordRechunker`, `clean_for_speech`). The
+conversation's history keeps what the bot spoke, but laid out as the model wrote it: each
+spoken word after the model's own separator ("\\n\\n", a double space) rather than a single
+space. For a reply with nothing unspoken in it (no markdown, no emoji) the history's text is
+then the streamed text itself, and the LLM server's prompt cache still holds it on the next
+turn; what was not spoken never enters the history.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from backend.text.cleanup import clean_for_speech
 from backend.text.rechunk import WordRechunker
 
+_WHITESPACE = re.compile(r"\s+")
+
 
 @dataclass(frozen=True)
 class SpokenWord:
     text: str  # what the TTS is given: never empty, no whitespace
-    written: str  # what the model wrote since the previous spoken word, up to this one's end
+    # The model's whitespace before the word ("" for a reply's first word): where text not
+    # spoken lay in between (a lone "**", an emoji), the first whitespace around it.
+    separator: str
+
+    @property
+    def laid_out(self) -> str:
+        """The word as the history appends it."""
+        return self.separator + self.text
 
 
 class SpokenWords:
     def __init__(self) -> None:
         self._rechunker = WordRechunker()
-        self._unspoken = ""  # written, and in no spoken word yet
+        self._pending = ""  # streamed text after the last spoken word
         self._scanned = 0  # how much of it the rechunker's words have covered
-
-    @property
-    def unspoken(self) -> str:
-        """What the model wrote after its last spoken word (after `flush`: all of it)."""
-        return self._unspoken
+        self._spoken_any = False
 
     def push(self, delta: str) -> list[SpokenWord]:
         """Add a delta; return the spoken words it completed, in order."""
-        self._unspoken += delta
+        self._pending += delta
         return self._spoken(self._rechunker.push(delta))
 
     def flush(self) -> list[SpokenWord]:
@@ -48,11 +53,18 @@ class SpokenWords:
         spoken: list[SpokenWord] = []
         for word in words:
             # Only whitespace lies between the words already covered and this one.
-            end = self._unspoken.index(word, self._scanned) + len(word)
-            self._scanned = end
+            start = self._pending.index(word, self._scanned)
+            self._scanned = start + len(word)
             text = clean_for_speech(word)
-            if text:
-                spoken.append(SpokenWord(text, self._unspoken[:end]))
-                self._unspoken = self._unspoken[end:]
-                self._scanned = 0
+            if not text:
+                continue  # markup or an emoji on its own: it goes with no word
+            gap = self._pending[:start]
+            separator = ""
+            if self._spoken_any:
+                run = _WHITESPACE.search(gap)
+                separator = run.group() if run else " "
+            spoken.append(SpokenWord(text, separator))
+            self._spoken_any = True
+            self._pending = self._pending[self._scanned :]
+            self._scanned = 0
         return spoken

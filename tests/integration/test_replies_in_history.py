@@ -1,5 +1,6 @@
-"""Over real sockets: the LLM is sent its earlier replies exactly as it streamed them, while
-the listener's subtitles are the spoken words, as before."""
+"""Over real sockets: the LLM is sent the words of its earlier replies laid out as it streamed
+them (a reply with nothing unspoken in it byte for byte), while the listener's subtitles are
+the spoken words with single spaces."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from tests.integration.backend_server import backend_in_process
 from tests.integration.realtime_client import RealtimeClient, tone
 
 GREETING = "Hi there!  I'm **Robin**.\n\nHow can I help? 😀\n"
-ANSWER = "Paris is lovely:\n- the *Louvre*\n- the Seine.\n"
+GREETING_HEARD = "Hi there!  I'm Robin.\n\nHow can I help?"
+ANSWER = "Paris is lovely:\nthe Louvre,  the Seine."
 
 
-async def test_the_llm_gets_its_replies_back_as_written() -> None:
+async def test_the_llm_gets_its_replies_back_laid_out_as_written() -> None:
     stt = SttDouble([["tell", "me", "about", "Paris"], ["thanks"]])
     tts = TtsDouble(word_duration_s=0.05)
     # Cut every 3 characters: separators and markup fall across chunks.
@@ -37,7 +39,7 @@ async def test_the_llm_gets_its_replies_back_as_written() -> None:
     first, second, third = (request.messages for request in llm.requests)
     assert second[: len(first)] == first, "each request starts with the one before it"
     assert second[len(first) :] == [
-        {"role": "assistant", "content": GREETING},
+        {"role": "assistant", "content": GREETING_HEARD},
         {"role": "user", "content": "tell me about Paris"},
     ]
     assert third[: len(second)] == second
@@ -48,7 +50,7 @@ async def test_the_llm_gets_its_replies_back_as_written() -> None:
     spoken = [done.text for done in client.of_type("response.text.done")]
     assert spoken == [
         "Hi there! I'm Robin. How can I help?",
-        "Paris is lovely: the Louvre the Seine.",
+        "Paris is lovely: the Louvre, the Seine.",
         "Bye!",
     ]
     subtitles = "".join(delta.delta for delta in client.of_type("response.text.delta"))

@@ -64,15 +64,15 @@ class Script:
 
     def llm_writes(self, *deltas: str, done: bool = False) -> list[Action]:
         """The LLM streams `deltas`, made into words as the reply adapter does (and ends
-        its reply, with what it wrote after its last word, when `done`)."""
+        its reply when `done`)."""
         rid = self.conversation.response_id
         words = SpokenWords()
         spoken = [word for delta in deltas for word in words.push(delta)] + words.flush()
         out: list[Action] = []
         for word in spoken:
-            out += self.feed(LlmWord(self.t, rid, word.text, word.written))
+            out += self.feed(LlmWord(self.t, rid, word.text, word.separator))
         if done:
-            out += self.feed(LlmDone(self.t, rid, words.unspoken))
+            out += self.feed(LlmDone(self.t, rid))
         return out
 
     def hear(self, *words: str) -> list[Action]:

@@ -249,7 +249,7 @@ def test_signals_about_a_cancelled_reply_are_ignored() -> None:
     s = replying()
     old = s.conversation.response_id
     s.feed(SttWord(s.t, "wait", s.t))
-    assert s.feed(LlmWord(s.t, old, "late", " late")) == []
+    assert s.feed(LlmWord(s.t, old, "late", " ")) == []
     assert s.feed(BotWordSpoken(s.t, old, "late")) == []
     assert s.feed(LlmDone(s.t, old)) == []
 

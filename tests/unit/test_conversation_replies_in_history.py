@@ -1,6 +1,7 @@
-"""The history keeps the bot's replies as the LLM wrote them, on scripted timelines: a reply
-played to its end byte for byte, an interrupted one up to the last word heard; what the
-listener is shown (subtitles, the LLM's words) is the spoken words, as before."""
+"""The history keeps the words of the bot's replies that were heard, laid out with the LLM's
+own separators, on scripted timelines: a reply with nothing unspoken in it byte for byte,
+markdown and emoji left out, an interrupted one up to the last word heard; what the
+listener is shown (subtitles, the LLM's words) is the spoken words with single spaces."""
 
 from __future__ import annotations
 
@@ -26,7 +27,10 @@ from tests.unit.conversation_script import Script, is_goodbye, starts
 SPEECH = 0.05
 SILENCE = 0.95
 GREETING = "Hi there!  I'm Robin.\n\nHow can I help you **today**? 😀\n"
+GREETING_HEARD = "Hi there!  I'm Robin.\n\nHow can I help you today?"
 REPLY = "Sure.\n\nParis is  lovely:\n- the *Louvre*\n- the Seine 🎉"
+REPLY_HEARD = "Sure.\n\nParis is  lovely:\nthe Louvre\nthe Seine"
+PLAIN = "Sure.\n\nParis is  lovely.\nIt has the Louvre, and the Seine."
 
 
 def greeted(s: Script | None = None) -> Script:
@@ -48,19 +52,25 @@ def spoken(actions: list[Action]) -> list[str]:
     return [a.text for a in actions if isinstance(a, SpeakWord)]
 
 
-def test_a_reply_played_to_its_end_is_kept_as_written() -> None:
+def test_a_reply_played_to_its_end_is_kept_laid_out_as_written() -> None:
     s = greeted()
-    assert s.conversation.history.last_assistant_text() == GREETING
+    assert s.conversation.history.last_assistant_text() == GREETING_HEARD
     asked(s, "tell", "me", "about", "Paris")
     (follow_up,) = starts(s.actions[-2:])
-    assert follow_up.messages[-2] == {"role": "assistant", "content": GREETING}
+    assert follow_up.messages[-2] == {"role": "assistant", "content": GREETING_HEARD}
     s.reply(REPLY)
-    assert s.conversation.history.last_assistant_text() == REPLY
+    assert s.conversation.history.last_assistant_text() == REPLY_HEARD
+
+
+def test_a_reply_with_nothing_unspoken_is_kept_byte_for_byte() -> None:
+    s = greeted()
+    asked(s, "tell", "me", "about", "Paris")
+    s.reply(PLAIN)
+    assert s.conversation.history.last_assistant_text() == PLAIN
 
 
 def test_the_greeting_keeps_its_place_and_text_in_every_later_request() -> None:
-    """Each request starts with the one before it, the reply in between as written: the
-    LLM server's prompt cache holds all of it."""
+    """Each request starts with the one before it, the reply in between as heard."""
     s = Script()
     s.start()
     (greeting,) = starts(s.actions)
@@ -70,20 +80,20 @@ def test_the_greeting_keeps_its_place_and_text_in_every_later_request() -> None:
     (first,) = starts(s.actions[-2:])
     assert first.messages[: len(greeting.messages)] == greeting.messages
     assert first.messages[len(greeting.messages) :] == [
-        {"role": "assistant", "content": GREETING},
+        {"role": "assistant", "content": GREETING_HEARD},
         {"role": "user", "content": "hello"},
     ]
-    s.reply(REPLY)
+    s.reply(PLAIN)
     asked(s, "thanks")
     (second,) = starts(s.actions[-2:])
     assert second.messages[: len(first.messages)] == first.messages
     assert second.messages[len(first.messages) :] == [
-        {"role": "assistant", "content": REPLY},
+        {"role": "assistant", "content": PLAIN},
         {"role": "user", "content": "thanks"},
     ]
 
 
-def test_an_interrupted_reply_is_cut_after_the_last_word_heard_as_written() -> None:
+def test_an_interrupted_reply_is_cut_after_the_last_word_heard() -> None:
     s = greeted()
     asked(s, "tell", "me", "about", "Paris")
     out = s.llm_writes(REPLY, done=True)
@@ -99,14 +109,14 @@ def test_an_interrupted_reply_is_cut_after_the_last_word_heard_as_written() -> N
     assert turns[-1] == {"role": "user", "content": "wait"}
 
 
-def test_text_not_spoken_before_the_last_word_heard_is_kept() -> None:
+def test_text_not_spoken_is_left_out() -> None:
     s = greeted()
     asked(s, "what", "now")
     s.llm_writes("**Well**, 😀 let me think")
     s.hear("Well,", "let")
     s.feed(SttWord(s.t, "stop", s.t))
     turns = s.conversation.history.without_system()
-    assert turns[-2]["content"] == "**Well**, 😀 let" + rules.INTERRUPTION_MARK
+    assert turns[-2]["content"] == "Well, let" + rules.INTERRUPTION_MARK
 
 
 def test_the_listener_is_shown_the_spoken_words_with_single_spaces() -> None:
@@ -140,21 +150,21 @@ def test_a_tts_that_reports_more_words_than_it_was_given_adds_them_as_spoken() -
     assert s.conversation.history.last_assistant_text() == "One,\ntwo three"
 
 
-def test_the_llms_words_before_a_tool_call_are_kept_as_written() -> None:
+def test_the_llms_words_before_a_tool_call_are_kept_laid_out_as_written() -> None:
     s = greeted(Script(conversation=Conversation(is_goodbye, server_tools=ServerTools(3))))
     asked(s, "weather")
     rid = s.conversation.response_id
     s.llm_writes("Let  me\n\nlook.")
     out = s.feed(LlmToolCall(s.t, rid, "c1", "weather__forecast", "{}"))
     assert spoken(out) == [], "the LLM's words replace the filler line"
-    s.feed(LlmDone(s.t, rid, "\n"))
+    s.feed(LlmDone(s.t, rid))
     s.feed(ToolResult(s.t, rid, "c1", ToolOutcome("Sunny.")))
     for word in ["Let", "me", "look."]:
         s.feed(BotWordSpoken(s.t, rid, word))
     (follow_up,) = starts(s.feed(PlaybackFinished(s.t, rid)))
-    assert s.conversation.history.turns[-2].content == "Let  me\n\nlook.\n"
+    assert s.conversation.history.turns[-2].content == "Let  me\n\nlook."
     call, answer = follow_up.messages[-2:]
-    assert call["role"] == "assistant" and call["content"] == "Let  me\n\nlook.\n"
+    assert call["role"] == "assistant" and call["content"] == "Let  me\n\nlook."
     assert answer == {"role": "tool", "tool_call_id": "c1", "content": "Sunny."}
 
 
@@ -164,13 +174,13 @@ def test_a_line_the_core_says_after_the_llms_words_follows_what_the_llm_wrote() 
     rid = s.conversation.response_id
     s.llm_writes("Let  me\n\nlook.")
     s.feed(LlmToolCall(s.t, rid, "c1", "weather__forecast", "{}"))
-    s.feed(LlmDone(s.t, rid, "\n"))
+    s.feed(LlmDone(s.t, rid))
     out = s.feed(ToolResult(s.t, rid, "c1", ToolOutcome("down", ToolFailure.UNAVAILABLE)))
     line = FAILURE_LINES[ToolFailure.UNAVAILABLE]
     assert " ".join(spoken(out)) == line
     s.hear("Let", "me", "look.", *line.split())
     assert starts(s.feed(PlaybackFinished(s.t, rid))) == []
-    assert s.conversation.history.last_assistant_text() == f"Let  me\n\nlook.\n {line}"
+    assert s.conversation.history.last_assistant_text() == f"Let  me\n\nlook. {line}"
 
 
 def test_a_reply_that_only_calls_a_tool_is_kept_as_the_filler_line_said() -> None:
@@ -179,7 +189,7 @@ def test_a_reply_that_only_calls_a_tool_is_kept_as_the_filler_line_said() -> Non
     rid = s.conversation.response_id
     out = s.feed(LlmToolCall(s.t, rid, "c1", "weather__forecast", "{}"))
     assert " ".join(spoken(out)) == FILLER_LINE
-    s.feed(LlmDone(s.t, rid, "\n"))
+    s.feed(LlmDone(s.t, rid))
     s.feed(ToolResult(s.t, rid, "c1", ToolOutcome("Sunny.")))
     s.hear(*FILLER_LINE.split())
     s.feed(PlaybackFinished(s.t, rid))

@@ -1,5 +1,6 @@
-"""The words to speak out of arbitrarily cut LLM deltas, each with the text the model wrote
-for it: joined, the written forms give back the streamed text byte for byte."""
+"""The words to speak out of arbitrarily cut LLM deltas, each with the whitespace the model
+wrote before it: laid out, the words give back a reply with nothing unspoken in it byte for
+byte, and never hold what was not spoken."""
 
 from __future__ import annotations
 
@@ -12,62 +13,52 @@ from backend.text.cleanup import clean_for_speech
 from backend.text.spoken_words import SpokenWord, SpokenWords
 
 
-def stream(*deltas: str) -> tuple[list[SpokenWord], str]:
-    """Every word, and what was written after the last one."""
+def stream(*deltas: str) -> list[SpokenWord]:
     words = SpokenWords()
-    spoken = [word for delta in deltas for word in words.push(delta)] + words.flush()
-    return spoken, words.unspoken
+    return [word for delta in deltas for word in words.push(delta)] + words.flush()
 
 
-def test_each_word_carries_the_separators_before_it() -> None:
-    spoken, after = stream("Hi there.\n\nHow", "  are you?\n")
+def laid_out(words: list[SpokenWord]) -> str:
+    return "".join(word.laid_out for word in words)
+
+
+def test_each_word_carries_the_whitespace_before_it() -> None:
+    spoken = stream("Hi there.\n\nHow", "  are you?\n")
     assert spoken == [
-        SpokenWord("Hi", "Hi"),
-        SpokenWord("there.", " there."),
-        SpokenWord("How", "\n\nHow"),
-        SpokenWord("are", "  are"),
-        SpokenWord("you?", " you?"),
+        SpokenWord("Hi", ""),
+        SpokenWord("there.", " "),
+        SpokenWord("How", "\n\n"),
+        SpokenWord("are", "  "),
+        SpokenWord("you?", " "),
     ]
-    assert after == "\n"
+    assert laid_out(spoken) == "Hi there.\n\nHow  are you?"
 
 
-def test_text_not_spoken_goes_with_the_next_word_or_after_the_last() -> None:
-    spoken, after = stream("**Paris** is", " lovely 😀 - ", "in spring. 🎉")
-    assert [(w.text, w.written) for w in spoken] == [
-        ("Paris", "**Paris**"),
-        ("is", " is"),
-        ("lovely", " lovely"),
-        ("in", " 😀 - in"),
-        ("spring.", " spring."),
-    ]
-    assert after == " 🎉"
+def test_text_not_spoken_is_left_out_and_the_first_whitespace_around_it_kept() -> None:
+    spoken = stream("**Paris** is", " lovely 😀 - ", "in spring.\n- the *Louvre* 🎉")
+    assert laid_out(spoken) == "Paris is lovely in spring.\nthe Louvre"
 
 
 def test_a_word_that_also_appears_in_unspoken_text_is_found_after_it() -> None:
     # "*" is not spoken; the word "*a" cleans to "a", and "a" itself comes after both.
-    spoken, after = stream("** *a a")
-    assert [(w.text, w.written) for w in spoken] == [("a", "** *a"), ("a", " a")]
-    assert after == ""
+    assert stream("** *a a") == [SpokenWord("a", ""), SpokenWord("a", " ")]
 
 
 def test_a_word_waits_for_the_whitespace_after_it() -> None:
     words = SpokenWords()
     assert words.push("Hel") == []
-    assert words.push("lo wor") == [SpokenWord("Hello", "Hello")]
-    assert words.unspoken == " wor"
+    assert words.push("lo wor") == [SpokenWord("Hello", "")]
     assert words.push("ld") == []
-    assert words.flush() == [SpokenWord("world", " world")]
-    assert words.unspoken == ""
+    assert words.flush() == [SpokenWord("world", " ")]
 
 
 def test_text_after_a_flush_carries_on_from_it() -> None:
     """A tool call flushes the words so far; text the model writes after it still joins up."""
     words = SpokenWords()
-    assert words.push("Let me\n") == [SpokenWord("Let", "Let"), SpokenWord("me", " me")]
+    assert words.push("Let me\n") == [SpokenWord("Let", ""), SpokenWord("me", " ")]
     assert words.push("look.") == []
-    assert words.flush() == [SpokenWord("look.", "\nlook.")]
-    assert words.push("\nDone ") == [SpokenWord("Done", "\nDone")]
-    assert words.unspoken == " "
+    assert words.flush() == [SpokenWord("look.", "\n")]
+    assert words.push("Done ") == [SpokenWord("Done", " ")], "words never run together"
 
 
 # Pieces of prose, separators and markup, so that each occurs often.
@@ -76,11 +67,14 @@ _texts = st.lists(st.sampled_from(_pieces), max_size=30).map("".join)
 
 
 @given(text=_texts, cuts=st.lists(st.integers(min_value=0, max_value=60), max_size=12))
-def test_any_chunking_gives_back_the_text_and_the_words_spoken(text: str, cuts: list[int]) -> None:
+def test_any_chunking_gives_the_words_spoken_laid_out_as_written(
+    text: str, cuts: list[int]
+) -> None:
     bounds = sorted({min(cut, len(text)) for cut in cuts} | {0, len(text)})
-    spoken, after = stream(*(text[start:end] for start, end in itertools.pairwise(bounds)))
-    assert "".join(word.written for word in spoken) + after == text
-    cleaned = (clean_for_speech(word) for word in text.split())
-    assert [word.text for word in spoken] == [word for word in cleaned if word]
-    for word in spoken:
-        assert word.written.endswith(word.text) or clean_for_speech(word.written) == word.text
+    spoken = stream(*(text[start:end] for start, end in itertools.pairwise(bounds)))
+    cleaned = [word for word in (clean_for_speech(word) for word in text.split()) if word]
+    assert [word.text for word in spoken] == cleaned
+    assert all(word.separator.isspace() for word in spoken[1:])
+    assert spoken == [] or spoken[0].separator == ""
+    if all(clean_for_speech(word) == word for word in text.split()):
+        assert laid_out(spoken) == text.strip(), "nothing unspoken: the text itself"
