@@ -1,21 +1,30 @@
-"""The multi-node stack as the tests see it: node roles and placement, and conversations
-from the load tester's simulated browsers through Traefik on the manager (`unmute-ops` on
-the manager: tests.swarm.testbed_stack)."""
+"""The multi-node stack as the tests see it: node roles and placement, conversations from
+the load tester's simulated browsers through Traefik on the manager (`unmute-ops` on the
+manager: tests.swarm.testbed_stack), and a node struck while they talk."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from loadtest.results import LoadTestReport
 from ops.swarm.convergence import UPDATE_IN_PROGRESS
+from ops.swarm.testbed import node_state, wait_until_ready
+from ops.swarm.testbed_engine import engine_pid, start_engine, stop_engine
+from ops.swarm.testbed_network import connect_node, cut_network, plugged
 from tests.swarm.testbed_stack import UNMUTE_OPS, StackOnTestBed
 
 TURN_TIMEOUT_S = 60
+RESCHEDULE_TIMEOUT_S = 240.0
+NODE_BACK_TIMEOUT_S = 120.0
+
+Row = dict[str, Any]  # a node as `unmute-ops nodes --json` shows it
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,22 @@ class Conversations:
     @property
     def conversations(self) -> int:
         return sum(level.conversations for level in self.report.levels)
+
+
+@dataclass(frozen=True)
+class Struck:
+    """A node struck while simulated browsers talked through the stack."""
+
+    victim: str  # its hostname
+    held: int  # what it held when struck (conversations or speech streams)
+    talked: Conversations
+    figures: dict[str, Any]  # the fault's own, and `struck_at` on the load tester's clock
+    after: dict[str, Row]  # the nodes once the fault ran its course, before any repair
+
+    @property
+    def struck_at(self) -> float:
+        """Seconds since the load test's level began."""
+        return float(self.figures["struck_at"]) - self.talked.report.levels[0].monotonic_origin
 
 
 @dataclass(frozen=True)
@@ -120,9 +145,11 @@ class Cluster(StackOnTestBed):
         )
 
     async def converse(
-        self, name: str, *, clients: int, duration_s: float, turns: int
+        self, name: str, *, clients: int, duration_s: float, turns: int, resume: bool = False
     ) -> Conversations:
-        """Simulated browsers through Traefik (`unmute-ops loadtest`), in the background."""
+        """Simulated browsers through Traefik (`unmute-ops loadtest`), in the background;
+        with `resume`, one whose connection drops resumes its conversation with its history
+        on a new one, as the browser app does."""
         await self.wait_until_healthy()
         out = self.out_dir / name
         process = await asyncio.create_subprocess_exec(
@@ -138,6 +165,7 @@ class Cluster(StackOnTestBed):
             # no dropped conversation (the load tester's default would cut it off).
             "--turn-timeout", str(TURN_TIMEOUT_S),
             "--out", str(out),
+            *(["--resume"] if resume else []),
             env=self.environment(),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
@@ -163,3 +191,74 @@ class Cluster(StackOnTestBed):
                 return rows
             assert time.monotonic() < deadline, f"{held} conversations, wanted {minimum}"
             await asyncio.sleep(1.0)
+
+    def strike_busiest(
+        self,
+        name: str,
+        *,
+        clients: int,
+        duration_s: float,
+        turns: int,
+        resume: bool = False,
+        among: list[str],
+        load: Callable[[Row], int],
+        fault: Callable[[str], dict[str, Any]],
+        repair: Callable[[str], None],
+    ) -> Struck:
+        """Simulated browsers talk; once each holds a conversation and is well into it, the
+        node of `among` with the most `load` gets the `fault` (which returns its figures)
+        while they go on; `repair` puts it back when all is over, even after a failure."""
+        struck: list[str] = []
+
+        async def scenario() -> tuple[str, int, Conversations, dict[str, Any]]:
+            talk = asyncio.create_task(
+                self.converse(
+                    name, clients=clients, duration_s=duration_s, turns=turns, resume=resume
+                )
+            )
+            await self.wait_for_in_use(clients, talk)
+            await asyncio.sleep(3.0)  # well into the conversations
+            rows = await asyncio.to_thread(self.nodes)
+            victim = max(among, key=lambda node: load(rows[node]))
+            assert load(rows[victim]) > 0, f"nothing to strike on {among}: {rows}"
+            struck.append(victim)
+            figures = await asyncio.to_thread(fault, victim)
+            return victim, load(rows[victim]), await talk, figures
+
+        try:
+            victim, held, talked, figures = asyncio.run(scenario())
+            after = self.nodes()
+        finally:
+            for victim in struck:
+                repair(victim)
+        return Struck(victim, held, talked, figures, after)
+
+    def kill_node(self, victim: str, *, network: bool, moved: tuple[str, ...]) -> dict[str, Any]:
+        """A node dies: its engine killed (its containers die with it), or its cable cut (they
+        live on, unreachable). Times how long the manager takes to call it down, and to run
+        the `moved` services' tasks on the other workers only."""
+        node = self.layout.node(victim)
+        struck = time.monotonic()  # the load tester's clock too (one host, CLOCK_MONOTONIC)
+        cut_network(node) if network else stop_engine(node, signal.SIGKILL)
+        while node_state(self.layout, node) != "down":
+            assert time.monotonic() - struck < RESCHEDULE_TIMEOUT_S, f"{victim} never seen down"
+            time.sleep(0.2)
+        noticed = time.monotonic()
+        survivors = {w.hostname for w in self.layout.workers} - {victim}
+        self.wait_for_placement({s: survivors for s in moved}, timeout_s=RESCHEDULE_TIMEOUT_S)
+        return {
+            "struck_at": struck,
+            "noticed_down_s": round(noticed - struck, 1),
+            "rescheduled_s": round(time.monotonic() - struck, 1),
+        }
+
+    def revive(self, name: str) -> None:
+        """A struck node back as after a repair: its cable plugged in, its engine started,
+        and the manager seeing it ready."""
+        node = self.layout.node(name)
+        if not plugged(node):
+            connect_node(node)
+        if engine_pid(node) is None:
+            start_engine(node, self.layout.registry)
+        if node_state(self.layout, node) != "ready":
+            wait_until_ready(self.layout, node, NODE_BACK_TIMEOUT_S)

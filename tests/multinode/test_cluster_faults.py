@@ -1,7 +1,8 @@
 """Faults of the cluster as a whole, with live conversations through Traefik (the load
 tester's simulated browsers): a rolling update of the backends across nodes, the manager's
-engine restarting, and a backend's node dying. Their figures go to `node-faults.json` in
-the run's directory (docs/deployment.md quotes them)."""
+engine restarting, and a backend's node dying (its conversations resumed on the survivor).
+Their figures go to `node-faults.json` in the run's directory (docs/deployment.md quotes
+them)."""
 
 from __future__ import annotations
 
@@ -16,12 +17,10 @@ import pytest
 
 from ops.swarm.testbed import node_state, wait_until_ready
 from ops.swarm.testbed_engine import docker, engine_pid, start_engine, stop_engine
-from tests.multinode.cluster import Cluster, Conversations
+from tests.multinode.cluster import NODE_BACK_TIMEOUT_S, Cluster, Conversations
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(1800)]
 
-RESCHEDULE_TIMEOUT_S = 240.0
-NODE_BACK_TIMEOUT_S = 120.0
 SERVED_AGAIN_TIMEOUT_S = 300.0
 ROLLED_TAG = "rolled"
 
@@ -134,59 +133,62 @@ def backends_on_workers(default_roles: Cluster) -> Iterator[Cluster]:
     yield cluster
 
 
-def test_a_backend_node_dies_its_conversations_end_and_new_ones_land_on_the_survivor(
+def test_a_backend_node_dies_and_its_conversations_resume_on_the_survivor_with_their_history(
     backends_on_workers: Cluster,
 ) -> None:
+    """The simulated browsers resume a dropped conversation as the browser app does: a new
+    connection offers the transcript as the session's history, and the backend that takes
+    it (the survivor: Traefik's health check every 2 s takes the dead one out) sends back
+    every offered turn."""
     cluster = backends_on_workers
     workers = [node.hostname for node in cluster.layout.workers]
-    killed: list[str] = []
-
-    async def scenario() -> tuple[Conversations, dict[str, Any]]:
-        talk = asyncio.create_task(
-            cluster.converse("backend-node-dies", clients=2, duration_s=60, turns=3)
-        )
-        await cluster.wait_for_in_use(2, talk)
-        await asyncio.sleep(3.0)  # well into the conversations
-        rows = await asyncio.to_thread(cluster.nodes)
-        held = {name: (rows[name]["conversations"] or {}).get("in_use", 0) for name in workers}
-        victim = max(workers, key=lambda name: held[name])
-        killed.append(victim)
-        figures = await asyncio.to_thread(_kill_backend_node, cluster, victim)
-        return await talk, {**figures, "held_by_victim": held[victim]}
-
-    try:
-        talked, figures = asyncio.run(scenario())
-        after = cluster.nodes()
-    finally:
-        for victim in killed:
-            node = cluster.layout.node(victim)
-            if node_state(cluster.layout, node) != "ready":
-                start_engine(node, cluster.layout.registry)
-                wait_until_ready(cluster.layout, node, NODE_BACK_TIMEOUT_S)
+    struck = cluster.strike_busiest(
+        "backend-node-dies",
+        clients=2,
+        duration_s=60,
+        turns=3,
+        resume=True,
+        among=workers,
+        load=lambda row: (row["conversations"] or {}).get("in_use", 0),
+        fault=lambda victim: cluster.kill_node(victim, network=False, moved=("backend",)),
+        repair=cluster.revive,
+    )
+    talked = struck.talked
     level = talked.report.levels[0]
-    killed_at = figures.pop("killed_at") - level.monotonic_origin
+    killed_at = struck.struck_at
     began = _began(talked)
-    # Those on the dead node end; a conversation that began after the kill may still be
-    # sent there before Traefik's health check (every 2 s) takes the dead backend out.
-    ended = {c for c in _suffered(talked) if began.get(c, killed_at) < killed_at}
-    late = _suffered(talked) - ended
+    held = {c for c, at in began.items() if at < killed_at}
+    # A conversation that began after the kill may still be sent to the dead backend before
+    # Traefik takes it out: it fails to start (a figure), it was never one to resume.
+    late = _suffered(talked) - held
     greeted_after = [
         turn.started_at - killed_at
         for turn in level.turns
         if turn.kind == "greeting" and turn.outcome == "completed" and turn.started_at > killed_at
     ]
+    resumed_after = [r.resumed_after_s for r in level.resumes if r.resumed_after_s is not None]
+    figures = {k: v for k, v in struck.figures.items() if k != "struck_at"}
     figures |= {
-        "ended": len(ended),
+        "held_by_victim": struck.held,
+        "dropped": len(level.resumes),
+        "resumed": len(resumed_after),
+        "resumed_after_s": [round(s, 2) for s in resumed_after],
+        "turns_offered": [r.turns_offered for r in level.resumes],
+        "history_accepted": [r.history_accepted for r in level.resumes],
         "failed_after_kill": len(late),
         "of": talked.conversations,
         "first_new_greeting_after_s": round(min(greeted_after), 1) if greeted_after else None,
     }
     cluster.record("backend_node_killed", figures)
 
-    assert 1 <= len(ended) <= figures["held_by_victim"], "only the dead node's conversations end"
-    assert greeted_after, "new conversations were served after the node died"
-    survivor = (set(workers) - set(killed)).pop()
-    assert after[survivor]["tasks"].get("backend") == 2, "the backends run on the survivor"
+    assert 1 <= len(level.resumes) <= struck.held, "only the dead node's conversations drop"
+    assert len(resumed_after) == len(level.resumes), "each dropped conversation is resumed"
+    assert all(r.history_accepted for r in level.resumes), "with every turn of its history"
+    suffered = [f"{i.kind}: {i.detail}" for i in level.issues if i.conversation in held]
+    assert [i for i in suffered if not i.startswith("resumed")] == [], "a conversation suffered"
+    assert talked.replies >= 3, "the conversations went on"
+    survivor = (set(workers) - {struck.victim}).pop()
+    assert struck.after[survivor]["tasks"].get("backend") == 2, "the backends run on the survivor"
 
 
 def _backend_image(cluster: Cluster) -> str:
@@ -239,23 +241,4 @@ def _restart_engine(cluster: Cluster) -> dict[str, float]:
         "killed_at": killed,
         "engine_back_s": round(engine_back - killed, 1),
         "served_again_s": round(time.monotonic() - killed, 1),
-    }
-
-
-def _kill_backend_node(cluster: Cluster, victim: str) -> dict[str, float]:
-    """Kill the node's engine; time how long the manager takes to call it down, and to run
-    both backends on the survivor."""
-    node = cluster.layout.node(victim)
-    killed = time.monotonic()  # the load tester's clock too (one host, CLOCK_MONOTONIC)
-    stop_engine(node, signal.SIGKILL)
-    while node_state(cluster.layout, node) != "down":
-        assert time.monotonic() - killed < RESCHEDULE_TIMEOUT_S, f"{victim} never seen down"
-        time.sleep(0.2)
-    noticed = time.monotonic()
-    survivor = {w.hostname for w in cluster.layout.workers} - {victim}
-    cluster.wait_for_placement({"backend": survivor}, timeout_s=RESCHEDULE_TIMEOUT_S)
-    return {
-        "killed_at": killed,
-        "noticed_down_s": round(noticed - killed, 1),
-        "rescheduled_s": round(time.monotonic() - killed, 1),
     }
