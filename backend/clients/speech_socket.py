@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from types import TracebackType
-from typing import Generic, Self, TypeVar
+from typing import Generic, Self, TypeVar, cast
 
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 from websockets.exceptions import (
     ConnectionClosed,
     ConnectionClosedOK,
@@ -21,6 +21,7 @@ from websockets.exceptions import (
     WebSocketException,
 )
 
+from backend.clients.speech_connection import SpeechConnection
 from backend.clients.speech_errors import (
     InstanceUnreachable,
     ServiceBusy,
@@ -83,7 +84,7 @@ class SpeechSocket(Generic[Received]):
 
     def __init__(
         self,
-        websocket: ClientConnection,
+        websocket: SpeechConnection,
         *,
         service: str,
         url: str,
@@ -130,7 +131,7 @@ class SpeechSocket(Generic[Received]):
         """
         while True:
             try:
-                frame = await self._websocket.recv()
+                frame = await self._websocket.next_message()
             except ConnectionClosedOK:
                 return None
             except ConnectionClosed as exc:
@@ -148,7 +149,7 @@ class SpeechSocket(Generic[Received]):
         await _close_quietly(self._websocket)
 
 
-async def _close_quietly(websocket: ClientConnection) -> None:
+async def _close_quietly(websocket: SpeechConnection) -> None:
     """Close politely if the server listens, else drop the TCP connection.
 
     websockets bounds the wait for the server's close frame, not the wait to write ours:
@@ -179,7 +180,7 @@ async def open_speech_socket(
     `InstanceUnreachable` (anything else that keeps us from a ready stream).
     """
     try:
-        websocket = await connect(
+        connection = await connect(
             url,
             additional_headers={API_KEY_HEADER: api_key},
             open_timeout=connect_timeout_s,
@@ -189,7 +190,10 @@ async def open_speech_socket(
             proxy=None,
             # PCM barely compresses, and deflating every frame costs more CPU than it saves.
             compression=None,
+            # Messages come in through a lighter path than websockets' assembler.
+            create_connection=SpeechConnection,
         )
+        websocket = cast(SpeechConnection, connection)
     except InvalidStatus as exc:
         status = exc.response.status_code
         if status in (401, 403):
@@ -225,11 +229,11 @@ async def open_speech_socket(
 
 
 async def _first_message(
-    websocket: ClientConnection, decoder: MessageDecoder[Received], *, service: str, url: str
+    websocket: SpeechConnection, decoder: MessageDecoder[Received], *, service: str, url: str
 ) -> Received:
     while True:
         try:
-            message = _decode(decoder, await websocket.recv(), service=service, url=url)
+            message = _decode(decoder, await websocket.next_message(), service=service, url=url)
         except SpeechStreamError as malformed:
             raise InstanceUnreachable(url, str(malformed)) from None
         if message is not None:

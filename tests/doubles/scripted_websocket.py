@@ -1,4 +1,5 @@
-"""A speech client's connection whose server is a list of frames: no socket, no timing."""
+"""A speech client's connection (`SpeechConnection`) whose server is a list of frames: no
+socket, no timing."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ class ScriptedWebSocket:
         self._frames = list(frames)
         self.sent: asyncio.Queue[bytes] = asyncio.Queue()
 
-    async def recv(self) -> bytes | str:
+    async def next_message(self) -> bytes | str:
         if not self._frames:
             raise ConnectionClosedOK(Close(1000, ""), Close(1000, ""), rcvd_then_sent=True)
         return self._frames.pop(0)

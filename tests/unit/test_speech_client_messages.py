@@ -8,8 +8,8 @@ from typing import cast
 
 import msgpack
 import pytest
-from websockets.asyncio.client import ClientConnection
 
+from backend.clients.speech_connection import SpeechConnection
 from backend.clients.speech_errors import SpeechStreamError
 from backend.clients.speech_socket import SpeechSocket
 from backend.clients.stt import SttMarker, SttStream
@@ -23,7 +23,7 @@ def packed(message: object) -> bytes:
 
 
 def stt_stream(frames: list[bytes | str]) -> SttStream:
-    connection = cast(ClientConnection, ScriptedWebSocket(frames))
+    connection = cast(SpeechConnection, ScriptedWebSocket(frames))
     decoder = stt_messages.server_messages
     return SttStream(SpeechSocket(connection, service="stt", url="ws://stt", decoder=decoder))
 

@@ -12,8 +12,8 @@ from typing import Any, cast
 
 import numpy as np
 import pytest
-from websockets.asyncio.client import ClientConnection
 
+from backend.clients.speech_connection import SpeechConnection
 from backend.clients.speech_errors import SpeechStreamError
 from backend.clients.speech_socket import SpeechSocket
 from backend.clients.stt import SttEndWord, SttMarker, SttStep, SttStream, SttWord
@@ -39,7 +39,7 @@ def golden_pcm(protocol: str, name: str) -> np.ndarray[Any, np.dtype[np.float32]
 
 
 def stt_stream(websocket: ScriptedWebSocket) -> SttStream:
-    connection = cast(ClientConnection, websocket)
+    connection = cast(SpeechConnection, websocket)
     return SttStream(
         SpeechSocket(
             connection, service="stt", url="ws://stt", decoder=stt_messages.server_messages
@@ -48,7 +48,7 @@ def stt_stream(websocket: ScriptedWebSocket) -> SttStream:
 
 
 def tts_stream(websocket: ScriptedWebSocket) -> TtsStream:
-    connection = cast(ClientConnection, websocket)
+    connection = cast(SpeechConnection, websocket)
     return TtsStream(
         SpeechSocket(
             connection, service="tts", url="ws://tts", decoder=tts_messages.server_messages
