@@ -78,10 +78,11 @@ def free_port() -> int:
 
 @asynccontextmanager
 async def backend_subprocess(
-    env: dict[str, str],
+    env: dict[str, str], port: int | None = None
 ) -> AsyncIterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`unmute-ops serve backend` in its own process; yields `host:port` and the process."""
-    port = free_port()
+    """`unmute-ops serve backend` in its own process (on `port`, or a free one), once it
+    answers; yields `host:port` and the process."""
+    port = port or free_port()
     process = subprocess.Popen(
         [str(UNMUTE_OPS), "serve", "backend", "--host", "127.0.0.1", "--port", str(port)],
         env={**os.environ, **env},

@@ -5,13 +5,7 @@ new backend takes every earlier turn, as its history update and its LLM request 
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
-import httpx
 import pytest
 
 from loadtest.results import LoadTestReport
@@ -19,7 +13,7 @@ from loadtest.runner import LevelProgress, LoadTestOptions, run_load_test
 from tests.doubles.llm_double import LlmDouble
 from tests.doubles.stt_double import SttDouble
 from tests.doubles.tts_double import TtsDouble
-from tests.integration.backend_server import UNMUTE_OPS, free_port
+from tests.integration.backend_server import backend_subprocess, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -27,33 +21,6 @@ REPLY = "Sure, here is a short answer."
 START_TIMEOUT_S = 30.0
 # Long enough that the kill lands between a reply and the next question.
 PAUSE_S = 2.0
-
-
-@asynccontextmanager
-async def backend_on(port: int, env: dict[str, str]) -> AsyncIterator[subprocess.Popen[bytes]]:
-    """`unmute-ops serve backend` on `port`, once it answers; ended however it still runs."""
-    process = subprocess.Popen(
-        [str(UNMUTE_OPS), "serve", "backend", "--host", "127.0.0.1", "--port", str(port)],
-        env={**os.environ, **env},
-    )
-    try:
-        async with httpx.AsyncClient() as http, asyncio.timeout(START_TIMEOUT_S):
-            while True:
-                assert process.poll() is None, "the backend exited during start-up"
-                try:
-                    await http.get(f"http://127.0.0.1:{port}/v1/ready")
-                    break
-                except httpx.HTTPError:
-                    await asyncio.sleep(0.05)
-        yield process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 async def test_a_conversation_whose_backend_died_resumes_with_its_whole_history() -> None:
@@ -70,7 +37,7 @@ async def test_a_conversation_whose_backend_died_resumes_with_its_whole_history(
         LlmDouble(lambda messages: REPLY) as llm,
     ):
         env = {"UNMUTE_STT_URL": stt.url, "UNMUTE_TTS_URL": tts.url, "UNMUTE_LLM_URL": llm.url}
-        async with backend_on(port, env) as first:
+        async with backend_subprocess(env, port) as (_, first):
             options = LoadTestOptions(
                 url=f"http://127.0.0.1:{port}",
                 # Room for a restart and the next question before the test's time is up.
@@ -86,7 +53,7 @@ async def test_a_conversation_whose_backend_died_resumes_with_its_whole_history(
             first.kill()  # no close frame, no goodbye: the process is gone
             first.wait()
             before_kill = list(llm.requests)
-        async with backend_on(port, env):
+        async with backend_subprocess(env, port):
             report: LoadTestReport = await talk
 
     (level,) = report.levels
