@@ -124,6 +124,7 @@ def node_rows(
             "hostname": node["Description"]["Hostname"],
             "manager": node["Spec"].get("Role") == "manager",
             "role": node["Spec"].get("Role"),
+            "manager_status": manager_status(node),
             "roles": roles_of(node["Spec"].get("Labels")),
             "availability": node["Spec"].get("Availability"),
             "state": node.get("Status", {}).get("State"),
@@ -140,6 +141,15 @@ def node_rows(
             row["tts_slots"] = _in_use(mine, "tts")
         rows.append(row)
     return sorted(rows, key=lambda row: str(row["hostname"]))
+
+
+def manager_status(node: Mapping[str, Any]) -> str | None:
+    """A manager's standing in the Raft quorum: leader, reachable or unreachable; None for a
+    worker. Two of three managers keep the swarm operable; one of two does not."""
+    status = node.get("ManagerStatus")
+    if not status:
+        return None
+    return "leader" if status.get("Leader") else str(status.get("Reachability"))
 
 
 def _node_of(by_address: Mapping[str, TaskPlace], address: str) -> str | None:

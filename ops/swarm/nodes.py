@@ -179,7 +179,8 @@ def nodes_table(stack: str, rows: list[dict[str, Any]]) -> Table:
     for column in columns:
         table.add_column(column)
     for row in rows:
-        name = f"{row['hostname']} (manager)" if row["manager"] else str(row["hostname"])
+        standing = row.get("manager_status") or "manager"
+        name = f"{row['hostname']} ({standing})" if row["manager"] else str(row["hostname"])
         tasks = " ".join(f"{service}×{count}" for service, count in row["tasks"].items())
         table.add_row(
             name,

@@ -96,7 +96,9 @@ def build_registry_image(client: docker.DockerClient, cache_dir: Path, log: Log)
 
 
 def deploy_registry(client: docker.DockerClient, image: str, port: int) -> None:
-    """One registry task on a manager, its port published there (`docker service create`)."""
+    """One registry task on the node `client` talks to (a manager), its port published there
+    (`docker service create`). Pinned to that node: its images live in a volume there, and
+    another manager taking the task over would serve an empty registry."""
     from docker.types import EndpointSpec, Mount
 
     existing = client.services.list(filters={"name": SERVICE})
@@ -105,7 +107,7 @@ def deploy_registry(client: docker.DockerClient, image: str, port: int) -> None:
     client.services.create(  # type: ignore[no-untyped-call]
         image,
         name=SERVICE,
-        constraints=["node.role == manager"],
+        constraints=[f"node.id == {client.info()['Swarm']['NodeID']}"],
         # Published on the manager itself: no routing mesh (ingress) is needed. (The SDK's
         # stubs want strings; the engine wants numbers.)
         endpoint_spec=EndpointSpec(mode="dnsrr", ports={port: (5000, "tcp", "host")}),  # type: ignore[dict-item]

@@ -101,8 +101,21 @@ def test_rows_count_each_nodes_tasks_conversations_and_slots() -> None:
         {"in_use": 2, "capacity": 4},
         {"in_use": 1, "capacity": 4},
     )
+    assert a["manager_status"] is None
     unread = node_rows([node("a", ["backend"])], places, None)
     assert unread[0]["conversations"] is None and unread[0]["tasks"] == {"backend": 1, "tts": 1}
+
+
+def test_a_managers_row_says_where_it_stands_in_the_quorum() -> None:
+    leader, follower, lost = (node(name, ["edge"]) for name in ("m1", "m2", "m3"))
+    for row, status in ((leader, {"Leader": True, "Reachability": "reachable"}),
+                        (follower, {"Reachability": "reachable"}),
+                        (lost, {"Reachability": "unreachable"})):  # fmt: skip
+        row["Spec"]["Role"] = "manager"
+        row["ManagerStatus"] = status
+    rows = node_rows([leader, follower, lost], [], None)
+    assert [row["manager_status"] for row in rows] == ["leader", "reachable", "unreachable"]
+    assert all(row["manager"] for row in rows)
 
 
 @pytest.mark.parametrize(
