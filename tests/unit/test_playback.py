@@ -50,6 +50,17 @@ class Played:
     def word_times(self) -> dict[str, float]:
         return {text: at for at, text in self.words}
 
+    def release(self, pacer: PlaybackPacer, now: float) -> bool:
+        """Call the pacer's `release` at `now`, as the player does, and note what it let go;
+        True once the pacer says it finished."""
+        release = pacer.release(now)
+        self.audio.extend((now, chunk.size) for chunk in release.audio)
+        self.words.extend((now, text) for text in release.words)
+        self.most_ahead_s = max(self.most_ahead_s, pacer.ahead_s(now))
+        if release.finished:
+            self.finished_at = now
+        return release.finished
+
 
 def drive(pacer: PlaybackPacer, inputs: list[tuple[float, Input]]) -> Played:
     """Run the pacer like the backend's playback loop, jumping from event to event."""
@@ -59,12 +70,7 @@ def drive(pacer: PlaybackPacer, inputs: list[tuple[float, Input]]) -> Played:
     for _ in range(10_000):
         while pending and pending[0][0] <= now:
             pending.pop(0)[1](pacer)
-        release = pacer.release(now)
-        played.audio.extend((now, chunk.size) for chunk in release.audio)
-        played.words.extend((now, text) for text in release.words)
-        played.most_ahead_s = max(played.most_ahead_s, pacer.ahead_s(now))
-        if release.finished:
-            played.finished_at = now
+        if played.release(pacer, now):
             return played
         wakeup = pacer.next_wakeup(now)
         upcoming = [t for t in (wakeup, pending[0][0] if pending else None) if t is not None]
@@ -239,12 +245,7 @@ def drive_woken_only_when_input_asks(
         arrival = pending[0][0] if pending else None
         if wakeup is not None and (arrival is None or wakeup <= arrival):
             now = wakeup
-            release = pacer.release(now)
-            played.audio.extend((now, chunk.size) for chunk in release.audio)
-            played.words.extend((now, text) for text in release.words)
-            played.most_ahead_s = max(played.most_ahead_s, pacer.ahead_s(now))
-            if release.finished:
-                played.finished_at = now
+            if played.release(pacer, now):
                 return played
             wakeup = pacer.next_wakeup(now)
             continue
