@@ -28,6 +28,7 @@ def is_resumable_drop(close_code: int | None, *, fatal_error: bool) -> bool:
     return close_code is None or close_code in RESUMABLE_CLOSES
 
 
+# Not tenacity: the app waits before its first try too, and the resume loop retries on outcomes.
 @dataclass(frozen=True)
 class Backoff:
     """Jittered exponential backoff: retry soon, then every `max_delay_s`."""
