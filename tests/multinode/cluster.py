@@ -17,12 +17,20 @@ from loadtest.results import LoadTestReport
 from ops.swarm.convergence import UPDATE_IN_PROGRESS
 from ops.swarm.testbed import node_state, wait_until_ready
 from ops.swarm.testbed_engine import engine_pid, start_engine, stop_engine
+from ops.swarm.testbed_layout import TestBedNode
 from ops.swarm.testbed_network import connect_node, cut_network, plugged
 from tests.swarm.testbed_stack import UNMUTE_OPS, StackOnTestBed
 
 TURN_TIMEOUT_S = 60
 RESCHEDULE_TIMEOUT_S = 240.0
 NODE_BACK_TIMEOUT_S = 120.0
+
+# The roles the stack is deployed with; a test that changes them puts these back.
+DEFAULT_ROLES: dict[str, tuple[str, ...]] = {
+    "manager": ("edge", "llm"),
+    "worker1": ("backend", "stt", "tts"),
+    "worker2": ("backend", "stt", "tts"),
+}
 
 Row = dict[str, Any]  # a node as `unmute-ops nodes --json` shows it
 
@@ -145,17 +153,25 @@ class Cluster(StackOnTestBed):
         )
 
     async def converse(
-        self, name: str, *, clients: int, duration_s: float, turns: int, resume: bool = False
+        self,
+        name: str,
+        *,
+        clients: int,
+        duration_s: float,
+        turns: int,
+        resume: bool = False,
+        edge: TestBedNode | None = None,
     ) -> Conversations:
-        """Simulated browsers through Traefik (`unmute-ops loadtest`), in the background;
-        with `resume`, one whose connection drops resumes its conversation with its history
-        on a new one, as the browser app does."""
-        await self.wait_until_healthy()
+        """Simulated browsers through Traefik (`unmute-ops loadtest`; the manager's, or the
+        `edge` node's), in the background; with `resume`, one whose connection drops
+        resumes its conversation with its history on a new one, as the browser app does."""
+        url = self.edge_url(edge or self.layout.manager)
+        await self.wait_until_healthy(url=url)
         out = self.out_dir / name
         process = await asyncio.create_subprocess_exec(
             UNMUTE_OPS,
             "loadtest",
-            self.url,
+            url,
             "--insecure",
             "--clients", str(clients),
             "--duration", str(duration_s),

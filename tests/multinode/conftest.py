@@ -17,19 +17,12 @@ from pathlib import Path
 import pytest
 
 from ops.swarm.testbed_layout import TestBedLayout, plan_layout
-from tests.multinode.cluster import Cluster
+from tests.multinode.cluster import DEFAULT_ROLES, Cluster
 from tests.swarm.testbed_stack import SuiteSkips, stack_images, testbed_session
 
 STACK = "unmutemn"
 DRAIN_GRACE_S = 90
 STOP_GRACE_PERIOD = "100s"
-# The roles the stack is deployed with; a test that changes them puts these back.
-ROLES = {
-    "manager": ("edge", "llm"),
-    "worker1": ("backend", "stt", "tts"),
-    "worker2": ("backend", "stt", "tts"),
-}
-
 _skips = SuiteSkips("multi-node swarm suite not run")
 
 
@@ -64,7 +57,7 @@ def cluster(testbed: TestBedLayout, tmp_path_factory: pytest.TempPathFactory) ->
         "--set", "UNMUTE_TTS_REPLICAS=2",
     )  # fmt: skip
     cluster = Cluster(testbed, STACK, arguments, Path(tmp_path_factory.mktemp("conversations")))
-    cluster.set_roles(ROLES)  # a kept test bed may come with other roles
+    cluster.set_roles(DEFAULT_ROLES)  # a kept test bed may come with other roles
     deployed = cluster.ops(*arguments, timeout=900)
     assert deployed.returncode == 0, f"deploy failed:\n{deployed.stdout}\n{deployed.stderr}"
     return cluster
@@ -73,6 +66,6 @@ def cluster(testbed: TestBedLayout, tmp_path_factory: pytest.TempPathFactory) ->
 @pytest.fixture
 def default_roles(cluster: Cluster) -> Iterator[Cluster]:
     """The cluster with the roles it was deployed with, put back after the test."""
-    cluster.set_roles(ROLES)
+    cluster.set_roles(DEFAULT_ROLES)
     yield cluster
-    cluster.set_roles(ROLES)
+    cluster.set_roles(DEFAULT_ROLES)

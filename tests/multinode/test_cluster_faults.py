@@ -1,6 +1,6 @@
 """Faults of the cluster as a whole, with live conversations through Traefik (the load
-tester's simulated browsers): a rolling update of the backends across nodes, the manager's
-engine restarting, and a backend's node dying (its conversations resumed on the survivor).
+tester's simulated browsers): a rolling update of the backends across nodes, and a backend's
+node dying (its conversations resumed on the survivor).
 Their figures go to `node-faults.json` in the run's directory (docs/deployment.md quotes
 them)."""
 
@@ -8,20 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from ops.swarm.testbed import node_state, wait_until_ready
-from ops.swarm.testbed_engine import docker, engine_pid, start_engine, stop_engine
-from tests.multinode.cluster import NODE_BACK_TIMEOUT_S, Cluster, Conversations
+from tests.multinode.cluster import Cluster, Conversations
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(1800)]
 
-SERVED_AGAIN_TIMEOUT_S = 300.0
 ROLLED_TAG = "rolled"
 
 
@@ -67,52 +63,6 @@ def test_a_rolling_update_across_nodes_drops_no_conversation(default_roles: Clus
     assert talked.issues == [], "a conversation suffered during the update"
     assert talked.replies >= 3, "the conversations went on during the update"
     assert backend["image"].endswith(f":{ROLLED_TAG}") and backend["running"] == 2, backend
-
-
-def test_the_managers_engine_restarts_and_the_workers_tasks_run_on(
-    default_roles: Cluster,
-) -> None:
-    """Traefik and the LLM run on the manager, so conversations through it end when its
-    engine dies (an engine in swarm mode cannot keep its containers: `live-restore` is
-    refused there). What must hold: the workers' tasks run on untouched (the same
-    containers: no backend or speech server restarts), the manager rejoins its own swarm by
-    itself, and the stack serves new conversations again."""
-    cluster = default_roles
-    manager = cluster.layout.manager
-    workers = {node.hostname for node in cluster.layout.workers}
-    cluster.settle({"backend": workers, "stt": workers, "tts": workers})
-    cluster.wait_for_routed_backends(2)
-    before = _worker_containers(cluster)
-    assert all(before.values()), before
-
-    async def scenario() -> tuple[Conversations, dict[str, Any]]:
-        talk = asyncio.create_task(
-            cluster.converse("manager-restart", clients=2, duration_s=25, turns=2)
-        )
-        await cluster.wait_for_in_use(2, talk)
-        await asyncio.sleep(3.0)  # well into the conversations
-        figures = await asyncio.to_thread(_restart_engine, cluster)
-        return await talk, figures
-
-    try:
-        talked, figures = asyncio.run(scenario())
-    finally:
-        if engine_pid(manager) is None:
-            start_engine(manager, cluster.layout.registry)
-    cluster.wait_for_routed_backends(2)
-    after = _worker_containers(cluster)
-    again = asyncio.run(
-        cluster.converse("after-manager-restart", clients=1, duration_s=40, turns=2)
-    )
-    began = _began(talked)
-    killed_at = figures.pop("killed_at") - talked.report.levels[0].monotonic_origin
-    ended = {c for c in _suffered(talked) if began.get(c, killed_at) < killed_at}
-    figures |= {"ended": len(ended), "issues": _issue_kinds(talked)}
-    cluster.record("manager_engine_restarted", figures)
-
-    assert after == before, "a worker's task was restarted when the manager's engine restarted"
-    assert node_state(cluster.layout, manager) == "ready"
-    assert again.issues == [] and again.replies >= 1, "a new conversation is served"
 
 
 @pytest.fixture
@@ -209,36 +159,3 @@ def _began(talked: Conversations) -> dict[int | None, float]:
             turn.started_at, began.get(turn.conversation, turn.started_at)
         )
     return began
-
-
-def _issue_kinds(talked: Conversations) -> dict[str, int]:
-    kinds: dict[str, int] = {}
-    for issue in talked.report.levels[0].issues:
-        kinds[issue.kind] = kinds.get(issue.kind, 0) + 1
-    return kinds
-
-
-def _worker_containers(cluster: Cluster) -> dict[str, set[str]]:
-    """The stack's containers each worker runs, by ID."""
-    label = f"label=com.docker.stack.namespace={cluster.stack}"
-    return {
-        node.name: set(docker(node, "ps", "--quiet", "--no-trunc", "--filter", label).split())
-        for node in cluster.layout.workers
-    }
-
-
-def _restart_engine(cluster: Cluster) -> dict[str, float]:
-    """Kill the manager's engine (its containers die with it), start it again, and wait
-    until the stack answers healthy through Traefik."""
-    manager = cluster.layout.manager
-    killed = time.monotonic()
-    stop_engine(manager, signal.SIGKILL)
-    start_engine(manager, cluster.layout.registry)
-    wait_until_ready(cluster.layout, manager, NODE_BACK_TIMEOUT_S)
-    engine_back = time.monotonic()
-    asyncio.run(cluster.wait_until_healthy(SERVED_AGAIN_TIMEOUT_S))
-    return {
-        "killed_at": killed,
-        "engine_back_s": round(engine_back - killed, 1),
-        "served_again_s": round(time.monotonic() - killed, 1),
-    }

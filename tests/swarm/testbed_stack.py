@@ -29,7 +29,7 @@ from ops.swarm.engine import SwarmError
 from ops.swarm.image_archive import names_path
 from ops.swarm.images import DEFAULT_CACHE_DIR
 from ops.swarm.testbed import bring_up, describe, distribute_images, tear_down
-from ops.swarm.testbed_layout import TestBedLayout
+from ops.swarm.testbed_layout import TestBedLayout, TestBedNode
 
 UNMUTE_OPS = str(Path(sys.executable).with_name("unmute-ops"))
 ARCHIVE_NAME = "stack-images.tar"
@@ -119,7 +119,12 @@ class StackOnTestBed:
 
     @property
     def url(self) -> str:
-        return f"https://{self.layout.manager.address}"
+        """Traefik on the manager, where the stack's public name points."""
+        return self.edge_url(self.layout.manager)
+
+    def edge_url(self, node: TestBedNode) -> str:
+        """Traefik on this node (an edge: a manager with the edge role)."""
+        return f"https://{node.address}"
 
     def environment(self) -> dict[str, str]:
         return {
@@ -180,15 +185,17 @@ class StackOnTestBed:
             assert time.monotonic() < deadline, f"Traefik does not route to {count}: {routing}"
             time.sleep(1.0)
 
-    async def wait_until_healthy(self, timeout_s: float = 180) -> None:
-        """Until the deployment's public `/v1/health` says ok: after a change the backends
-        need a moment to find the speech servers' new tasks."""
+    async def wait_until_healthy(self, timeout_s: float = 180, url: str | None = None) -> None:
+        """Until the deployment's public `/v1/health` says ok (through the Traefik at `url`,
+        the manager's by default): after a change the backends need a moment to find the
+        speech servers' new tasks."""
+        url = url or self.url
         deadline = time.monotonic() + timeout_s
         body: object = None
         async with httpx.AsyncClient(verify=False, timeout=5) as http:  # self-signed
             while True:
                 try:
-                    answer = await http.get(f"{self.url}/api/v1/health")
+                    answer = await http.get(f"{url}/api/v1/health")
                     body = answer.json()
                     if answer.status_code == 200 and isinstance(body, dict) and body.get("ok"):
                         return
