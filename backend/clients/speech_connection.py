@@ -6,7 +6,9 @@ control checks on both sides, a join of the message's fragments, about a dozen P
 calls per message. Here whole messages go into a deque that `next_message` reads: the
 same messages, in the same order, with the same flow control (reading pauses while
 `MAX_QUEUED` messages wait) and the same end (`ConnectionClosed` once they are read).
-Everything else (handshake, pings, closing, sending) is websockets' own.
+Everything else (handshake, pings, closing, sending) is websockets' own. The internals this
+builds on are pinned by tests/unit/test_speech_connection_websockets.py: an upgrade of
+websockets that changes them fails there.
 """
 
 from __future__ import annotations
