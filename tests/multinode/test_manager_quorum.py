@@ -8,6 +8,7 @@ quotes them)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import subprocess
 import time
@@ -16,10 +17,10 @@ from typing import Any
 
 import pytest
 
+from ops.swarm import testbed_layout
 from ops.swarm.engine import SwarmError
 from ops.swarm.testbed import node_state, wait_until_ready
 from ops.swarm.testbed_engine import docker, engine_pid, start_engine, stop_engine
-from ops.swarm.testbed_layout import TestBedNode
 from tests.multinode.cluster import DEFAULT_ROLES, NODE_BACK_TIMEOUT_S, Cluster, Conversations
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(1800)]
@@ -33,6 +34,7 @@ QUORUM_ROLES = {
 }
 MANAGER_DOWN_S = 15.0  # long enough for the other two to elect a leader and carry on
 QUORUM_TIMEOUT_S = 60.0
+ROLE_AND_STANDING = "{{.Spec.Role}} {{if .ManagerStatus}}{{.ManagerStatus.Leader}}{{end}}"
 
 
 @pytest.fixture
@@ -60,8 +62,9 @@ def three_managers(default_roles: Cluster) -> Iterator[Cluster]:
         wait_until_ready(cluster.layout, manager, NODE_BACK_TIMEOUT_S)
         # Demoting a manager while another is unreachable would cost the swarm its quorum
         # (the engine refuses it): all of them answer first.
-        _wait_for_quorum(cluster, manager, managers)
-        cluster.docker("node", "demote", *sorted(workers))
+        _wait_for_quorum(manager, managers)
+        _demote(manager, managers - {manager.hostname})
+        _wait_for_quorum(manager, {manager.hostname})
         cluster.set_roles(DEFAULT_ROLES)
         cluster.wait_for_placement(
             {"traefik": {manager.hostname}, "llm": {manager.hostname}},
@@ -116,7 +119,7 @@ def test_a_managers_engine_restarts_and_conversations_through_another_edge_go_on
     assert sorted(standing.values()) == ["leader", "reachable", "reachable"], standing
 
 
-def _restart_manager(cluster: Cluster, edge: TestBedNode) -> dict[str, Any]:
+def _restart_manager(cluster: Cluster, edge: testbed_layout.TestBedNode) -> dict[str, Any]:
     """Kill the manager's engine (its containers die with it); time how long the other
     managers take to lead the swarm again, and the edge to answer healthy (it should never
     stop); start the engine again after MANAGER_DOWN_S and wait for it to rejoin."""
@@ -126,13 +129,13 @@ def _restart_manager(cluster: Cluster, edge: TestBedNode) -> dict[str, Any]:
     asyncio.run(cluster.wait_until_healthy(timeout_s=10, url=cluster.edge_url(edge)))
     healthy = time.monotonic()
     survivors = {node.hostname for node in cluster.layout.workers}
-    leader = _wait_for_quorum(cluster, edge, survivors)
+    leader = _wait_for_quorum(edge, survivors)
     elected = time.monotonic()
     time.sleep(max(0.0, MANAGER_DOWN_S - (elected - killed)))
     started = time.monotonic()
     start_engine(manager, cluster.layout.registry)
     wait_until_ready(cluster.layout, manager, NODE_BACK_TIMEOUT_S)
-    _wait_for_quorum(cluster, edge, {node.hostname for node in cluster.layout.nodes})
+    _wait_for_quorum(edge, {node.hostname for node in cluster.layout.nodes})
     return {
         "leader_while_down": leader,
         "leader_elected_s": round(elected - killed, 1),
@@ -142,7 +145,7 @@ def _restart_manager(cluster: Cluster, edge: TestBedNode) -> dict[str, Any]:
     }
 
 
-def _wait_for_quorum(cluster: Cluster, asked: TestBedNode, reachable: set[str]) -> str:
+def _wait_for_quorum(asked: testbed_layout.TestBedNode, reachable: set[str]) -> str:
     """Until, as `asked` (a manager) sees it, the swarm has a leader and the `reachable`
     managers are all reachable; the leader's hostname. A swarm without quorum answers no
     node listing at all."""
@@ -161,6 +164,27 @@ def _wait_for_quorum(cluster: Cluster, asked: TestBedNode, reachable: set[str]) 
             return leaders[0]
         assert time.monotonic() < deadline, f"no quorum as {asked.hostname} sees it: {listed}"
         time.sleep(0.5)
+
+
+def _demote(asking: testbed_layout.TestBedNode, hostnames: set[str]) -> None:
+    """Demote each node back to a worker, the leader last. A leader demoting itself hands
+    its leadership over first, and the request may come back as an error although it went
+    through ("node lost leader status"): each demotion is checked, and tried again."""
+
+    def standing(hostname: str) -> str:
+        try:
+            shown = docker(asking, "node", "inspect", "--format", ROLE_AND_STANDING, hostname)
+        except (SwarmError, subprocess.TimeoutExpired):
+            return "unknown"
+        return shown.strip()
+
+    deadline = time.monotonic() + QUORUM_TIMEOUT_S
+    for hostname in sorted(hostnames, key=lambda h: standing(h).endswith("true")):
+        while not standing(hostname).startswith("worker"):
+            with contextlib.suppress(SwarmError, subprocess.TimeoutExpired):
+                docker(asking, "node", "demote", hostname, timeout=30)
+            assert time.monotonic() < deadline, f"{hostname} stays a manager"
+            time.sleep(1.0)
 
 
 def _worker_containers(cluster: Cluster) -> dict[str, set[str]]:
