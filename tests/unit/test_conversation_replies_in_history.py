@@ -73,24 +73,18 @@ def test_the_greeting_keeps_its_place_and_text_in_every_later_request() -> None:
     """Each request starts with the one before it, the reply in between as heard."""
     s = Script()
     s.start()
-    (greeting,) = starts(s.actions)
+    (previous,) = starts(s.actions)
     s.frames(50, SILENCE)
-    s.reply(GREETING)
-    asked(s, "hello")
-    (first,) = starts(s.actions[-2:])
-    assert first.messages[: len(greeting.messages)] == greeting.messages
-    assert first.messages[len(greeting.messages) :] == [
-        {"role": "assistant", "content": GREETING_HEARD},
-        {"role": "user", "content": "hello"},
-    ]
-    s.reply(PLAIN)
-    asked(s, "thanks")
-    (second,) = starts(s.actions[-2:])
-    assert second.messages[: len(first.messages)] == first.messages
-    assert second.messages[len(first.messages) :] == [
-        {"role": "assistant", "content": PLAIN},
-        {"role": "user", "content": "thanks"},
-    ]
+    for reply, heard, question in [(GREETING, GREETING_HEARD, "hello"), (PLAIN, PLAIN, "thanks")]:
+        s.reply(reply)
+        asked(s, question)
+        (request,) = starts(s.actions[-2:])
+        assert request.messages[: len(previous.messages)] == previous.messages
+        assert request.messages[len(previous.messages) :] == [
+            {"role": "assistant", "content": heard},
+            {"role": "user", "content": question},
+        ]
+        previous = request
 
 
 def test_an_interrupted_reply_is_cut_after_the_last_word_heard() -> None:
