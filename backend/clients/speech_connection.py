@@ -5,10 +5,12 @@ and websockets hands each one over through its general-purpose assembler: a queu
 control checks on both sides, a join of the message's fragments, about a dozen Python
 calls per message. Here whole messages go into a deque that `next_message` reads: the
 same messages, in the same order, with the same flow control (reading pauses while
-`MAX_QUEUED` messages wait) and the same end (`ConnectionClosed` once they are read).
-Everything else (handshake, pings, closing, sending) is websockets' own. The internals this
-builds on are pinned by tests/unit/test_speech_connection_websockets.py: an upgrade of
-websockets that changes them fails there.
+`MAX_QUEUED` messages wait), the same refusals (text that is not UTF-8, a message in more
+than `MAX_FRAGMENTS` pieces: the connection closes, nothing after is read) and the same end
+(`ConnectionClosed` once they are read). Everything else (handshake, pings, closing,
+sending) is websockets' own. The internals this builds on are pinned by
+tests/unit/test_speech_connection_websockets.py: an upgrade of websockets that changes
+them fails there.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ __all__ = ["MAX_QUEUED", "SpeechConnection"]
 MAX_QUEUED = 16
 RESUME_AT = MAX_QUEUED // 4
 INVALID_DATA = 1007  # RFC 6455: a text message that is not UTF-8
+MESSAGE_TOO_BIG = 1009
+# websockets' own limit: a message in more pieces is refused, however small they are.
+MAX_FRAGMENTS = 4096
 
 
 class SpeechConnection(ClientConnection):
@@ -38,6 +43,7 @@ class SpeechConnection(ClientConnection):
         self._fragments: list[Frame] = []
         self._reader: asyncio.Future[None] | None = None
         self._reading_paused = False
+        self._refused = False  # a message was refused: the connection is closing
 
     async def next_message(self) -> Data:
         """The next whole message (bytes, or str for a text message); raises
@@ -70,7 +76,12 @@ class SpeechConnection(ClientConnection):
         else:
             super().process_event(event)  # control frames: pongs acknowledge our pings
             return
-        if event.fin:
+        if self._refused:  # frames read along with a refused message: none is a message
+            self._fragments = []
+        elif event.opcode is Opcode.CONT and len(self._fragments) > MAX_FRAGMENTS:
+            self._fragments = []
+            self._refuse(MESSAGE_TOO_BIG, "too many fragments")
+        elif event.fin:
             self._take(self._fragments)
             self._fragments = []
 
@@ -85,9 +96,8 @@ class SpeechConnection(ClientConnection):
         if frames[0].opcode is Opcode.TEXT:
             try:
                 message = payload.decode()
-            except UnicodeDecodeError as error:  # as websockets' own reader does
-                self.protocol.fail(INVALID_DATA, f"{error.reason} at position {error.start}")
-                self.send_data()
+            except UnicodeDecodeError as error:
+                self._refuse(INVALID_DATA, f"{error.reason} at position {error.start}")
                 return
         self._messages.append(message)
         full = len(self._messages) >= MAX_QUEUED
@@ -95,6 +105,12 @@ class SpeechConnection(ClientConnection):
             self._reading_paused = True
             self.transport.pause_reading()
         self._wake_reader()
+
+    def _refuse(self, code: int, reason: str) -> None:
+        """Close the connection as websockets' own reader does on a message it refuses."""
+        self._refused = True
+        self.protocol.fail(code, reason)
+        self.send_data()
 
     def _wake_reader(self) -> None:
         reader, self._reader = self._reader, None

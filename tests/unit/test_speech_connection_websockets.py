@@ -14,6 +14,7 @@ from dataclasses import fields
 from typing import Any
 
 import pytest
+from websockets.asyncio import messages
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.connection import Connection
 from websockets.client import ClientProtocol
@@ -23,7 +24,13 @@ from websockets.uri import parse_uri
 from websockets.utils import accept_key
 from websockets.version import version as websockets_version
 
-from backend.clients.speech_connection import INVALID_DATA, MAX_QUEUED, SpeechConnection
+from backend.clients.speech_connection import (
+    INVALID_DATA,
+    MAX_FRAGMENTS,
+    MAX_QUEUED,
+    MESSAGE_TOO_BIG,
+    SpeechConnection,
+)
 
 RECHECK = (
     f"SpeechConnection builds on it: re-read backend/clients/speech_connection.py against "
@@ -82,6 +89,15 @@ def test_what_it_calls_is_there_with_the_same_parameters(
 
 def test_frames_still_have_what_it_reads() -> None:
     assert {"opcode", "data", "fin"} <= {field.name for field in fields(Frame)}, RECHECK
+
+
+def test_its_limits_are_websockets_own() -> None:
+    max_queue = inspect.signature(ClientConnection).parameters["max_queue"].default
+    assert max_queue == MAX_QUEUED, f"websockets' default max_queue is {max_queue}; {RECHECK}"
+    max_fragments = getattr(messages, "MAX_FRAGMENTS", None)
+    assert max_fragments == MAX_FRAGMENTS, (
+        f"websockets' asyncio/messages.py MAX_FRAGMENTS is {max_fragments}; {RECHECK}"
+    )
 
 
 @pytest.mark.parametrize(("owner", "name"), REPLACED_SOURCE)
@@ -195,7 +211,8 @@ async def test_a_waiting_reader_is_woken_by_a_message_and_by_the_end() -> None:
     assert await settled(waiting) == b"one"
 
     written = len(transport.written)
-    connection.data_received(from_server(Opcode.TEXT, b"\xff"))
+    # Refused with the message that came with it, as websockets' reader would refuse it.
+    connection.data_received(from_server(Opcode.TEXT, b"\xff") + from_server(Opcode.BINARY, b"2"))
     close = connection.protocol.close_sent
     assert close is not None and close.code == INVALID_DATA, (
         f"invalid UTF-8 was not answered with close {INVALID_DATA}; {RECHECK}"
@@ -208,3 +225,15 @@ async def test_a_waiting_reader_is_woken_by_a_message_and_by_the_end() -> None:
     connection.connection_lost(None)
     with pytest.raises(ConnectionClosedError):
         await settled(waiting)
+
+
+async def test_a_message_in_more_pieces_than_websockets_allows_is_refused() -> None:
+    connection, _ = opened_in_memory()
+    connection.data_received(from_server(Opcode.BINARY, b"", fin=False))
+    piece = from_server(Opcode.CONT, b"", fin=False)
+    for _ in range(MAX_FRAGMENTS - 1):
+        connection.data_received(piece)
+    assert connection.protocol.close_sent is None, "as many pieces as websockets allows"
+    connection.data_received(piece)
+    close = connection.protocol.close_sent
+    assert close is not None and close.code == MESSAGE_TOO_BIG
