@@ -20,7 +20,6 @@ from types import TracebackType
 from typing import Any
 
 import httpx
-from httpx_sse import EventSource, ServerSentEvent, SSEError, aconnect_sse
 from pydantic import ValidationError
 
 from backend.clients.llm_errors import (
@@ -33,6 +32,7 @@ from backend.clients.llm_errors import (
     read_excerpt,
     translate_errors,
 )
+from backend.clients.llm_sse import SseDataReader, SseTooLongError
 from backend.clients.llm_turn import LlmUsage, StreamedTurn, ToolCall, ToolCallDelta, TurnPiece
 from backend.clients.llm_wire import Chunk, ModelList
 from backend.log_context import conversation_logger
@@ -54,6 +54,8 @@ logger = conversation_logger(__name__)
 
 # After `[DONE]` the body ends at once; a server that keeps it open loses the connection.
 DRAIN_AFTER_DONE_S = 0.5
+
+EVENT_STREAM_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
 
 
 @dataclass(frozen=True)
@@ -212,7 +214,7 @@ class LlmClient:
 
     async def _open_stream(
         self, stack: contextlib.AsyncExitStack, url: str, body: dict[str, Any]
-    ) -> EventSource:
+    ) -> httpx.Response:
         """Send the request; once more on a fresh connection when a pooled one was closed
         by the server as it was reused (both sides' keep-alive timers are often 5 s, so a
         turn that starts 5 s after the last one can race the server's close). Nothing was
@@ -234,31 +236,27 @@ class LlmClient:
             async with contextlib.AsyncExitStack() as stack:
                 try:
                     async with asyncio.timeout(min(t.first_chunk, budget)):
-                        source = await self._open_stream(stack, url, body)
-                        if source.response.status_code != 200:
-                            status = source.response.status_code
-                            raise http_error(
-                                "POST", url, status, await read_excerpt(source.response)
-                            )
-                        events = source.aiter_sse()
+                        response = await self._open_stream(stack, url, body)
+                        await _check_event_stream("POST", url, response)
+                        events = _event_data(url, response)
                         stack.push_async_callback(events.aclose)
-                        event: ServerSentEvent | None = await anext(events, None)
+                        data: str | None = await anext(events, None)
                 except TimeoutError as error:
                     raise LlmTimeoutError(
                         f"POST {url}: no first chunk within {min(t.first_chunk, budget):g} s"
                     ) from error
                 budget -= loop.time() - started
-                while event is not None:
-                    if event.data.strip() == "[DONE]":
+                while data is not None:
+                    if data.strip() == "[DONE]":
                         await _read_to_end(events)
                         return
-                    if event.data.strip():
-                        yield _parse_chunk(url, event.data)
+                    if data.strip():
+                        yield _parse_chunk(url, data)
                     wait = min(t.between_chunks, budget)
                     waited_from = loop.time()
                     try:
                         async with asyncio.timeout(max(wait, 0.0)):
-                            event = await anext(events, None)
+                            data = await anext(events, None)
                     except TimeoutError as error:
                         reason = (
                             f"no chunk for {t.between_chunks:g} s"
@@ -271,14 +269,40 @@ class LlmClient:
 
 async def _open_stream_once(
     http: httpx.AsyncClient, stack: contextlib.AsyncExitStack, url: str, body: dict[str, Any]
-) -> EventSource:
-    return await stack.enter_async_context(aconnect_sse(http, "POST", url, json=body))
+) -> httpx.Response:
+    request = http.stream("POST", url, json=body, headers=EVENT_STREAM_HEADERS)
+    return await stack.enter_async_context(request)
 
 
-async def _read_to_end(events: AsyncGenerator[ServerSentEvent, None]) -> None:
+async def _check_event_stream(method: str, url: str, response: httpx.Response) -> None:
+    """A completion streams as `text/event-stream`; anything else is the server's reason."""
+    if response.status_code != 200:
+        raise http_error(method, url, response.status_code, await read_excerpt(response))
+    content_type = response.headers.get("content-type", "").partition(";")[0].strip()
+    if "text/event-stream" not in content_type.lower():
+        raise LlmError(
+            f"{method} {url}: expected an event stream (text/event-stream), got "
+            f"{content_type or 'no content type'}: {excerpt(await read_excerpt(response))}"
+        )
+
+
+async def _event_data(url: str, response: httpx.Response) -> AsyncGenerator[str, None]:
+    """The `data` of each event in the body, read straight from its bytes (see llm_sse)."""
+    reader = SseDataReader()
+    try:
+        async for received in response.aiter_bytes():
+            for data in reader.feed(received):
+                yield data
+    except SseTooLongError as error:
+        raise LlmError(f"POST {url}: {error}") from error
+    for data in reader.finish():
+        yield data
+
+
+async def _read_to_end(events: AsyncGenerator[str, None]) -> None:
     """Read what follows `[DONE]` (only the end of the body, normally), so the connection
     goes back to the pool: otherwise every reply pays a new TCP (or TLS) handshake."""
-    with contextlib.suppress(TimeoutError, httpx.HTTPError, SSEError):
+    with contextlib.suppress(TimeoutError, httpx.HTTPError):
         async with asyncio.timeout(DRAIN_AFTER_DONE_S):
             async for _ in events:
                 pass

@@ -8,7 +8,6 @@ import json
 from collections.abc import Iterator
 
 import httpx
-from httpx_sse import SSEError
 
 # How much of an error body goes into a log line: enough to read the server's reason.
 ERROR_EXCERPT_CHARS = 300
@@ -45,7 +44,7 @@ def translate_errors(url: str, method: str, connect_timeout_s: float) -> Iterato
         raise LlmTimeoutError(f"{method} {url}: timed out ({type(error).__name__})") from error
     except httpx.ConnectError as error:
         raise LlmConnectionError(f"{method} {url}: cannot connect ({error})") from error
-    except (httpx.HTTPError, SSEError) as error:
+    except httpx.HTTPError as error:
         raise LlmError(f"{method} {url}: {type(error).__name__}: {error}") from error
 
 

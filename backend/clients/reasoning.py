@@ -27,6 +27,10 @@ class ThinkTagFilter:
     def feed(self, text: str) -> tuple[str, str]:
         """Returns `(spoken, reasoning)` released by this chunk."""
         self._pending += text
+        if "<" not in self._pending:
+            # No tag, nor the start of one (the common case, once per token): all goes.
+            released, self._pending = self._pending, ""
+            return ("", released) if self._thinking else (released, "")
         spoken: list[str] = []
         reasoning: list[str] = []
         while True:
@@ -66,10 +70,11 @@ def _find_first_tag(text: str) -> tuple[int, str]:
 
 
 def _partial_tag_length(text: str, tags: tuple[str, ...]) -> int:
-    """Length of the longest suffix of `text` that is a proper prefix of one of `tags`."""
-    for length in range(min(len(text), max(map(len, tags)) - 1), 0, -1):
-        if any(tag.startswith(text[-length:]) for tag in tags):
-            return length
+    """Length of the longest suffix of `text` that is a proper prefix of one of `tags`.
+    Tags hold one `<`, their first character: only the suffix from the last `<` can be."""
+    suffix = text[text.rfind("<") :] if "<" in text else ""
+    if suffix and any(tag != suffix and tag.startswith(suffix) for tag in tags):
+        return len(suffix)
     return 0
 
 
