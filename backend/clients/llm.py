@@ -17,7 +17,7 @@ import contextlib
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from pydantic import ValidationError
@@ -290,9 +290,13 @@ async def _event_data(url: str, response: httpx.Response) -> AsyncGenerator[str,
     """The `data` of each event in the body, read straight from its bytes (see llm_sse)."""
     reader = SseDataReader()
     try:
-        async for received in response.aiter_bytes():
-            for data in reader.feed(received):
-                yield data
+        # Closed with this generator (a barge-in), not whenever it is collected; httpx
+        # types it as an iterator, and writes it as a generator.
+        body = cast(AsyncGenerator[bytes, None], response.aiter_bytes())
+        async with contextlib.aclosing(body) as received_bytes:
+            async for received in received_bytes:
+                for data in reader.feed(received):
+                    yield data
     except SseTooLongError as error:
         raise LlmError(f"POST {url}: {error}") from error
     for data in reader.finish():

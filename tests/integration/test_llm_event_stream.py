@@ -4,6 +4,8 @@ loopback socket: line ends, comments, fields it ignores, and what is not a strea
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -76,3 +78,39 @@ async def test_an_answer_that_is_not_an_event_stream_is_a_clear_error() -> None:
     message = str(caught.value)
     assert "text/event-stream" in message and "application/json" in message
     assert "streaming is disabled on this server" in message
+
+
+async def test_closing_a_reply_midway_closes_its_connection() -> None:
+    """A barge-in closes the reply's stream: the server sees its connection go, and can
+    stop generating, instead of streaming the rest of the reply to nobody."""
+    closed = asyncio.Event()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+            b"transfer-encoding: chunked\r\n\r\n"
+        )
+        endless = asyncio.create_task(_stream_forever(writer))
+        while await reader.read(4096):  # the request's body, then the client's close
+            pass
+        endless.cancel()
+        closed.set()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    async with server, LlmClient(url, model="m") as client:
+        deltas = client.stream_reply(HELLO, temperature=0.5)
+        assert [await anext(deltas), await anext(deltas)] == ["word", " word"]
+        assert not closed.is_set()
+        await deltas.aclose()
+        await asyncio.wait_for(closed.wait(), timeout=10)
+
+
+async def _stream_forever(writer: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(ConnectionError):
+        for index in itertools.count():
+            event = chunk(" word" if index else "word") + b"\n\n"
+            writer.write(b"%x\r\n%s\r\n" % (len(event), event))
+            await writer.drain()
+            await asyncio.sleep(0.01)
