@@ -57,6 +57,7 @@ class EngineStats:
     prompt_tokens: int = 0
     cached_tokens: int = 0
     completion_tokens: int = 0
+    read_aheads: int = 0  # next turns' openings computed while the model was idle
 
 
 class PromptTooLong(ValueError):
@@ -139,6 +140,7 @@ class LlamaEngine:
         idle = self._waiting == 0
         if idle and not result.cancelled and self._read_ahead(prompt, result.text):
             self._save_live_state()
+            self.stats.read_aheads += 1
 
     def _generate(
         self, generation: Generation, prompt: PreparedPrompt, sampling: Sampling

@@ -183,7 +183,14 @@ async def test_the_next_user_turns_opening_is_computed_before_the_user_speaks(
         {"role": "user", "content": "When should I plant tulips?"},
     ]
     async with served(engine) as url, httpx.AsyncClient() as http:
+        read_aheads = engine.stats.read_aheads
         reply, _ = await usage_of(http, url, first_turn)
+        # The model reads ahead once the reply is sent, while no other request waits: a user
+        # who answers at once may come first, and then the opening is computed with it.
+        deadline = time.monotonic() + 30
+        while engine.stats.read_aheads == read_aheads:
+            assert time.monotonic() < deadline, "the model never read the next turn's opening"
+            await asyncio.sleep(0.01)
         answered = [*first_turn, {"role": "assistant", "content": reply}]
         second_turn = [*answered, {"role": "user", "content": "And roses?"}]
         _, second = await usage_of(http, url, second_turn)
