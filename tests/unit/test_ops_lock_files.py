@@ -35,7 +35,7 @@ def test_every_package_is_pinned_with_its_hashes(lock: Path) -> None:
 
 def test_the_backend_image_carries_no_engine_plotting_or_docker_package() -> None:
     backend = locked(IMAGE_LOCKS["backend"])
-    assert {"fastapi", "uvicorn", "httpx-sse", "pydantic-settings", "typer"} <= set(backend)
+    assert {"fastapi", "uvicorn", "pydantic-settings", "typer"} <= set(backend)
     absent = {
         "matplotlib",
         "docker",
