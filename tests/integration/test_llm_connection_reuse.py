@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from backend.clients.llm import LlmClient
+from tests.integration.raw_http import read_http_request
 
 WORDS = ["Hello", " there", " friend."]
 
@@ -71,7 +72,7 @@ async def test_a_reused_connection_the_server_closed_unanswered_is_retried_once(
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         nonlocal connections
         connections += 1
-        await _read_request(reader)
+        await read_http_request(reader)
         body = (
             "".join(
                 f'data: {{"choices": [{{"index": 0, "delta": {{"content": "{word}"}}}}]}}\n\n'
@@ -84,7 +85,7 @@ async def test_a_reused_connection_the_server_closed_unanswered_is_retried_once(
             + f"content-length: {len(body)}\r\n\r\n{body}".encode()
         )
         await writer.drain()
-        await _read_request(reader)  # the reuse: closed without an answer
+        await read_http_request(reader)  # the reuse: closed without an answer
         writer.close()
 
     server = await asyncio.start_server(serve, "127.0.0.1", 0)
@@ -99,13 +100,3 @@ async def test_a_reused_connection_the_server_closed_unanswered_is_retried_once(
             ]
             assert "".join(reply) == "".join(WORDS)
     assert connections == 2
-
-
-async def _read_request(reader: asyncio.StreamReader) -> None:
-    head = await reader.readuntil(b"\r\n\r\n")
-    length = next(
-        int(line.split(b":", 1)[1])
-        for line in head.split(b"\r\n")
-        if line.lower().startswith(b"content-length:")
-    )
-    await reader.readexactly(length)

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 import pytest
 
 from backend.clients.llm import LlmClient, LlmError
+from tests.integration.raw_http import read_http_request
 
 pytestmark = pytest.mark.integration
 
@@ -24,13 +25,7 @@ async def raw_server(head: bytes, pieces: list[bytes]) -> AsyncIterator[str]:
     segment (a pause between them), then closes the connection."""
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        request_head = await reader.readuntil(b"\r\n\r\n")
-        length = next(
-            int(line.split(b":", 1)[1])
-            for line in request_head.split(b"\r\n")
-            if line.lower().startswith(b"content-length:")
-        )
-        await reader.readexactly(length)
+        await read_http_request(reader)
         writer.write(head)
         for piece in pieces:
             writer.write(piece)
