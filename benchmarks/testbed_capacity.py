@@ -14,20 +14,13 @@ suite deployed them.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
-import sys
-import time
+import asyncio
 from pathlib import Path
-from typing import Any
-
-import httpx
 
 from loadtest.results import LoadTestReport
 from ops.swarm.testbed_layout import plan_layout
+from tests.multinode.cluster import DEFAULT_ROLES, Cluster
 
-UNMUTE_OPS = str(Path(sys.executable).with_name("unmute-ops"))
 ALL_ROLES = ("edge", "llm", "backend", "stt", "tts")
 # Backend, speech and the LLM each on a node of their own, and all of it on one node.
 LAYOUTS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -38,72 +31,19 @@ LAYOUTS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "one node": {"manager": ALL_ROLES, "worker1": (), "worker2": ()},
 }
-SUITE_ROLES = {
-    "manager": ("edge", "llm"),
-    "worker1": ("backend", "stt", "tts"),
-    "worker2": ("backend", "stt", "tts"),
-}
 SERVICES = ("backend", "stt", "tts", "llm")
 STAGES = ("speech_stopped", "first_transcript_word", "first_llm_word", "voice_to_voice")
-LAYOUT = plan_layout(workers=2)
-URL = f"https://{LAYOUT.manager.address}"
 
 
-def ops(*arguments: str, stack: str) -> Any:
-    environment = {**os.environ, "DOCKER_HOST": LAYOUT.manager.docker_host}
-    environment |= {"UNMUTE_STACK": stack, "UNMUTE_PUBLIC_URL": URL, "UNMUTE_INSECURE_TLS": "1"}
-    done = subprocess.run(
-        [UNMUTE_OPS, *arguments], env=environment, capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0 and not done.stdout:
-        raise SystemExit(f"unmute-ops {' '.join(arguments)}: {done.stderr}")
-    return json.loads(done.stdout) if "--json" in arguments else done.stdout
-
-
-def place(roles: dict[str, tuple[str, ...]], stack: str, timeout_s: float = 600) -> None:
-    """Give each node its roles, then wait until every service runs only where they say."""
-    rows = {row["hostname"]: row for row in ops("nodes", "--json", stack=stack)["nodes"]}
-    for name, wanted in roles.items():
-        hostname = LAYOUT.node(name).hostname
-        changes = [f"--role={role}" for role in wanted]
-        changes += [f"--remove={r}" for r in rows[hostname]["roles"] if r not in wanted]
-        if changes:
-            ops("nodes", "label", hostname, *changes, "--json", stack=stack)
-    allowed = {
-        service: {LAYOUT.node(n).hostname for n, rs in roles.items() if service in rs}
+def place(cluster: Cluster, roles: dict[str, tuple[str, ...]]) -> None:
+    """Give each node its roles, and wait until each service runs on exactly the nodes that
+    carry its role (spread again over them when Swarm gathered its tasks on some)."""
+    cluster.set_roles(roles)
+    wanted = {
+        service: {cluster.layout.node(n).hostname for n, rs in roles.items() if service in rs}
         for service in SERVICES
     }
-    deadline = time.monotonic() + timeout_s
-    while True:
-        rows = {row["hostname"]: row for row in ops("nodes", "--json", stack=stack)["nodes"]}
-        status = {r["service"]: r for r in ops("status", "--json", stack=stack)["services"]}
-        placed = all(
-            {h for h, row in rows.items() if row["tasks"].get(s)} <= allowed[s]
-            and status[s]["running"] == status[s]["desired"]
-            for s in SERVICES
-        )
-        if placed and _healthy():
-            return
-        if time.monotonic() > deadline:
-            raise SystemExit(f"the stack did not settle on {roles}")
-        time.sleep(2.0)
-
-
-def _healthy() -> bool:
-    try:
-        answer = httpx.get(f"{URL}/api/v1/health", verify=False, timeout=5)
-        return answer.status_code == 200 and bool(answer.json().get("ok"))
-    except (httpx.HTTPError, ValueError):
-        return False
-
-
-def load(out: Path, clients: int, duration_s: float, stack: str) -> LoadTestReport:
-    ops(
-        "loadtest", URL, "--insecure", "--clients", str(clients), "--duration", str(duration_s),
-        "--turns", "3", "--pause", "0.5", "--turn-timeout", "60", "--out", str(out),
-        stack=stack,
-    )  # fmt: skip
-    return LoadTestReport.model_validate_json((out / "results.json").read_text())
+    cluster.settle(wanted, timeout_s=600)
 
 
 def row(name: str, report: LoadTestReport) -> str:
@@ -134,16 +74,24 @@ def main() -> None:
         f"| placement (round) | {' | '.join(STAGES)} | conversations, replies, refused |",
         "|---" * (len(STAGES) + 2) + "|",
     ]
+    cluster = Cluster(plan_layout(workers=2), options.stack, (), options.out)
+    options.out.mkdir(parents=True, exist_ok=True)
     try:
         for round_ in range(1, options.rounds + 1):
             for name, roles in LAYOUTS.items():
-                place(roles, options.stack)
-                out = options.out / f"{name.replace(' ', '-')}-{round_}"
-                report = load(out, options.clients, options.duration, options.stack)
-                lines.append(row(f"{name} ({round_})", report))
+                place(cluster, roles)
+                talked = asyncio.run(
+                    cluster.converse(
+                        f"{name.replace(' ', '-')}-{round_}",
+                        clients=options.clients,
+                        duration_s=options.duration,
+                        turns=3,
+                    )
+                )
+                lines.append(row(f"{name} ({round_})", talked.report))
                 print(lines[-1], flush=True)
     finally:
-        place(SUITE_ROLES, options.stack)
+        place(cluster, DEFAULT_ROLES)
     print("\n".join(lines))
 
 
