@@ -24,7 +24,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from backend.clients.speech_errors import SpeechServiceError
 from backend.clients.stt import open_stt_stream
 from backend.conversation import signals as sig
-from backend.conversation.machine import Conversation
+from backend.conversation.machine import Conversation, Phase
 from backend.log_context import conversation_logger, enter_conversation, new_session_id
 from backend.outbox import Outbox
 from backend.realtime import events as ev
@@ -91,6 +91,8 @@ class ConversationRunner(ABC):
         self._turn_ended_at: float | None = None  # of the turn the current reply answers
         self._client_gone = asyncio.Event()
         self._awaiting_first_audio = False
+        self._ticks_paused = False  # while the bot replies (see `_tick`)
+        self._ticks_resume = asyncio.Event()
 
     # --- what a protocol adapter provides ----------------------------------------------
 
@@ -203,6 +205,13 @@ class ConversationRunner(ABC):
     async def _tick(self) -> None:
         while True:
             await asyncio.sleep(TICK_S)
+            if self._core.phase is Phase.REPLYING:
+                # Time changes nothing while the bot replies (the core's `_on_tick`): sleep
+                # until an input ends the reply instead of waking ten times a second.
+                self._ticks_paused = True
+                self._ticks_resume.clear()
+                await self._ticks_resume.wait()
+                continue
             self._dispatch(sig.Tick(time.monotonic()))
 
     # --- core → world -----------------------------------------------------------------
@@ -232,6 +241,9 @@ class ConversationRunner(ABC):
                     self._on_protocol_action(action)
                 case sig.AbandonToolCalls(rid):
                     self._abandon_tool_calls(rid)
+        if self._ticks_paused and self._core.phase is not Phase.REPLYING:
+            self._ticks_paused = False
+            self._ticks_resume.set()
 
     def _start_reply(self, action: sig.StartReply, t: float) -> None:
         self._log_ids.turn_id = action.response_id

@@ -147,12 +147,14 @@ class SpeechOut:
             await self._changed.wait()
 
     async def _watch(self) -> None:
-        """Raise `TtsStalled` when the failover rules say the node is stuck."""
-        stall_after_s = self._failover.stall_after_s
+        """Raise `TtsStalled` when the failover rules say the node is stuck. It wakes only
+        when a stall could first be due, not on every word or audio message."""
         while True:
-            await asyncio.sleep(stall_after_s / 4)
-            if self._failover.stalled(time.monotonic()):
+            now = time.monotonic()
+            if self._failover.stalled(now):
+                stall_after_s = self._failover.stall_after_s
                 raise TtsStalled(f"the TTS server stopped answering for {stall_after_s:g} s")
+            await asyncio.sleep(self._failover.stall_check_at(now) - now)
 
     async def _receive(self, stream: TtsStream) -> None:
         async for message in stream:

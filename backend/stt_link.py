@@ -142,11 +142,14 @@ class SttLink:
                 self._on_word(message.text, message.start_time)
 
     async def _watch(self) -> None:
-        """Raise `_Stalled` when the clock says the stream is stuck."""
+        """Raise `_Stalled` when the clock says the stream is stuck. It wakes only when a
+        stall could first be due (about once a `stall_after_s` while answers flow), not
+        on every frame or answer."""
         while True:
-            await asyncio.sleep(self._clock.stall_after_s / 4)
-            if self._clock.stalled(time.monotonic()):
+            now = time.monotonic()
+            if self._clock.stalled(now):
                 raise _Stalled
+            await asyncio.sleep(self._clock.stall_check_at(now) - now)
 
     async def _replace(self, stream: SttStream, reason: str) -> None:
         """The stream broke or stalled: open another, or give up as the clock says."""

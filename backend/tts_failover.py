@@ -129,5 +129,14 @@ class TtsFailover:
     def stalled(self, now: float) -> bool:
         return self._owes_answer() and now - self._last_answer_at > self.stall_after_s
 
+    def stall_check_at(self, now: float) -> float:
+        """The earliest time after `now` at which `stalled` can become true, whatever is
+        sent and answered in between: a watcher that checks only then misses no stall.
+        With an answer owed, the end of its wait; otherwise a debt that starts from `now`
+        on ends its wait `stall_after_s` later at the soonest."""
+        if self._owes_answer():
+            return self._last_answer_at + self.stall_after_s
+        return now + self.stall_after_s
+
     def _owes_answer(self) -> bool:
         return self._eos_sent or self._sent > self._timed
