@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 
 import { launchChromium, openPage } from "./browser";
-import { audibleSeconds, debugState, eventCount, waitUntil } from "./pageHooks";
+import { audibleSeconds, debugState, eventCount, playbackDrained, waitUntil } from "./pageHooks";
 import { RESULTS_DIR } from "./paths";
 import { writeRecording } from "./speech";
 import { voiceToVoiceSeconds } from "../bench/voiceToVoice";
@@ -58,12 +58,13 @@ describe("a conversation in the browser", () => {
     await page.getByRole("button", { name: "Connect" }).click();
     await page.getByText("Connected.").waitFor({ timeout: 20_000 });
     await page.getByRole("button", { name: "Disconnect" }).waitFor();
-    const state = await waitUntil(
+    await waitUntil(
       "the greeting to end",
       () => debugState(page),
       (s) => eventCount(s, "response.audio.done") >= 1,
       40_000,
     );
+    const state = await playbackDrained(page);
     // A real model greets in its own words, at a high temperature: a lone "Hi!" is a
     // third of a second, but it is heard (a silent turn has no audible audio at all).
     expect(audibleSeconds(state)).toBeGreaterThan(0.15);

@@ -21,6 +21,29 @@ export function audibleSeconds(state: UnmuteDebug): number {
   return (state.playback?.audibleSamples ?? 0) / SAMPLE_RATE;
 }
 
+/**
+ * Wait until the bot's audio has finished playing: nothing buffered and nothing played
+ * for two reads in a row. `response.audio.done` only says the server sent the last packet;
+ * the page may still be decoding and playing the end of the turn.
+ */
+export async function playbackDrained(page: Page, timeoutMs = 15_000): Promise<UnmuteDebug> {
+  let lastPlayed = -1;
+  let quietReads = 0;
+  return waitUntil(
+    "the bot's audio to finish playing",
+    () => debugState(page),
+    (s) => {
+      const played = s.playback?.playedSamples ?? 0;
+      const idle = played === lastPlayed && (s.playback?.bufferedSamples ?? 0) === 0;
+      lastPlayed = played;
+      quietReads = idle ? quietReads + 1 : 0;
+      // Two quiet intervals in a row: a late packet still in the decoder would show.
+      return quietReads >= 2;
+    },
+    timeoutMs,
+  );
+}
+
 /** Poll `read` until `accept` holds; fail with the last value seen. */
 export async function waitUntil<T>(
   what: string,

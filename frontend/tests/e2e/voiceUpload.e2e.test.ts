@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Browser } from "playwright-core";
 
 import { launchChromium, openPage } from "./browser";
-import { audibleSeconds, debugState, eventCount, waitUntil } from "./pageHooks";
+import { audibleSeconds, debugState, eventCount, playbackDrained, waitUntil } from "./pageHooks";
 import { RESULTS_DIR } from "./paths";
 import { writeRecording } from "./speech";
 
@@ -36,14 +36,18 @@ describe("speaking with an uploaded voice", () => {
     await page.getByLabel(/Your own voice/).setInputFiles(voiceClip);
     await page.getByText("The bot will speak with your voice.").waitFor({ timeout: 30_000 });
     await page.getByRole("button", { name: "Connect" }).click();
-    const state = await waitUntil(
+    const greeted = await waitUntil(
       "the greeting in the cloned voice",
       () => debugState(page),
       (s) => eventCount(s, "response.audio.done") >= 1,
       40_000,
     );
-    expect(state.sessionVoice).toMatch(/^custom:/);
-    expect(audibleSeconds(state)).toBeGreaterThan(0.5); // a real model may greet in two words
+    expect(greeted.sessionVoice).toMatch(/^custom:/);
+    // The server's last packet can arrive before the page has played the turn out.
+    const state = await playbackDrained(page);
+    // Heard to the end; a real model may greet with a lone "Hi!" (a third of a second),
+    // where a silent turn has no audible audio at all.
+    expect(audibleSeconds(state)).toBeGreaterThan(0.15);
     await page.getByRole("button", { name: "Disconnect" }).click();
     expect(errors).toEqual([]);
   });
