@@ -80,6 +80,10 @@ class Service:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             preexec_fn=_die_with_parent,
+            # Out of the terminal's process group: Ctrl-C reaches `unmute-ops up` alone,
+            # which stops the servers in order (the backend drains first) and does not
+            # mistake their exit for a failure to start.
+            process_group=0,
         )
         log.close()
 
@@ -126,6 +130,10 @@ class StackOptions:
 
 class StartupFailed(RuntimeError):
     pass
+
+
+class StartupInterrupted(Exception):
+    """A stop was asked for before every service was ready."""
 
 
 class LocalStack:
@@ -226,8 +234,14 @@ class LocalStack:
         folder = self.options.frontend_dir
         return folder is None or not (folder / "index.html").is_file()
 
-    def start(self, on_progress: Callable[[str, str], None], timeout_s: float = 180.0) -> None:
-        """Start every service and wait until each answers; the backend's health last."""
+    def start(
+        self,
+        on_progress: Callable[[str, str], None],
+        stopping: Callable[[], bool] = lambda: False,
+        timeout_s: float = 180.0,
+    ) -> None:
+        """Start every service and wait until each answers; the backend's health last.
+        Raises StartupInterrupted as soon as `stopping()` is true."""
         if port_in_use(self.options.host, self.options.port):
             raise StartupFailed(
                 f"port {self.options.port} is already in use (is Unmute already running? "
@@ -240,6 +254,8 @@ class LocalStack:
         deadline = time.monotonic() + timeout_s
         waiting = list(self.services)
         while waiting:
+            if stopping():
+                raise StartupInterrupted
             for service in list(waiting):
                 if (code := service.exited()) is not None:
                     log = self.options.log_dir / f"{service.name}.log"

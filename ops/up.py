@@ -13,7 +13,13 @@ import typer
 from rich.console import Console
 from rich.status import Status
 
-from ops.local_stack import Engines, LocalStack, StackOptions, StartupFailed
+from ops.local_stack import (
+    Engines,
+    LocalStack,
+    StackOptions,
+    StartupFailed,
+    StartupInterrupted,
+)
 
 console = Console()
 
@@ -104,8 +110,8 @@ def up(
     def request_stop(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
+    for stop_signal in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(stop_signal, request_stop)
     try:
         with Status("Starting Unmute…", console=console) as status:
             ready: list[str] = []
@@ -115,10 +121,8 @@ def up(
                     ready.append(name)
                     console.print(f"  [green]✓[/] {name}")
                 status.update(f"Starting Unmute… ({len(ready)}/{len(stack.services)} ready)")
-                if stop.is_set():
-                    raise KeyboardInterrupt
 
-            stack.start(progress)
+            stack.start(progress, stopping=stop.is_set)
         if stack.missing_browser_app():
             console.print(
                 "[yellow]The browser app is not built, so only the API answers at "
@@ -135,7 +139,7 @@ def up(
     except StartupFailed as failure:
         console.print(f"[red]Unmute could not start:[/] {failure}")
         raise typer.Exit(1) from failure
-    except KeyboardInterrupt:
+    except (StartupInterrupted, KeyboardInterrupt):
         pass
     finally:
         with Status("Stopping…", console=console):

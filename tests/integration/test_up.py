@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+import pytest
 
 from tests.integration.backend_server import free_port
 from tests.integration.protocol_rules import check_event_ids, check_turn_order
@@ -150,3 +151,41 @@ def test_a_busy_port_is_said_plainly(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert f"port {port} is already in use" in result.stdout
     assert not (tmp_path / "logs").exists(), "nothing was started"
+
+
+@pytest.mark.parametrize("when", ["starting", "running"])
+def test_ctrl_c_stops_up_cleanly_whether_starting_or_running(tmp_path: Path, when: str) -> None:
+    """A terminal's Ctrl-C goes to the whole foreground process group: `up` alone must act
+    on it, stopping its servers itself, and not read their exit as a failure to start."""
+    port, logs = free_port(), str(tmp_path / "logs")
+    process = subprocess.Popen(
+        [UNMUTE_OPS, "up", "--engines", "light", "--port", str(port), "--log-dir", logs],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "COLUMNS": "400"},
+        start_new_session=True,  # its own process group, as a shell's foreground job
+    )
+    children: set[int] = set()
+    deadline = time.monotonic() + 120
+    while len(children) < 5 or (when == "running" and not healthy(port)):
+        assert process.poll() is None, process.stdout.read() if process.stdout else ""
+        assert time.monotonic() < deadline, f"not {when} in time"
+        children |= descendants(process.pid)
+        time.sleep(0.05)
+    if when == "starting":
+        assert not healthy(port), "Ctrl-C comes before the stack is ready"
+    os.killpg(process.pid, signal.SIGINT)
+    output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert "could not start" not in output and "unexpectedly" not in output, output
+    assert "Unmute stopped." in output
+    assert not still_alive(children), "no process is left behind"
+
+
+def healthy(port: int) -> bool:
+    try:
+        answer = httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=1.0)
+        return answer.status_code == 200 and bool(answer.json().get("ok"))
+    except (httpx.HTTPError, ValueError):
+        return False
