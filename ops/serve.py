@@ -254,6 +254,15 @@ def llm(
             "backend: llama.cpp's threads wait for each other, so a busy core slows them all.",
         ),
     ] = DEFAULT_THREADS,
+    prompt_threads: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="At most this many threads read a prompt, one per core that sat idle "
+            "while the model waited (never fewer than --threads) [default: the CPUs this "
+            "process may use].",
+        ),
+    ] = None,
     context_tokens: Annotated[
         int, typer.Option(min=256, help="The longest conversation, in tokens.")
     ] = DEFAULT_CONTEXT_TOKENS,
@@ -297,7 +306,9 @@ def llm(
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    settings = EngineSettings(threads, context_tokens, max_reply_tokens, prompt_cache_mb)
+    settings = EngineSettings(
+        threads, context_tokens, max_reply_tokens, prompt_cache_mb, prompt_threads
+    )
     try:
         path = model_path(model_file, model)
         name = model or path.name.removesuffix(".gguf")

@@ -24,6 +24,7 @@ from llama_cpp import Llama, StoppingCriteriaList
 from llama_cpp.llama_types import CreateCompletionStreamResponse
 
 from embedded.llm.chat_template import ChatTemplate, InvalidConversation
+from embedded.llm.cpu_headroom import CpuHeadroom
 from embedded.llm.generation import Generation, GenerationResult, Sampling
 from embedded.llm.prefix_cache import PrefixCache, SavedState
 from embedded.llm.reply_length import ReplyLength
@@ -58,6 +59,7 @@ class EngineStats:
     cached_tokens: int = 0
     completion_tokens: int = 0
     read_aheads: int = 0  # next turns' openings computed while the model was idle
+    widened_prompts: int = 0  # prompts read on more threads than the model's own
 
 
 class PromptTooLong(ValueError):
@@ -75,7 +77,13 @@ _State = ctypes.Array[ctypes.c_uint8]
 
 
 class LlamaEngine:
-    def __init__(self, llama: Llama, name: str, settings: EngineSettings) -> None:
+    def __init__(
+        self,
+        llama: Llama,
+        name: str,
+        settings: EngineSettings,
+        headroom: CpuHeadroom | None = None,
+    ) -> None:
         self.name = name
         self.settings = settings
         self.stats = EngineStats()
@@ -90,6 +98,8 @@ class LlamaEngine:
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama")
         self._waiting = 0  # replies queued behind the one being written
         self._waiting_lock = threading.Lock()
+        self._headroom = headroom or CpuHeadroom(settings.threads, settings.prompt_threads)
+        self._headroom.waiting_starts()
 
     @property
     def context_tokens(self) -> int:
@@ -141,12 +151,18 @@ class LlamaEngine:
         if idle and not result.cancelled and self._read_ahead(prompt, result.text):
             self._save_live_state()
             self.stats.read_aheads += 1
+        self._headroom.waiting_starts()
 
     def _generate(
         self, generation: Generation, prompt: PreparedPrompt, sampling: Sampling
     ) -> GenerationResult:
         cached = self._reuse_start_of(prompt.tokens)
         watch = _ReplyWatch(generation, sampling.length)
+        # Only a batch of tokens (the prompt, a read-ahead) runs on the batch threads.
+        threads = self._headroom.threads
+        prompt_threads = threads if self._waiting else self._headroom.prompt_threads()
+        llama_cpp.llama_set_n_threads(self._llama.ctx, threads, prompt_threads)
+        self.stats.widened_prompts += prompt_threads > threads
         stream = cast(
             Generator[CreateCompletionStreamResponse, None, None],
             self._llama.create_completion(
@@ -178,6 +194,7 @@ class LlamaEngine:
                     finish_reason = choice["finish_reason"]
         finally:
             stream.close()
+            llama_cpp.llama_set_n_threads(self._llama.ctx, threads, threads)
             self._save_live_state()
         written = self._llama.tokenize("".join(text).encode(), add_bos=False) if text else []
         return GenerationResult(
@@ -187,6 +204,7 @@ class LlamaEngine:
             len(written),
             cancelled=watch.cancelled,
             text="".join(text),
+            prompt_threads=prompt_threads,
         )
 
     def _read_ahead(self, prompt: PreparedPrompt, reply: str) -> bool:
@@ -267,10 +285,12 @@ class LlamaEngine:
         stats.cached_tokens += result.cached_tokens
         stats.completion_tokens += result.completion_tokens
         logger.info(
-            "reply %d: %d prompt tokens (%d reused), %d written%s",
+            "reply %d: %d prompt tokens (%d reused, read on %d thread%s), %d written%s",
             stats.replies,
             result.prompt_tokens,
             result.cached_tokens,
+            result.prompt_threads,
+            "" if result.prompt_threads == 1 else "s",
             result.completion_tokens,
             ", stopped: its client left" if result.cancelled else "",
         )

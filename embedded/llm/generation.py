@@ -41,6 +41,7 @@ class GenerationResult:
     completion_tokens: int
     cancelled: bool = False  # stopped early because its client left
     text: str = ""  # the reply as written
+    prompt_threads: int = 1  # llama.cpp threads that read the prompt
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,9 @@ class EngineSettings:
     context_tokens: int = DEFAULT_CONTEXT_TOKENS
     max_reply_tokens: int = DEFAULT_MAX_REPLY_TOKENS
     prompt_cache_mb: int = DEFAULT_PROMPT_CACHE_MB
+    # At most this many threads read a prompt when as many cores sat idle while the model
+    # waited (`cpu_headroom`); None: the cores this process may use.
+    prompt_threads: int | None = None
 
 
 # Where converted model files are kept.

@@ -21,12 +21,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import llama_cpp
 import pytest
 
 from backend.clients.llm import LlmClient, LlmHttpError
+from embedded.llm.cpu_headroom import CpuHeadroom, CpuIdle
 from embedded.llm.engine import LlamaEngine
+from embedded.llm.generation import Sampling
 from embedded.llm.model_files import model_path
-from embedded.llm.model_loading import load_engine
+from embedded.llm.model_loading import load_engine, load_llama
 from embedded.llm.prefix_cache import shared_prefix
 from embedded.llm.reply_length import ends_a_sentence
 from embedded.llm.server import create_app
@@ -203,6 +206,46 @@ async def test_the_next_user_turns_opening_is_computed_before_the_user_speaks(
     opening = shared_prefix(prompt, tokens([*answered, {"role": "user", "content": "Hm."}]))
     computed = second["prompt_tokens"] - second["prompt_tokens_details"]["cached_tokens"]
     assert computed == len(prompt) - opening, "the user turn's opening was computed again"
+
+
+class IdleThenBusyCpu:
+    """Kernel counters, scripted: each read is a second later, with `idle_cores` idle."""
+
+    def __init__(self) -> None:
+        self.at, self.idle_s, self.idle_cores = 0.0, 0.0, 2.0
+
+    def read(self) -> CpuIdle:
+        self.at += 1.0
+        self.idle_s += self.idle_cores
+        return CpuIdle(self.idle_s, self.at)
+
+
+async def test_a_prompt_after_an_idle_wait_is_read_on_the_idle_cores() -> None:
+    settings = EngineSettings(max_reply_tokens=8)
+    cpu = IdleThenBusyCpu()
+    engine = LlamaEngine(
+        load_llama(model_path(), settings),
+        MODEL_NAME,
+        settings,
+        headroom=CpuHeadroom(threads=1, most=2, read=cpu.read),
+    )
+    ctx = engine._llama.ctx  # what llama.cpp itself was told
+    try:
+        messages = [RequestMessage.model_validate(m) for m in QUESTION]
+
+        async def reply() -> None:
+            generation = engine.start(engine.prepare(messages), Sampling(0.0, 1.0, 8))
+            assert [text async for text in generation.texts()]
+
+        await reply()
+        assert engine.stats.widened_prompts == 1, "both cores sat idle: two threads read it"
+        assert llama_cpp.llama_n_threads_batch(ctx) == 1, "the reply's batches are back on one"
+        cpu.idle_cores = 1.0  # the other core is busy now
+        await reply()
+        assert engine.stats.widened_prompts == 1
+        assert llama_cpp.llama_n_threads(ctx) == llama_cpp.llama_n_threads_batch(ctx) == 1
+    finally:
+        engine.close()
 
 
 async def test_conversations_at_once_each_get_their_reply(engine: LlamaEngine) -> None:
