@@ -1,6 +1,7 @@
 """Measurements of the CPU LLM server (`unmute-ops serve llm`) over real sockets.
 
     .venv/bin/python -m benchmarks.llm_bench [--model-file PATH] [--threads 1]
+        [--prompt-threads N]
         [--no-requantize] [--conversations 3] [--quality-out answers.json]
         [--replies-fed-back as-heard|as-spoken] [--seed N] [--follow-ups-only]
 
@@ -286,6 +287,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model-file", type=Path)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--prompt-threads", type=int, help="the server's cap (default: one per idle core)"
+    )
     parser.add_argument("--no-requantize", action="store_true")
     parser.add_argument("--conversations", type=int, default=3)
     parser.add_argument(
@@ -296,6 +300,7 @@ def main() -> None:
     parser.add_argument("--follow-ups-only", action="store_true", help="part 1 only")
     args = parser.parse_args()
     extra = ["--threads", str(args.threads)]
+    extra += ["--prompt-threads", str(args.prompt_threads)] if args.prompt_threads else []
     extra += ["--model-file", str(args.model_file)] if args.model_file else []
     extra += ["--no-requantize"] if args.no_requantize else []
 

@@ -55,7 +55,8 @@ def read_cpu_idle(stat: Path = _PROC_STAT) -> CpuIdle | None:
 
 def available_cores(cgroup_root: Path = Path("/sys/fs/cgroup")) -> int:
     """The cores this process may run on, within its cgroup's CPU quota if it has one."""
-    cores = len(os.sched_getaffinity(0))
+    affinity = getattr(os, "sched_getaffinity", None)  # Linux; elsewhere, every core
+    cores = len(affinity(0)) if affinity else os.cpu_count() or 1
     quota = _cpu_quota(cgroup_root)
     return cores if quota is None else max(1, min(cores, math.ceil(quota)))
 
