@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 import sphn
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
 
 from benchmarks.benchmark_stack import Stack, benchmark_stack
 from benchmarks.process_stats import sample_process
@@ -44,6 +45,12 @@ PAUSE_BEFORE_SPEAKING_S = 0.5
 TURN_TIMEOUT_S = 30.0
 SETTLE_S = 2.0  # after the last close, so tear-down is inside the measured window
 WARM_UP_CONVERSATIONS = 2
+# What Kyutai's browser app sends for a character (Kyutai's backend greets only once it
+# has instructions, and requires `allow_recording`); ours takes the same.
+SESSION = {
+    "instructions": {"type": "constant", "text": "You are a helpful voice assistant."},
+    "allow_recording": False,
+}
 
 Pcm = npt.NDArray[np.float32]
 
@@ -117,12 +124,14 @@ async def converse(url: str, clips: list[Pcm], *, talk: bool) -> ConversationRec
     started = time.monotonic()
     browser: SimulatedBrowser | None = None
     try:
-        async with connect(url, compression=None, max_size=None) as ws:
+        async with connect(
+            url, compression=None, max_size=None, subprotocols=[Subprotocol("realtime")]
+        ) as ws:
             browser = SimulatedBrowser(ws)
             listening = asyncio.create_task(browser.listen())
             microphone = asyncio.create_task(browser.microphone())
             try:
-                await ws.send(json.dumps({"type": "session.update", "session": {}}))
+                await ws.send(json.dumps({"type": "session.update", "session": SESSION}))
                 if talk:
                     async with asyncio.timeout(TURN_TIMEOUT_S * (USER_TURNS + 1)):
                         await browser.until_bot_turns(1)
