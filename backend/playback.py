@@ -5,7 +5,10 @@ that audio. If the backend forwarded everything at once, the browser would hold
 seconds of speech that a barge-in could no longer stop, and subtitles would run ahead
 of the voice. The pacer holds the audio back so that at most `max_ahead_s` is ever
 buffered beyond what the listener has heard, and releases each word when the voice
-reaches it.
+reaches it. Once the listener hears audio, it tops that buffer up in batches of at least
+`refill_s` rather than a TTS frame at a time: half as many sends (and wake-ups, and
+events to the browser) while the buffer stays between `max_ahead_s - refill_s` and
+`max_ahead_s`.
 
 It is pure: no sockets, no sleeps, no clock reads. Every method takes `now` in seconds
 (any monotonic clock), so timelines can be scripted in tests. The listener is modelled
@@ -28,6 +31,8 @@ __all__ = ["DEFAULT_MAX_AHEAD_S", "SAMPLE_RATE", "PlaybackPacer", "Release"]
 
 # A few hundred ms absorbs network jitter, yet a barge-in silences the bot quickly.
 DEFAULT_MAX_AHEAD_S = 0.32
+# Refill in halves: the buffer never falls below 0.16 s while the TTS keeps up.
+DEFAULT_REFILL_FRACTION = 0.5
 # Float slack when comparing times, far below one sample (42 µs).
 _EPSILON_S = 1e-6
 
@@ -53,14 +58,21 @@ class PlaybackPacer:
     """Paces one bot turn's audio and words; see the module docstring for the model."""
 
     def __init__(
-        self, max_ahead_s: float = DEFAULT_MAX_AHEAD_S, sample_rate: int = SAMPLE_RATE
+        self,
+        max_ahead_s: float = DEFAULT_MAX_AHEAD_S,
+        sample_rate: int = SAMPLE_RATE,
+        refill_s: float | None = None,
     ) -> None:
         if max_ahead_s <= 0 or sample_rate <= 0:
             raise ValueError("max_ahead_s and sample_rate must be positive")
+        refill = max_ahead_s * DEFAULT_REFILL_FRACTION if refill_s is None else refill_s
+        if not 0 <= refill <= max_ahead_s / 2:
+            raise ValueError("refill_s must be between 0 and half of max_ahead_s")
         self.max_ahead_s = max_ahead_s
         self.sample_rate = sample_rate
         # Longer chunks are cut so the next piece fits before the listener runs dry.
         self._max_piece = max(1, int(max_ahead_s * sample_rate / 2))
+        self._refill_samples = int(refill * sample_rate)
         self._pending_audio: deque[Pcm] = deque()
         self._pending_words: deque[_Word] = deque()
         self._released_samples = 0
@@ -122,7 +134,8 @@ class PlaybackPacer:
         """Everything due at `now`. Call it on every input and at `next_wakeup`."""
         self._advance_cursor(now)
         audio: list[Pcm] = []
-        while self._pending_audio and self._fits(self._pending_audio[0].size):
+        batch_fits = bool(self._pending_audio) and self._fits(self._batch_head_samples())
+        while batch_fits and self._pending_audio and self._fits(self._pending_audio[0].size):
             chunk = self._pending_audio.popleft()
             self._released_samples += chunk.size
             audio.append(chunk)
@@ -154,7 +167,7 @@ class PlaybackPacer:
         released = self.released_s
         due: list[float] = []
         if self._pending_audio:
-            fits_at = self._cursor_needed_for(self._pending_audio[0].size)
+            fits_at = self._cursor_needed_for(self._batch_head_samples())
             due.append(now + max(0.0, fits_at - cursor))
         if self._pending_words and self._pending_words[0].start_s < released - _EPSILON_S:
             due.append(now + max(0.0, self._pending_words[0].start_s - cursor))
@@ -175,6 +188,14 @@ class PlaybackPacer:
     def _word_reached(self, word: _Word, cursor: float) -> bool:
         """The listener is at the word's start, and hears its audio (not a stall there)."""
         return word.start_s <= cursor + _EPSILON_S and word.start_s < self.released_s - _EPSILON_S
+
+    def _batch_head_samples(self) -> int:
+        """Room a release must find before the queue's head may go: the head's own
+        until the listener starts (the first audio goes at once), then a refill's."""
+        head = self._pending_audio[0].size
+        if self._cursor_s is None:
+            return head
+        return max(head, self._refill_samples)
 
     def _cursor_needed_for(self, samples: int) -> float:
         """The listener position at which `samples` more can be released."""

@@ -86,12 +86,47 @@ def test_a_burst_is_released_in_real_time_never_more_than_max_ahead() -> None:
     played = drive(pacer, [(10.0, frames(25)), (10.0, end())])
 
     assert sum(n for _, n in played.audio) == 25 * FRAME
-    # Four frames (0.32 s) go at once, then one more each time the listener hears one.
+    # Four frames (0.32 s) go at once, then two more each time the listener heard two.
     assert [at for at, _ in played.audio[:4]] == [10.0] * 4
     for index, (at, _) in enumerate(played.audio[4:], start=4):
-        assert at == pytest.approx(10.0 + (index - 3) * FRAME_S)
+        assert at == pytest.approx(10.0 + ((index - 4) // 2 + 1) * 2 * FRAME_S)
     assert played.most_ahead_s <= MAX_AHEAD_S + 1e-9
     assert played.finished_at == pytest.approx(10.0 + 25 * FRAME_S)
+
+
+def least_ahead_once_filled(played: Played) -> float:
+    """How little was buffered just before each release of audio, once the first
+    `MAX_AHEAD_S` of playback filled the buffer (a listener that never stalls)."""
+    times = sorted({at for at, _ in played.audio})
+    return min(
+        played.released_s_by(at - 1e-9) - (at - times[0])
+        for at in times
+        if at - times[0] >= MAX_AHEAD_S - 1e-9
+    )
+
+
+def test_the_buffer_is_topped_up_in_batches_not_a_frame_at_a_time() -> None:
+    timeline = tts_at(4.0, words=12)
+    batched = drive(PlaybackPacer(max_ahead_s=MAX_AHEAD_S), timeline)
+    frame_by_frame = drive(PlaybackPacer(max_ahead_s=MAX_AHEAD_S, refill_s=0.0), timeline)
+
+    def sends(played: Played) -> int:
+        return len({at for at, _ in played.audio})
+
+    # Half as many sends, the same audio, the same words at the same times.
+    assert sends(batched) <= sends(frame_by_frame) // 2 + 2
+    assert sum(n for _, n in batched.audio) == sum(n for _, n in frame_by_frame.audio)
+    assert batched.words == frame_by_frame.words
+    assert batched.finished_at == frame_by_frame.finished_at
+    # The buffer stays between half full and full while the TTS keeps ahead.
+    assert batched.most_ahead_s <= MAX_AHEAD_S + 1e-9
+    assert least_ahead_once_filled(batched) >= MAX_AHEAD_S / 2 - 1e-9
+
+
+@pytest.mark.parametrize("refill_s", [-0.01, 0.17])
+def test_a_refill_beyond_half_the_buffer_is_refused(refill_s: float) -> None:
+    with pytest.raises(ValueError, match="refill_s"):
+        PlaybackPacer(max_ahead_s=MAX_AHEAD_S, refill_s=refill_s)
 
 
 def test_the_cursor_starts_with_the_first_audio_not_before() -> None:
@@ -166,8 +201,9 @@ def test_finished_only_once_the_listener_heard_everything() -> None:
     pacer.add_audio(np.zeros(5 * FRAME, dtype=np.float32))
     pacer.end_of_audio()
     assert not pacer.release(0.0).finished
-    assert pacer.next_wakeup(0.0) == pytest.approx(0.08)  # the last piece fits then
-    assert not pacer.release(0.08).finished
+    # The last piece fits at 0.08 s, and goes with the refill, once half the buffer is heard.
+    assert pacer.next_wakeup(0.0) == pytest.approx(0.16)
+    assert not pacer.release(0.16).finished
     assert not pacer.release(0.39).finished
     assert pacer.next_wakeup(0.39) == pytest.approx(0.4)
     assert pacer.release(0.4).finished
@@ -237,13 +273,14 @@ def drive_woken_only_when_input_asks(
     pacer: PlaybackPacer, inputs: list[tuple[float, Input]]
 ) -> Played:
     """Like `drive`, but input wakes the player only when `add_audio` or `add_word` says
-    so (as the TTS adapter does); otherwise the player sleeps until its own wake-up."""
+    so (as the TTS adapter does); otherwise the player sleeps until its own wake-up.
+    Input due at the wake-up's own moment is taken first, as in `drive`."""
     pending = sorted(inputs, key=lambda item: item[0])
     played = Played()
     wakeup: float | None = None
     for _ in range(10_000):
         arrival = pending[0][0] if pending else None
-        if wakeup is not None and (arrival is None or wakeup <= arrival):
+        if wakeup is not None and (arrival is None or wakeup < arrival):
             now = wakeup
             if played.release(pacer, now):
                 return played
