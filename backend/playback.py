@@ -134,13 +134,13 @@ class PlaybackPacer:
         """Everything due at `now`. Call it on every input and at `next_wakeup`."""
         self._advance_cursor(now)
         audio: list[Pcm] = []
-        batch_fits = bool(self._pending_audio) and self._fits(self._batch_head_samples())
-        while batch_fits and self._pending_audio and self._fits(self._pending_audio[0].size):
-            chunk = self._pending_audio.popleft()
-            self._released_samples += chunk.size
-            audio.append(chunk)
-            if self._cursor_s is None:  # the listener starts hearing the first chunk now
-                self._cursor_s, self._cursor_at = 0.0, now
+        if self._pending_audio and self._fits(self._batch_head_samples()):
+            while self._pending_audio and self._fits(self._pending_audio[0].size):
+                chunk = self._pending_audio.popleft()
+                self._released_samples += chunk.size
+                audio.append(chunk)
+                if self._cursor_s is None:  # the listener starts hearing the first chunk now
+                    self._cursor_s, self._cursor_at = 0.0, now
 
         cursor = self.played_s(now)
         at_end = self._all_audio_released() and cursor >= self.released_s - _EPSILON_S

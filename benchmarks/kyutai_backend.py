@@ -4,8 +4,9 @@ command and passes the servers in `UNMUTE_*_URL`; this maps both onto Kyutai's u
 command line and `KYUTAI_*_URL`, then becomes that process (same PID, so /proc and perf
 see Kyutai's backend itself).
 
-A checkout of github.com/kyutai-labs/unmute with its dependencies in `.venv` (Python
-3.12, `pip install -e .`):
+A checkout of github.com/kyutai-labs/unmute with its locked dependencies in `.venv`
+(Python 3.12; `uv export --frozen --no-dev` for the versions: unpinned, its gradio import
+breaks), as `docs/benchmarks.md` shows:
 
     python -m benchmarks.conversation_cost --levels 4 \\
         --backend-command "python -m benchmarks.kyutai_backend /path/to/kyutai-unmute"
@@ -32,7 +33,7 @@ def main() -> None:
     checkout: Path = args.checkout.resolve()
     python = checkout / ".venv" / "bin" / "python"
     if not python.exists():
-        sys.exit(f"{python} not found: install Kyutai's backend with `pip install -e .` there")
+        sys.exit(f"{python} not found: install Kyutai's backend there (docs/benchmarks.md)")
     env = dict(os.environ)
     for server in SERVERS:
         url = env.pop(f"UNMUTE_{server}_URL", None)
