@@ -16,6 +16,11 @@ export function eventCount(state: UnmuteDebug, type: string): number {
   return state.eventCounts[type] ?? 0;
 }
 
+/** Seconds of bot audio, pauses included, that went through the playback worklet so far. */
+export function playedSeconds(state: UnmuteDebug): number {
+  return (state.playback?.playedSamples ?? 0) / SAMPLE_RATE;
+}
+
 /** Seconds of audible bot audio that went through the playback worklet so far. */
 export function audibleSeconds(state: UnmuteDebug): number {
   return (state.playback?.audibleSamples ?? 0) / SAMPLE_RATE;
