@@ -49,6 +49,11 @@ logger = conversation_logger(__name__)
 
 Pcm = npt.NDArray[np.float32]
 SILENT_TURN_SAMPLES = FRAME_SAMPLES  # 80 ms
+# The TTS stream opens once the LLM request is written (a few milliseconds in), so the
+# two set-ups do not take turns on the event loop while the request is on the critical
+# path; the TTS is still ready long before the first word. An LLM slower to reach (a
+# new connection, TLS) holds the TTS back no longer than this.
+LLM_REQUEST_HEAD_START_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ class ReplyContext:
     metrics: BackendMetrics
     # From the end of the user's turn to the bot's first audio (UNMUTE_REPLY_DEADLINE_S).
     reply_deadline_s: float = DEFAULT_REPLY_DEADLINE_S
+    llm_head_start_s: float = LLM_REQUEST_HEAD_START_S
     # One per session, shared by its replies: every reply task, and the one TTS slot.
     tasks: TaskOwner = field(default_factory=TaskOwner)
     tts_slot: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -87,6 +93,7 @@ class Reply:
         self.usage: LlmUsage | None = None  # the LLM's token counts, when asked for them
         self._pacer = PlaybackPacer()
         self._wake = asyncio.Event()
+        self._llm_request_sent = asyncio.Event()
         self._first_audio = FirstAudioWatch(Deadline.after(ctx.reply_deadline_s, time.monotonic()))
         self._speech: SpeechOut | TextOnlySpeech = SpeechOut(
             spec=ctx.tts_spec,
@@ -157,6 +164,7 @@ class Reply:
                 tools=self._options.tools,
                 tool_choice=self._options.tool_choice,
                 include_usage=self._options.report_usage,
+                on_request_sent=self._llm_request_sent.set,
             )
             async with contextlib.aclosing(stream) as deltas:
                 async for delta in deltas:
@@ -181,11 +189,16 @@ class Reply:
             self._ctx.metrics.errors.labels("llm").inc()
             dispatch(LlmFailed(time.monotonic(), rid))
             return
+        finally:
+            self._llm_request_sent.set()  # a failure line still needs the TTS
         dispatch(LlmDone(time.monotonic(), rid))
 
     # --- TTS --------------------------------------------------------------------------
 
     async def _synthesize(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._ctx.llm_head_start_s):
+                await self._llm_request_sent.wait()
         failure = await self._speech.run()
         if failure is not None:
             logger.warning("TTS gave up on the reply: %s", failure)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable, Coroutine
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, cast
@@ -186,12 +186,15 @@ class LlmClient:
         tools: list[dict[str, Any]] | None = None,
         tool_choice: str | dict[str, Any] | None = None,
         include_usage: bool = False,
+        on_request_sent: Callable[[], None] | None = None,
     ) -> AsyncGenerator[TurnPiece, None]:
         """Like `stream_reply`, offering `tools` (Chat Completions shape) to the model: the
         calls it makes stream as `ToolCallDelta`s, and come whole at the end. With
         `include_usage`, the server is asked for its token counts, yielded last when it
         gives them (`stream_options` is part of OpenAI's API, and of the servers that
-        follow it; it is only sent when asked, so older servers see the request they know)."""
+        follow it; it is only sent when asked, so older servers see the request they know).
+        `on_request_sent` is called once the request's last byte is written, before the
+        server answers (again if the request must be sent again)."""
         body: dict[str, Any] = {
             "model": await self.resolve_model(),
             "messages": messages,
@@ -205,7 +208,7 @@ class LlmClient:
         if include_usage:
             body["stream_options"] = {"include_usage": True}
         turn = StreamedTurn()
-        async with contextlib.aclosing(self._chunks(body)) as chunks:
+        async with contextlib.aclosing(self._chunks(body, on_request_sent)) as chunks:
             async for chunk in chunks:
                 for piece in turn.feed(chunk):
                     yield piece
@@ -213,19 +216,28 @@ class LlmClient:
             yield piece
 
     async def _open_stream(
-        self, stack: contextlib.AsyncExitStack, url: str, body: dict[str, Any]
+        self,
+        stack: contextlib.AsyncExitStack,
+        url: str,
+        body: dict[str, Any],
+        on_request_sent: Callable[[], None] | None,
     ) -> httpx.Response:
         """Send the request; once more on a fresh connection when a pooled one was closed
         by the server as it was reused (both sides' keep-alive timers are often 5 s, so a
         turn that starts 5 s after the last one can race the server's close). Nothing was
         answered, and a chat completion has no side effect: repeating it is safe."""
+        extensions = (
+            {} if on_request_sent is None else {"trace": _request_sent_trace(on_request_sent)}
+        )
         try:
-            return await _open_stream_once(self._http, stack, url, body)
+            return await _open_stream_once(self._http, stack, url, body, extensions)
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as error:
             logger.info("LLM connection closed as it was reused (%s); sending again", error)
-        return await _open_stream_once(self._http, stack, url, body)
+        return await _open_stream_once(self._http, stack, url, body, extensions)
 
-    async def _chunks(self, body: dict[str, Any]) -> AsyncGenerator[Chunk, None]:
+    async def _chunks(
+        self, body: dict[str, Any], on_request_sent: Callable[[], None] | None = None
+    ) -> AsyncGenerator[Chunk, None]:
         """The parsed SSE chunks of one completion, each wait on the server bounded."""
         url = self._url("chat/completions")
         t = self._timeouts
@@ -236,7 +248,7 @@ class LlmClient:
             async with contextlib.AsyncExitStack() as stack:
                 try:
                     async with asyncio.timeout(min(t.first_chunk, budget)):
-                        response = await self._open_stream(stack, url, body)
+                        response = await self._open_stream(stack, url, body, on_request_sent)
                         await _check_event_stream("POST", url, response)
                         events = _event_data(url, response)
                         stack.push_async_callback(events.aclose)
@@ -268,10 +280,30 @@ class LlmClient:
 
 
 async def _open_stream_once(
-    http: httpx.AsyncClient, stack: contextlib.AsyncExitStack, url: str, body: dict[str, Any]
+    http: httpx.AsyncClient,
+    stack: contextlib.AsyncExitStack,
+    url: str,
+    body: dict[str, Any],
+    extensions: dict[str, Any],
 ) -> httpx.Response:
-    request = http.stream("POST", url, json=body, headers=EVENT_STREAM_HEADERS)
+    request = http.stream(
+        "POST", url, json=body, headers=EVENT_STREAM_HEADERS, extensions=extensions
+    )
     return await stack.enter_async_context(request)
+
+
+def _request_sent_trace(
+    on_request_sent: Callable[[], None],
+) -> Callable[[str, dict[str, Any]], Coroutine[Any, Any, None]]:
+    """httpcore's `trace` extension, reduced to the moment the request body is written
+    (`http11.send_request_body.complete`, or `http2.` for HTTP/2)."""
+
+    async def trace(event: str, info: dict[str, Any]) -> None:
+        del info
+        if event.endswith(".send_request_body.complete"):
+            on_request_sent()
+
+    return trace
 
 
 async def _check_event_stream(method: str, url: str, response: httpx.Response) -> None:

@@ -15,7 +15,7 @@ from backend.clients.instances import TryInTurn
 from backend.clients.llm import LlmClient
 from backend.conversation import signals as sig
 from backend.metrics import BackendMetrics
-from backend.reply import Pcm, Reply, ReplyContext
+from backend.reply import LLM_REQUEST_HEAD_START_S, Pcm, Reply, ReplyContext
 
 FAILURE_LINE = "sorry"
 
@@ -23,7 +23,14 @@ FAILURE_LINE = "sorry"
 class ReplySession:
     """The parts of a conversation runner a reply talks to, and the reply in flight."""
 
-    def __init__(self, llm: LlmClient, tts_url: str, *, reply_deadline_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        llm: LlmClient,
+        tts_url: str,
+        *,
+        reply_deadline_s: float = 10.0,
+        llm_head_start_s: float = LLM_REQUEST_HEAD_START_S,
+    ) -> None:
         self.ctx = ReplyContext(
             llm=llm,
             tts_spec=tts_url,
@@ -34,6 +41,7 @@ class ReplySession:
             end_audio=lambda: None,
             metrics=BackendMetrics(),
             reply_deadline_s=reply_deadline_s,
+            llm_head_start_s=llm_head_start_s,
         )
         self.reply: Reply | None = None
         self.audio_played = asyncio.Event()

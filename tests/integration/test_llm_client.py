@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import socket
 
@@ -157,6 +158,27 @@ async def test_tool_calls_stream_in_pieces_then_come_whole() -> None:
     assert pieces[-1] == ToolCall("call_7", "f", call.arguments)
     assert llm.requests[0].body["tools"] == [tool]
     assert llm.requests[0].body["tool_choice"] == "auto"
+
+
+async def test_the_request_is_reported_sent_before_the_server_answers() -> None:
+    """`on_request_sent` marks the request written, not answered: a server that never
+    sends its headers still has the whole request, and the client says so."""
+    sent = asyncio.Event()
+    async with (
+        LlmDouble(["never answered"], hang="before_headers") as llm,
+        LlmClient(llm.url, model="m") as client,
+    ):
+        turn = client.stream_turn(HELLO, temperature=0.3, on_request_sent=sent.set)
+        reading = asyncio.ensure_future(anext(turn))
+        await asyncio.wait_for(sent.wait(), 10)
+        async with asyncio.timeout(10):
+            while not llm.requests:  # the server may not have read it yet
+                await asyncio.sleep(0.01)
+        assert llm.requests[0].body["messages"] == HELLO
+        assert not reading.done(), "the server holds its answer back"
+        reading.cancel()
+        await asyncio.gather(reading, return_exceptions=True)
+        await turn.aclose()
 
 
 async def test_without_tools_the_request_offers_none() -> None:
