@@ -8,8 +8,9 @@ the request is written, or for the head start at most when the LLM is slow to re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -62,19 +63,28 @@ async def _until(condition: Callable[[], bool]) -> None:
             await asyncio.sleep(0.01)
 
 
-async def test_the_tts_stream_opens_once_the_llm_request_is_written() -> None:
+@contextlib.asynccontextmanager
+async def _reply_with_held_llm(
+    head_start_s: float,
+) -> AsyncIterator[tuple[ReplySession, HeldLlmClient, TtsDouble]]:
+    """A reply started against a TTS double and an LLM whose request is held back."""
     async with (
         TtsDouble(word_duration_s=0.05) as tts,
         LlmDouble(["Hello there."]) as llm_server,
         HeldLlmClient(llm_server.url) as llm,
     ):
         llm.tts = tts
-        session = ReplySession(llm, tts.url, llm_head_start_s=GUARD_S)
+        session = ReplySession(llm, tts.url, llm_head_start_s=head_start_s)
         session.start_reply(1)
-        assert session.reply is not None
+        yield session, llm, tts
+
+
+async def test_the_tts_stream_opens_once_the_llm_request_is_written() -> None:
+    async with _reply_with_held_llm(GUARD_S) as (session, llm, tts):
         await asyncio.sleep(TTS_WOULD_BE_OPEN_S)
         assert tts.streams_opened == 0, "the TTS stream waits for the LLM request"
         llm.release.set()
+        assert session.reply is not None
         await asyncio.wait_for(session.reply.wait_closed(), GUARD_S)
     assert llm.tts_streams_when_sent == [0]
     assert tts.streams_opened == 1 and tts.words_received == ["Hello", "there."]
@@ -82,17 +92,10 @@ async def test_the_tts_stream_opens_once_the_llm_request_is_written() -> None:
 
 
 async def test_an_llm_slow_to_reach_holds_the_tts_back_no_longer_than_the_head_start() -> None:
-    async with (
-        TtsDouble(word_duration_s=0.05) as tts,
-        LlmDouble(["Hello there."]) as llm_server,
-        HeldLlmClient(llm_server.url) as llm,
-    ):
-        llm.tts = tts
-        session = ReplySession(llm, tts.url, llm_head_start_s=0.05)
-        session.start_reply(1)
-        assert session.reply is not None
+    async with _reply_with_held_llm(0.05) as (session, llm, tts):
         await _until(lambda: tts.streams_opened == 1)
         llm.release.set()
+        assert session.reply is not None
         await asyncio.wait_for(session.reply.wait_closed(), GUARD_S)
     assert llm.tts_streams_when_sent == [1], "the request went out after the TTS opened"
     assert session.audio_played.is_set() and session.finished == [1]
