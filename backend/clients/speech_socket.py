@@ -11,17 +11,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from types import TracebackType
-from typing import Generic, Self, TypeVar, cast
+from typing import Generic, Self, TypeVar
 
-from websockets.asyncio.client import connect
-from websockets.exceptions import (
-    ConnectionClosed,
-    ConnectionClosedOK,
-    InvalidStatus,
-    WebSocketException,
+from backend.clients.speech_connection import (
+    CLOSE_TIMEOUT_S,
+    SpeechConnection,
+    SpeechConnectionClosed,
+    SpeechUpgradeRefused,
+    connect_speech,
 )
-
-from backend.clients.speech_connection import SpeechConnection
 from backend.clients.speech_errors import (
     InstanceUnreachable,
     ServiceBusy,
@@ -29,7 +27,6 @@ from backend.clients.speech_errors import (
     SpeechStreamError,
 )
 from backend.log_context import conversation_logger
-from backend.outbox import Outbox
 from backend.speech_protocol.codec import (
     Error,
     MalformedMessage,
@@ -49,13 +46,9 @@ Received = TypeVar("Received")
 CONNECT_TIMEOUT_S = 3.0
 # moshi-server sends Ready as soon as it has a slot; a silent node is stuck.
 READY_TIMEOUT_S = 5.0
-# Closing must not hold up a conversation that has already moved on.
-CLOSE_TIMEOUT_S = 1.0
 # Audio is ~120 kB/s as msgpack; a server that leaves ~8 s of it unread has stalled,
 # and failing the stream beats buffering without bound.
 MAX_UNSENT_BYTES = 1 << 20
-# Bigger than any message these servers send (a TTS audio frame is ~10 kB).
-MAX_MESSAGE_BYTES = 1 << 22
 
 
 def _decode(
@@ -78,8 +71,9 @@ def _decode(
 class SpeechSocket(Generic[Received]):
     """A ready speech stream: sends never wait on the network, receives yield messages.
 
-    Outgoing frames go through a queue drained by a background task, so a caller that
-    sends audio every 80 ms is never held up by a slow server.
+    A send is written to the socket at once; a caller that sends audio every 80 ms is
+    never held up by a slow server, and one that stopped reading is found out by what it
+    left unread.
     """
 
     def __init__(
@@ -94,34 +88,24 @@ class SpeechSocket(Generic[Received]):
         self.url = url
         self._websocket = websocket
         self._decoder = decoder
-        self._outbox: Outbox[bytes] = Outbox()
-        self._unsent_bytes = 0
         self._failure: SpeechStreamError | None = None
-        self._sender = asyncio.create_task(self._send_queued(), name=f"{service}-sender")
 
     def send(self, message: Message) -> None:
-        """Queue one message; raises the error that broke the stream, if any."""
+        """Send one message; raises the error that broke the stream, if any."""
         self.send_frame(encode(message))
 
     def send_frame(self, frame: bytes) -> None:
-        """Queue one message already packed as msgpack (see `audio_frames`)."""
+        """Send one message already packed as msgpack (see `audio_frames`)."""
         if self._failure is not None:
             raise self._failure
-        if self._unsent_bytes + len(frame) > MAX_UNSENT_BYTES:
+        if self._websocket.unsent_bytes + len(frame) > MAX_UNSENT_BYTES:
             self._failure = SpeechStreamError(self.service, "the server stopped reading")
             raise self._failure
-        self._unsent_bytes += len(frame)
-        self._outbox.put_nowait(frame)
-
-    async def _send_queued(self) -> None:
-        while True:
-            frame = await self._outbox.get()
-            try:
-                await self._websocket.send(frame)
-            except ConnectionClosed as exc:
-                self._failure = SpeechStreamError(self.service, f"connection closed: {exc}")
-                return
-            self._unsent_bytes -= len(frame)
+        try:
+            self._websocket.send(frame)
+        except SpeechConnectionClosed as closed:
+            self._failure = SpeechStreamError(self.service, f"connection closed: {closed}")
+            raise self._failure from None
 
     async def receive(self) -> Received | None:
         """The next typed message, or None once the server closed the stream normally.
@@ -132,10 +116,10 @@ class SpeechSocket(Generic[Received]):
         while True:
             try:
                 frame = await self._websocket.next_message()
-            except ConnectionClosedOK:
-                return None
-            except ConnectionClosed as exc:
-                raise SpeechStreamError(self.service, f"connection lost: {exc}") from exc
+            except SpeechConnectionClosed as closed:
+                if closed.normal:
+                    return None
+                raise SpeechStreamError(self.service, f"connection lost: {closed}") from None
             message = _decode(self._decoder, frame, service=self.service, url=self.url)
             if isinstance(message, Error):
                 raise SpeechStreamError(self.service, message.message)
@@ -143,25 +127,8 @@ class SpeechSocket(Generic[Received]):
                 return message
 
     async def aclose(self) -> None:
-        """Stop sending and close the connection; safe to call more than once."""
-        self._sender.cancel()
-        await asyncio.wait([self._sender])  # unlike awaiting it, keeps our own cancellation
-        await _close_quietly(self._websocket)
-
-
-async def _close_quietly(websocket: SpeechConnection) -> None:
-    """Close politely if the server listens, else drop the TCP connection.
-
-    websockets bounds the wait for the server's close frame, not the wait to write ours:
-    a hung server that stopped reading would hold `close()` until a keepalive timeout.
-    """
-    try:
-        async with asyncio.timeout(CLOSE_TIMEOUT_S):
-            await websocket.close()
-    except TimeoutError:
-        websocket.transport.abort()
-    except Exception as exc:  # closing is best effort; the stream is over either way
-        logger.debug("closing %s failed: %s", websocket.request and websocket.request.path, exc)
+        """Close the connection; safe to call more than once."""
+        await self._websocket.close(CLOSE_TIMEOUT_S)
 
 
 async def open_speech_socket(
@@ -180,47 +147,33 @@ async def open_speech_socket(
     `InstanceUnreachable` (anything else that keeps us from a ready stream).
     """
     try:
-        connection = await connect(
-            url,
-            additional_headers={API_KEY_HEADER: api_key},
-            open_timeout=connect_timeout_s,
-            close_timeout=CLOSE_TIMEOUT_S,
-            max_size=MAX_MESSAGE_BYTES,
-            # Speech servers are internal: never route them through a system proxy.
-            proxy=None,
-            # PCM barely compresses, and deflating every frame costs more CPU than it saves.
-            compression=None,
-            # Messages come in through a lighter path than websockets' assembler.
-            create_connection=SpeechConnection,
+        websocket = await connect_speech(
+            url, headers={API_KEY_HEADER: api_key}, timeout_s=connect_timeout_s
         )
-        websocket = cast(SpeechConnection, connection)
-    except InvalidStatus as exc:
-        status = exc.response.status_code
-        if status in (401, 403):
-            raise SpeechAuthError(url, status) from exc
-        raise InstanceUnreachable(url, f"HTTP {status} at the upgrade") from exc
-    except (OSError, TimeoutError, ConnectionClosed) as exc:
+    except SpeechUpgradeRefused as refused:
+        if refused.status in (401, 403):
+            raise SpeechAuthError(url, refused.status) from None
+        raise InstanceUnreachable(url, str(refused)) from None
+    except (OSError, TimeoutError) as exc:  # ConnectionError included
         raise InstanceUnreachable(url, str(exc) or type(exc).__name__) from exc
-    except WebSocketException as exc:  # a malformed handshake: not a speech server
-        raise InstanceUnreachable(url, f"handshake failed: {exc}") from exc
 
     try:
         if first_message is not None:
-            await websocket.send(first_message)
+            websocket.send(first_message)
         async with asyncio.timeout(ready_timeout_s):
             answer = await _first_message(websocket, decoder, service=service, url=url)
     except TimeoutError:
-        await _close_quietly(websocket)
+        await websocket.close(CLOSE_TIMEOUT_S)
         raise InstanceUnreachable(url, f"no Ready within {ready_timeout_s:g} s") from None
-    except ConnectionClosed as exc:
-        raise InstanceUnreachable(url, f"closed before Ready: {exc}") from exc
+    except SpeechConnectionClosed as closed:
+        raise InstanceUnreachable(url, f"closed before Ready: {closed}") from None
     except BaseException:  # cancelled (a deadline): leave at once, the server sees the drop
-        websocket.transport.abort()
+        websocket.abort()
         raise
 
     if isinstance(answer, Ready):
         return SpeechSocket(websocket, service=service, url=url, decoder=decoder)
-    await _close_quietly(websocket)
+    await websocket.close(CLOSE_TIMEOUT_S)
     if isinstance(answer, Error):
         if answer.message == NO_FREE_CHANNELS:
             raise ServiceBusy(url)

@@ -6,8 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 
-from websockets.exceptions import ConnectionClosedOK
-from websockets.frames import Close
+from backend.clients.speech_connection import SpeechConnectionClosed
 
 
 class ScriptedWebSocket:
@@ -16,14 +15,15 @@ class ScriptedWebSocket:
     def __init__(self, frames: Iterable[bytes | str] = ()) -> None:
         self._frames = list(frames)
         self.sent: asyncio.Queue[bytes] = asyncio.Queue()
+        self.unsent_bytes = 0
 
     async def next_message(self) -> bytes | str:
         if not self._frames:
-            raise ConnectionClosedOK(Close(1000, ""), Close(1000, ""), rcvd_then_sent=True)
+            raise SpeechConnectionClosed("closed by the server (1000)", normal=True)
         return self._frames.pop(0)
 
-    async def send(self, frame: bytes) -> None:
-        await self.sent.put(frame)
+    def send(self, frame: bytes) -> None:
+        self.sent.put_nowait(frame)
 
-    async def close(self) -> None:
+    async def close(self, timeout_s: float) -> None:
         pass

@@ -1,38 +1,52 @@
-"""The speech clients' connection: messages in whole and in order, flow control, and the
-end of the stream, against a websockets server over real sockets on 127.0.0.1."""
+"""The speech clients' connection (picows underneath): messages in whole and in order,
+flow control, limits, how the connection ended, and the upgrade's failures, against a
+websockets server (another library's framing) over real sockets on 127.0.0.1."""
 
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import cast
 
 import pytest
-from websockets.asyncio.client import connect
 from websockets.asyncio.server import ServerConnection, serve
-from websockets.exceptions import ConnectionClosedError, ConnectionClosedOK
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import CloseCode, Frame, Opcode
+from websockets.http11 import Request, Response
 
-from backend.clients.speech_connection import MAX_QUEUED, SpeechConnection
+from backend.clients.speech_connection import (
+    MAX_MESSAGE_BYTES,
+    MAX_QUEUED,
+    SpeechConnection,
+    SpeechConnectionClosed,
+    SpeechUpgradeRefused,
+    connect_speech,
+)
 
 pytestmark = pytest.mark.integration
 
 GUARD_S = 5.0  # far beyond anything on loopback; only a broken connection waits this long
+Handler = Callable[[ServerConnection], Awaitable[None]]
+
+
+async def wait_closed(connection: ServerConnection) -> None:
+    await connection.wait_closed()
 
 
 @asynccontextmanager
 async def server_then_client(
-    handler: Callable[[ServerConnection], Awaitable[None]],
+    handler: Handler, *, max_size: int | None = None
 ) -> AsyncIterator[SpeechConnection]:
-    async with serve(handler, "127.0.0.1", 0, compression=None) as server:
+    async with serve(handler, "127.0.0.1", 0, compression=None, max_size=max_size) as server:
         port = server.sockets[0].getsockname()[1]
-        client = await connect(
-            f"ws://127.0.0.1:{port}", compression=None, create_connection=SpeechConnection
+        client = await connect_speech(
+            f"ws://127.0.0.1:{port}/api/asr-streaming", headers={}, timeout_s=GUARD_S
         )
         try:
-            yield cast(SpeechConnection, client)
+            yield client
         finally:
-            await client.close()
+            await client.close(GUARD_S)
 
 
 async def read(connection: SpeechConnection, count: int) -> list[bytes | str]:
@@ -40,15 +54,37 @@ async def read(connection: SpeechConnection, count: int) -> list[bytes | str]:
         return [await connection.next_message() for _ in range(count)]
 
 
+async def end_of(connection: SpeechConnection) -> SpeechConnectionClosed:
+    with pytest.raises(SpeechConnectionClosed) as ended:
+        await read(connection, 1)
+    return ended.value
+
+
 async def test_fragmented_and_text_messages_arrive_whole_and_in_order() -> None:
     async def handler(connection: ServerConnection) -> None:
         await connection.send(b"one")
         await connection.send([b"tw", b"o"])  # one message in two fragments
         await connection.send("three")
+        await connection.send(["fo", "ur"])
         await connection.wait_closed()
 
     async with server_then_client(handler) as client:
-        assert await read(client, 3) == [b"one", b"two", "three"]
+        assert await read(client, 4) == [b"one", b"two", "three", "four"]
+
+
+async def test_what_the_client_sends_arrives_as_binary_messages_in_order() -> None:
+    received: list[bytes | str] = []
+
+    async def handler(connection: ServerConnection) -> None:
+        received.extend([await connection.recv() for _ in range(3)])
+        await connection.send(b"got them")
+        await connection.wait_closed()
+
+    async with server_then_client(handler) as client:
+        for message in (b"a", b"b" * 70_000, b"c"):  # 7- and 64-bit lengths both
+            client.send(message)
+        assert await read(client, 1) == [b"got them"]
+    assert received == [b"a", b"b" * 70_000, b"c"]
 
 
 async def test_a_reader_far_behind_pauses_the_socket_and_loses_nothing() -> None:
@@ -61,22 +97,43 @@ async def test_a_reader_far_behind_pauses_the_socket_and_loses_nothing() -> None
 
     async with server_then_client(handler) as client:
         async with asyncio.timeout(GUARD_S):
-            while client.transport.is_reading():  # nobody reads: it must pause
+            while client.is_reading:  # nobody reads: it must pause
                 await asyncio.sleep(0.01)
         assert await read(client, len(sent)) == sent
-        assert client.transport.is_reading()
+        assert client.is_reading
 
 
 async def test_messages_before_a_normal_close_are_read_then_it_says_closed() -> None:
+    codes: list[int | None] = []
+
     async def handler(connection: ServerConnection) -> None:
         await connection.send(b"last words")
         await connection.close()
+        codes.append(connection.close_code)
 
     async with server_then_client(handler) as client:
-        await client.wait_closed()
+        await asyncio.sleep(0.1)  # the close has come in before anything is read
         assert await read(client, 1) == [b"last words"]
-        with pytest.raises(ConnectionClosedOK):
-            await read(client, 1)
+        assert (await end_of(client)).normal
+        assert codes == [CloseCode.NORMAL_CLOSURE]  # our answer carried the server's code
+
+
+async def test_a_server_going_away_is_a_normal_end() -> None:
+    async def handler(connection: ServerConnection) -> None:
+        await connection.close(CloseCode.GOING_AWAY, "shutting down")
+
+    async with server_then_client(handler) as client:
+        assert (await end_of(client)).normal
+
+
+async def test_a_close_with_an_error_code_is_not_a_normal_end() -> None:
+    async def handler(connection: ServerConnection) -> None:
+        await connection.close(CloseCode.INTERNAL_ERROR, "model crashed")
+
+    async with server_then_client(handler) as client:
+        ended = await end_of(client)
+        assert not ended.normal
+        assert "1011" in str(ended)
 
 
 async def test_a_dropped_connection_wakes_a_waiting_reader_with_an_error() -> None:
@@ -85,5 +142,146 @@ async def test_a_dropped_connection_wakes_a_waiting_reader_with_an_error() -> No
         connection.transport.abort()
 
     async with server_then_client(handler) as client:
-        with pytest.raises(ConnectionClosedError):
-            await read(client, 1)
+        ended = await end_of(client)
+        assert not ended.normal
+        assert "connection lost" in str(ended)
+        with pytest.raises(SpeechConnectionClosed):
+            client.send(b"too late")
+
+
+async def test_a_message_too_big_in_pieces_is_refused_and_nothing_after_it_is_read() -> None:
+    codes: list[int | None] = []
+    piece = b"x" * (1 << 20)
+    pieces = MAX_MESSAGE_BYTES // len(piece) + 1
+
+    async def handler(connection: ServerConnection) -> None:
+        await connection.send(b"before")
+        try:
+            await connection.send([piece] * pieces)
+            await connection.send(b"after")
+        except ConnectionClosed:
+            pass
+        await connection.wait_closed()
+        codes.append(connection.close_code)
+
+    async with server_then_client(handler) as client:
+        assert await read(client, 1) == [b"before"]
+        assert not (await end_of(client)).normal
+    assert codes == [CloseCode.MESSAGE_TOO_BIG]
+
+
+async def test_a_text_message_that_is_not_utf8_is_refused() -> None:
+    codes: list[int | None] = []
+
+    async def handler(connection: ServerConnection) -> None:
+        # websockets checks what it sends: write the bad frame through its protocol.
+        connection.protocol.send_frame(Frame(Opcode.TEXT, b"\xff\xfe"))
+        connection.send_data()
+        await connection.wait_closed()
+        codes.append(connection.close_code)
+
+    async with server_then_client(handler) as client:
+        assert not (await end_of(client)).normal
+    assert codes == [CloseCode.INVALID_DATA]
+
+
+async def test_the_servers_pings_are_answered() -> None:
+    answered: list[float] = []
+
+    async def handler(connection: ServerConnection) -> None:
+        pong = await connection.ping()
+        answered.append(await asyncio.wait_for(pong, GUARD_S))
+        await connection.send(b"pong came")
+        await connection.wait_closed()
+
+    async with server_then_client(handler) as client:
+        assert await read(client, 1) == [b"pong came"]
+    assert len(answered) == 1
+
+
+async def test_an_upgrade_refused_with_a_status_says_which() -> None:
+    def refuse(connection: ServerConnection, request: Request) -> Response:
+        return connection.respond(401, "bad key\n")
+
+    async with serve(wait_closed, "127.0.0.1", 0, process_request=refuse) as server:
+        port = server.sockets[0].getsockname()[1]
+        with pytest.raises(SpeechUpgradeRefused) as refused:
+            await connect_speech(f"ws://127.0.0.1:{port}/", headers={}, timeout_s=GUARD_S)
+    assert refused.value.status == 401
+
+
+async def test_the_upgrade_carries_the_headers_given() -> None:
+    seen: list[str | None] = []
+
+    def look(connection: ServerConnection, request: Request) -> None:
+        seen.append(request.headers.get("kyutai-api-key"))
+
+    async with serve(wait_closed, "127.0.0.1", 0, process_request=look) as server:
+        port = server.sockets[0].getsockname()[1]
+        client = await connect_speech(
+            f"ws://127.0.0.1:{port}/", headers={"kyutai-api-key": "k"}, timeout_s=GUARD_S
+        )
+        await client.close(GUARD_S)
+    assert seen == ["k"]
+
+
+async def test_a_port_nobody_listens_on_is_an_os_error() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(OSError):
+        await connect_speech(f"ws://127.0.0.1:{port}/", headers={}, timeout_s=GUARD_S)
+
+
+class SilentServer:
+    """Takes the upgrade request and never answers it; notes when the client hangs up."""
+
+    def __init__(self) -> None:
+        self.request_read = asyncio.Event()
+        self.client_gone = asyncio.Event()
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        self.request_read.set()
+        await reader.read()  # until the client hangs up
+        self.client_gone.set()
+        writer.close()
+
+
+async def test_a_server_that_never_answers_the_upgrade_times_out_and_is_hung_up_on() -> None:
+    silent = SilentServer()
+    server = await asyncio.start_server(silent.serve, "127.0.0.1", 0)
+    async with server:
+        port = server.sockets[0].getsockname()[1]
+        with pytest.raises(TimeoutError):
+            await connect_speech(f"ws://127.0.0.1:{port}/", headers={}, timeout_s=0.2)
+        await asyncio.wait_for(silent.client_gone.wait(), GUARD_S)
+
+
+async def test_cancelled_while_the_upgrade_is_awaited_the_connection_ends() -> None:
+    silent = SilentServer()
+    server = await asyncio.start_server(silent.serve, "127.0.0.1", 0)
+    async with server:
+        port = server.sockets[0].getsockname()[1]
+        connecting = asyncio.create_task(
+            connect_speech(f"ws://127.0.0.1:{port}/", headers={}, timeout_s=GUARD_S)
+        )
+        await asyncio.wait_for(silent.request_read.wait(), GUARD_S)
+        connecting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await connecting
+        await asyncio.wait_for(silent.client_gone.wait(), GUARD_S)
+
+
+async def test_an_answer_that_is_not_an_upgrade_is_a_connection_error() -> None:
+    async def plain_http(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(plain_http, "127.0.0.1", 0)
+    async with server:
+        port = server.sockets[0].getsockname()[1]
+        with pytest.raises(ConnectionError, match="not a WebSocket upgrade"):
+            await connect_speech(f"ws://127.0.0.1:{port}/", headers={}, timeout_s=GUARD_S)
