@@ -38,6 +38,8 @@ from picows import (
     ws_connect,
 )
 
+from backend.log_context import conversation_logger
+
 __all__ = [
     "CLOSE_TIMEOUT_S",
     "MAX_MESSAGE_BYTES",
@@ -59,6 +61,8 @@ CLOSE_TIMEOUT_S = 1.0
 # after (what websockets' client does by default).
 KEEPALIVE_S = 20.0
 _NORMAL_CLOSE_CODES = (WSCloseCode.OK, WSCloseCode.GOING_AWAY)
+
+logger = conversation_logger(__name__)
 
 Message = bytes | str
 
@@ -188,6 +192,9 @@ class SpeechConnection(WSListener):
             async with asyncio.timeout(timeout_s):
                 await transport.wait_disconnected()
         except TimeoutError:
+            self.abort()
+        except Exception as error:  # picows re-raises a callback's error; the end is the same
+            logger.debug("closing a speech connection: %s", error)
             self.abort()
 
     def abort(self) -> None:
