@@ -92,7 +92,7 @@ def backend(
     """
     from backend.app import create_app
     from backend.drain import drain
-    from backend.realtime.coalescing_websocket import CoalescingWebSocketProtocol
+    from backend.realtime.browser_websocket import BrowserWebSocketProtocol
     from backend.settings import Settings
 
     settings = Settings()
@@ -102,8 +102,8 @@ def backend(
         host,
         port,
         lambda: drain(app_.state.services, settings.drain_grace_s),
-        # The frames a conversation writes in one loop iteration leave in one system call.
-        ws_protocol=CoalescingWebSocketProtocol,
+        # Writes coalesced per loop iteration; the browser's plain frames read directly.
+        ws_protocol=BrowserWebSocketProtocol,
     )
 
 

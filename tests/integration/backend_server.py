@@ -19,7 +19,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from backend.app import create_app
-from backend.realtime.coalescing_websocket import CoalescingWebSocketProtocol
+from backend.realtime.browser_websocket import BrowserWebSocketProtocol
 from backend.settings import Settings
 
 UNMUTE_OPS = Path(sys.executable).with_name("unmute-ops")
@@ -37,7 +37,7 @@ async def backend_app_in_process(**settings: Any) -> AsyncIterator[tuple[str, Fa
     """Like `backend_in_process`, also yielding the app: its `state.services`, and its
     `state.metrics`, which count for this app alone."""
     app = create_app(Settings(**settings))
-    async with serving(app, ws_protocol=CoalescingWebSocketProtocol) as address:
+    async with serving(app, ws_protocol=BrowserWebSocketProtocol) as address:
         yield address, app
 
 

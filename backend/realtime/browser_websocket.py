@@ -1,0 +1,211 @@
+"""The browser's WebSocket as `unmute-ops serve backend` gives it to uvicorn: coalesced
+writes (`coalescing_websocket`), and the browser's ordinary messages read without
+websockets' generator-based parser.
+
+A browser sends a message every 20–80 ms, each one whole, masked, unfragmented frame.
+websockets parses each through several Python generators (`read_exact`, `Frame.parse`,
+`Protocol.parse`, `recv_frame`), and uvicorn pauses and resumes reading around every
+message, which re-arms the socket in the event loop each time. Here such a frame is read
+in a few `int` and slice operations and queued for the app directly; reading pauses only
+once messages pile up. Every other frame goes through websockets unchanged, so pings,
+closes, fragments and every protocol error are answered exactly as uvicorn answers them:
+
+- a ping or pong, whole, is handed to websockets alone, and reading carries on here;
+- anything else (a close, a fragment, a reserved bit, an unmasked or oversized frame, a
+  text frame that is not UTF-8) is handed to websockets with all that follows it, and
+  the connection stays with websockets to its end.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from websockets.protocol import State
+
+from backend.realtime.coalescing_websocket import CoalescingWebSocketProtocol
+
+try:  # websockets' C helper; its pure-Python twin where the extension is not built
+    from websockets.speedups import apply_mask
+except ImportError:  # pragma: no cover
+    from websockets.utils import apply_mask
+
+__all__ = ["BrowserWebSocketProtocol"]
+
+_FIN = 0x80
+_RESERVED_BITS = 0x70
+_OPCODE = 0x0F
+_MASKED = 0x80
+_LENGTH = 0x7F
+_TEXT, _BINARY, _PING, _PONG = 0x1, 0x2, 0x9, 0xA
+_MASK_BYTES = 4
+_MAX_CONTROL_PAYLOAD = 125
+# Reading pauses once this much waits for the app, and resumes when it has taken most.
+PAUSE_AT_MESSAGES = 16
+PAUSE_AT_BYTES = 1024 * 1024
+RESUME_AT_MESSAGES = 4
+RESUME_AT_BYTES = 256 * 1024
+
+
+class _Kind(Enum):
+    DATA = "a whole text or binary message, read here"
+    CONTROL = "a ping or pong, handed to websockets alone"
+    OTHER = "handed to websockets with all that follows"
+
+
+class BrowserWebSocketProtocol(CoalescingWebSocketProtocol):
+    """uvicorn's websockets (sans-I/O) protocol, with writes coalesced and the browser's
+    whole data frames read directly. Pass it as uvicorn's `ws` setting."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._reads_frames = True
+        """False once websockets parses this connection's frames, to its end."""
+        self._chunks_before_open = 0
+        self._partial = bytearray()
+        """The start of a frame whose rest has not arrived yet."""
+        self._partial_needed = 0
+        """How long `_partial` must grow before it is worth parsing again."""
+        self._queued_bytes = 0
+
+    def data_received(self, data: bytes) -> None:
+        if self._reads_frames and self._open():
+            if self._partial:
+                self._partial += data
+                if len(self._partial) < self._partial_needed:
+                    return
+                data, self._partial = bytes(self._partial), bytearray()
+            self._read_frames(data)
+            return
+        if self._reads_frames and not self.handshake_complete:
+            # uvicorn hands over the upgrade request as one chunk; more chunks before the
+            # app accepts belong to a client that did not wait: websockets has those.
+            self._chunks_before_open += 1
+            self._reads_frames = self._chunks_before_open == 1
+        elif self._reads_frames:
+            # The app closed, or websockets is amid a message: it reads from here on,
+            # starting with the frame begun here.
+            self._reads_frames = False
+            data, self._partial = bytes(self._partial) + data, bytearray()
+        super().data_received(data)
+
+    async def receive(self) -> Any:
+        message = await self.queue.get()
+        # Clamped: messages websockets delivered were queued without being counted.
+        self._queued_bytes = max(0, self._queued_bytes - _message_size(message))
+        if (
+            self.read_paused
+            and self.queue.qsize() <= RESUME_AT_MESSAGES
+            and self._queued_bytes <= RESUME_AT_BYTES
+        ):
+            self.read_paused = False
+            self.transport.resume_reading()
+        return message
+
+    def _open(self) -> bool:
+        return (
+            self.handshake_complete
+            and self.initial_response is None
+            and not self.close_sent
+            and self.conn.state is State.OPEN
+            and self.conn.current_size is None
+            and not self.conn.extensions
+            and not self.conn.reader.buffer
+        )
+
+    def _read_frames(self, data: bytes) -> None:
+        end, position = len(data), 0
+        while position < end:
+            header = _header_at(data, position)
+            if header is None:  # cut short: its rest comes with the next chunk
+                self._keep_partial(data, position, 0)
+                return
+            first, second, length, payload_start = header
+            kind = self._kind(first, second, length)
+            if kind is _Kind.OTHER:
+                self._hand_over(data[position:])
+                return
+            frame_end = payload_start + length
+            if frame_end > end:
+                self._keep_partial(data, position, frame_end)
+                return
+            if kind is _Kind.DATA:
+                mask = data[payload_start - _MASK_BYTES : payload_start]
+                payload = apply_mask(data[payload_start:frame_end], mask)
+                if not self._deliver(first & _OPCODE, payload):
+                    self._hand_over(data[position:])
+                    return
+            else:
+                super().data_received(data[position:frame_end])
+                if not self._open():
+                    self._reads_frames = False
+                    if frame_end < end:
+                        super().data_received(data[frame_end:])
+                    return
+            position = frame_end
+
+    def _keep_partial(self, data: bytes, position: int, frame_end: int) -> None:
+        self._partial = bytearray(memoryview(data)[position:])
+        self._partial_needed = frame_end - position
+
+    def _kind(self, first: int, second: int, length: int) -> _Kind:
+        opcode = first & _OPCODE
+        plain = first & _FIN and not first & _RESERVED_BITS and second & _MASKED
+        if not plain:
+            return _Kind.OTHER
+        if opcode in (_TEXT, _BINARY):
+            limit = self.conn.max_message_size
+            return _Kind.DATA if limit is None or length <= limit else _Kind.OTHER
+        if opcode in (_PING, _PONG) and length <= _MAX_CONTROL_PAYLOAD:
+            return _Kind.CONTROL
+        return _Kind.OTHER
+
+    def _deliver(self, opcode: int, payload: bytes) -> bool:
+        """Queue one message for the app; False for text that is not UTF-8."""
+        message: dict[str, Any]
+        if opcode == _TEXT:
+            try:
+                message = {"type": "websocket.receive", "text": payload.decode()}
+            except UnicodeDecodeError:
+                return False
+        else:
+            message = {"type": "websocket.receive", "bytes": payload}
+        self.queue.put_nowait(message)  # type: ignore[arg-type]
+        self._queued_bytes += len(payload)
+        if not self.read_paused and (
+            self.queue.qsize() >= PAUSE_AT_MESSAGES or self._queued_bytes >= PAUSE_AT_BYTES
+        ):
+            self.read_paused = True
+            self.transport.pause_reading()
+        return True
+
+    def _hand_over(self, rest: bytes) -> None:
+        """websockets parses this connection from here on, starting at a frame's first byte."""
+        self._reads_frames = False
+        super().data_received(rest)
+
+
+def _header_at(data: bytes, position: int) -> tuple[int, int, int, int] | None:
+    """(first byte, second byte, payload length, payload start) of the frame at
+    `position`, or None while its header (mask included) is incomplete."""
+    available = len(data) - position
+    if available < 2:
+        return None
+    first, second = data[position], data[position + 1]
+    length, header = second & _LENGTH, 2
+    if length == 126:
+        header = 4
+        length = int.from_bytes(data[position + 2 : position + 4])
+    elif length == 127:
+        header = 10
+        length = int.from_bytes(data[position + 2 : position + 10])
+    if second & _MASKED:
+        header += _MASK_BYTES
+    if available < header:
+        return None
+    return first, second, length, position + header
+
+
+def _message_size(message: Any) -> int:
+    payload = message.get("text") or message.get("bytes") or b""
+    return len(payload)
