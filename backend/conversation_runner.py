@@ -34,11 +34,12 @@ from backend.reply import Pcm, Reply, ReplyContext
 from backend.reply_options import ReplyOptions
 from backend.services import Services
 from backend.stt_link import SttLink, SttLost
+from backend.ticker import Ticker
 
 logger = conversation_logger(__name__)
 
 MAX_OUTBOX_EVENTS = 2_000  # a client this far behind is gone: stop buffering for it
-TICK_S = 0.1  # how often the core gets to notice time passing (silence, flush timeout)
+TICK_S = 0.1  # how often, at least, the core notices time passing (silence, flush timeout)
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,7 @@ class ConversationRunner(ABC):
         self._turn_ended_at: float | None = None  # of the turn the current reply answers
         self._client_gone = asyncio.Event()
         self._awaiting_first_audio = False
-        self._ticks_paused = False  # while the bot replies (see `_tick`)
-        self._ticks_resume = asyncio.Event()
+        self._ticker = Ticker(TICK_S, self._tick)
 
     # --- what a protocol adapter provides ----------------------------------------------
 
@@ -156,7 +156,7 @@ class ConversationRunner(ABC):
             asyncio.create_task(self._receive_from_client(), name="client-in"),
             asyncio.create_task(self._send_to_client(), name="client-out"),
             asyncio.create_task(self._stt.run(), name="stt"),
-            asyncio.create_task(self._tick(), name="tick"),
+            asyncio.create_task(self._ticker.run(), name="tick"),
         ]
         client_gone = asyncio.create_task(self._client_gone.wait(), name="client-gone")
         tasks.append(client_gone)
@@ -193,7 +193,9 @@ class ConversationRunner(ABC):
     # --- STT → core -------------------------------------------------------------------
 
     def _stt_step(self, step_idx: int, pause_probability: float) -> None:
-        self._dispatch(sig.SttStep(time.monotonic(), step_idx, pause_probability))
+        now = time.monotonic()
+        self._dispatch(sig.SttStep(now, step_idx, pause_probability))
+        self._ticker.nudge(now)
 
     def _stt_word(self, text: str, start_time: float) -> None:
         self._dispatch(sig.SttWord(time.monotonic(), text, start_time))
@@ -202,17 +204,13 @@ class ConversationRunner(ABC):
         logger.info("STT stream replaced: %s", detail)
         self._send(self._error_event(public_errors.STT_INTERRUPTED, "warning"))
 
-    async def _tick(self) -> None:
-        while True:
-            await asyncio.sleep(TICK_S)
-            if self._core.phase is Phase.REPLYING:
-                # Time changes nothing while the bot replies (the core's `_on_tick`): sleep
-                # until an input ends the reply instead of waking ten times a second.
-                self._ticks_paused = True
-                self._ticks_resume.clear()
-                await self._ticks_resume.wait()
-                continue
-            self._dispatch(sig.Tick(time.monotonic()))
+    def _tick(self, now: float) -> None:
+        if self._core.phase is Phase.REPLYING:
+            # Time changes nothing while the bot replies (the core's `_on_tick`): no ticks
+            # until an input ends the reply (see `_dispatch`).
+            self._ticker.pause()
+            return
+        self._dispatch(sig.Tick(now))
 
     # --- core → world -----------------------------------------------------------------
 
@@ -241,9 +239,8 @@ class ConversationRunner(ABC):
                     self._on_protocol_action(action)
                 case sig.AbandonToolCalls(rid):
                     self._abandon_tool_calls(rid)
-        if self._ticks_paused and self._core.phase is not Phase.REPLYING:
-            self._ticks_paused = False
-            self._ticks_resume.set()
+        if self._ticker.paused and self._core.phase is not Phase.REPLYING:
+            self._ticker.resume()
 
     def _start_reply(self, action: sig.StartReply, t: float) -> None:
         self._log_ids.turn_id = action.response_id
