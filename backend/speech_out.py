@@ -21,7 +21,7 @@ from collections.abc import Callable
 from backend.clients.instances import InstanceChooser, InstanceOutcome
 from backend.clients.speech_errors import SpeechServiceError, SpeechStreamError
 from backend.clients.speech_retry import open_with_retries
-from backend.clients.tts import TtsAudio, TtsStream, open_tts_stream
+from backend.clients.tts import TtsAudio, TtsMessage, TtsStream, open_tts_stream
 from backend.companion_tasks import run_with_companions
 from backend.deadline import Deadline
 from backend.log_context import conversation_logger
@@ -157,23 +157,24 @@ class SpeechOut:
             await asyncio.sleep(self._failover.stall_check_at(now) - now)
 
     async def _receive(self, stream: TtsStream) -> None:
-        async for message in stream:
-            now = time.monotonic()
-            if isinstance(message, TtsAudio):
-                first = self._failover.first_audio_after_s is None
-                self._failover.audio(message.pcm.size, now)
-                if first and self._failover.first_audio_after_s is not None:
-                    self._metrics.tts_first_audio.observe(self._failover.first_audio_after_s)
-                wake = self._pacer.add_audio(message.pcm)
-            else:
-                word = self._failover.word_timing(
-                    message.text, message.start_s, message.stop_s, now
-                )
-                wake = self._pacer.add_word(word.text, word.start_s, word.stop_s)
-            if wake:  # else the player's own wake-up comes first (see `PlaybackPacer`)
-                self._wake()
+        # Each message is handled in the loop turn that read it, with no task wake-up.
+        await stream.deliver(self._take)
         if self._failover.ended_early():
             raise TtsEndedEarly("tts", "the server closed the stream before the end of the text")
+
+    def _take(self, message: TtsMessage) -> None:
+        now = time.monotonic()
+        if isinstance(message, TtsAudio):
+            first = self._failover.first_audio_after_s is None
+            self._failover.audio(message.pcm.size, now)
+            if first and self._failover.first_audio_after_s is not None:
+                self._metrics.tts_first_audio.observe(self._failover.first_audio_after_s)
+            wake = self._pacer.add_audio(message.pcm)
+        else:
+            word = self._failover.word_timing(message.text, message.start_s, message.stop_s, now)
+            wake = self._pacer.add_word(word.text, word.start_s, word.stop_s)
+        if wake:  # else the player's own wake-up comes first (see `PlaybackPacer`)
+            self._wake()
 
 
 async def _close_even_if_cancelled(stream: TtsStream) -> None:

@@ -21,7 +21,7 @@ import numpy.typing as npt
 from backend.clients.instances import InstanceChooser, InstanceOutcome
 from backend.clients.speech_errors import SpeechServiceError
 from backend.clients.speech_retry import open_with_retries
-from backend.clients.stt import SttStep, SttStream, SttWord
+from backend.clients.stt import SttMessage, SttStep, SttStream, SttWord
 from backend.companion_tasks import TaskOwner, run_with_companions
 from backend.deadline import Deadline
 from backend.log_context import conversation_logger
@@ -130,16 +130,19 @@ class SttLink:
         await run_with_companions(self._receive(stream), self._watch())
 
     async def _receive(self, stream: SttStream) -> None:
-        async for message in stream:
-            answer = self._clock.answered(time.monotonic())
-            if isinstance(message, SttStep):
-                if self.first_step_after_s is None:
-                    self.first_step_after_s = answer.opened_s
-                    self._metrics.stt_first_step.observe(answer.opened_s)
-                pause = turn_pause_probability(message.prs)
-                self._on_step(self._clock.conversation_step(message.step_idx), pause)
-            elif isinstance(message, SttWord):
-                self._on_word(message.text, message.start_time)
+        # A step comes every 80 ms: each is handled in the loop turn that read it.
+        await stream.deliver(self._take)
+
+    def _take(self, message: SttMessage) -> None:
+        answer = self._clock.answered(time.monotonic())
+        if isinstance(message, SttStep):
+            if self.first_step_after_s is None:
+                self.first_step_after_s = answer.opened_s
+                self._metrics.stt_first_step.observe(answer.opened_s)
+            pause = turn_pause_probability(message.prs)
+            self._on_step(self._clock.conversation_step(message.step_idx), pause)
+        elif isinstance(message, SttWord):
+            self._on_word(message.text, message.start_time)
 
     async def _watch(self) -> None:
         """Raise `_Stalled` when the clock says the stream is stuck. It wakes only when a

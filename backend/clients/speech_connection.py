@@ -8,6 +8,8 @@ connection ended:
 
 - messages come out of `next_message` whole and in order; reading from the server
   pauses while `MAX_QUEUED` wait, and resumes once the reader has caught up;
+- or `deliver` hands each one to a callback in the loop turn that read it: a message
+  every 80 ms then costs no future, task wake-up or coroutine resumption;
 - a message over `MAX_MESSAGE_BYTES` (in one frame or many), or a text message that is
   not UTF-8, closes the connection (1009, 1007) and nothing after it is read;
 - the server's close frame is answered with the same code; once every message before it
@@ -26,6 +28,7 @@ import asyncio
 import contextlib
 import socket
 from collections import deque
+from collections.abc import Callable
 
 from picows import (
     WSCloseCode,
@@ -93,6 +96,8 @@ class SpeechConnection(WSListener):
         self._fragments_text = False
         self._fragment_bytes = 0
         self._reader: asyncio.Future[None] | None = None
+        self._handler: Callable[[Message], None] | None = None  # set by `deliver`
+        self._handler_failure: Exception | None = None
         self._reading_paused = False
         self._refused = False  # a message was refused: nothing after it is read
         self._ended: SpeechConnectionClosed | None = None  # a close frame came, or the socket went
@@ -180,6 +185,39 @@ class SpeechConnection(WSListener):
             self._underlying_resume_reading()
         return self._messages.popleft()
 
+    async def deliver(self, handler: Callable[[Message], None]) -> None:
+        """Hand every message to `handler`, whole and in order, until the connection ends;
+        then raise `SpeechConnectionClosed`, as `next_message` would.
+
+        While this waits, `handler` runs inside picows' callback, in the loop turn that
+        read the message. What it raises ends the delivery: `deliver` raises it, and the
+        messages after it stay unread. Once the waiting task is cancelled, nothing more is
+        handed over. Takes the place of the one reader.
+        """
+        if self._reader is not None or self._handler is not None:
+            raise RuntimeError("a SpeechConnection has one reader, already waiting")
+        self._handler = handler
+        try:
+            while True:
+                while self._messages:  # those that came while the task was not waiting
+                    handler(self._messages.popleft())
+                if self._reading_paused:
+                    self._reading_paused = False
+                    self._underlying_resume_reading()
+                if self._ended is not None:
+                    raise self._ended
+                self._reader = reader = asyncio.get_running_loop().create_future()
+                try:
+                    await reader
+                finally:
+                    if self._reader is reader:
+                        self._reader = None
+                failure, self._handler_failure = self._handler_failure, None
+                if failure is not None:
+                    raise failure
+        finally:
+            self._handler = None
+
     async def close(self, timeout_s: float = CLOSE_TIMEOUT_S) -> None:
         """Close politely: returns once the server has closed the TCP connection, or
         drops it after `timeout_s` (a hung server that stopped reading)."""
@@ -226,12 +264,23 @@ class SpeechConnection(WSListener):
             except UnicodeDecodeError:
                 self._refuse(WSCloseCode.INVALID_TEXT, "text that is not UTF-8")
                 return
+        reader = self._reader
+        if self._handler is not None and reader is not None and not reader.done():
+            self._hand_over(self._handler, message)
+            return
         self._messages.append(message)
         if len(self._messages) >= MAX_QUEUED and not self._reading_paused:
             self._reading_paused = True
             if self._transport is not None:
                 self._transport.underlying_transport.pause_reading()
         self._wake_reader()
+
+    def _hand_over(self, handler: Callable[[Message], None], message: Message) -> None:
+        try:
+            handler(message)
+        except Exception as failure:  # ends the delivery; `deliver` raises it
+            self._handler_failure = failure
+            self._wake_reader()
 
     def _refuse(self, code: WSCloseCode, reason: str) -> None:
         """Close with `code`; what the connection held before stays readable."""

@@ -9,7 +9,7 @@ written by `backend.speech_protocol`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from types import TracebackType
 from typing import Generic, Self, TypeVar
 
@@ -126,6 +126,27 @@ class SpeechSocket(Generic[Received]):
             if message is not None and not isinstance(message, Ready):
                 return message
 
+    async def deliver(self, handler: Callable[[Received], None]) -> None:
+        """Hand each typed message to `handler` as it arrives (see
+        `SpeechConnection.deliver`); return once the server closed the stream normally.
+
+        Raises as `receive` does, and what `handler` raised.
+        """
+
+        def take(frame: bytes | str) -> None:
+            message = _decode(self._decoder, frame, service=self.service, url=self.url)
+            if isinstance(message, Error):
+                raise SpeechStreamError(self.service, message.message)
+            if message is not None and not isinstance(message, Ready):
+                handler(message)
+
+        try:
+            await self._websocket.deliver(take)
+        except SpeechConnectionClosed as closed:
+            if closed.normal:
+                return
+            raise SpeechStreamError(self.service, f"connection lost: {closed}") from None
+
     async def aclose(self) -> None:
         """Close the connection; safe to call more than once."""
         await self._websocket.close(CLOSE_TIMEOUT_S)
@@ -218,6 +239,17 @@ class SpeechStream(Generic[Received, Yielded]):
 
     def __aiter__(self) -> AsyncIterator[Yielded]:
         return self._messages()
+
+    async def deliver(self, handler: Callable[[Yielded], None]) -> None:
+        """What iteration would yield, handed to `handler` in the loop turn that read it
+        (no task wake-up per message); returns, and raises, where iteration would end."""
+
+        def take(message: Received) -> None:
+            parsed = self._parse(message)
+            if parsed is not None:
+                handler(parsed)
+
+        await self._socket.deliver(take)
 
     async def _messages(self) -> AsyncIterator[Yielded]:
         while (message := await self._socket.receive()) is not None:
