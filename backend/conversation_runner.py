@@ -2,10 +2,12 @@
 
 It streams the user's audio to the STT, feeds every happening to the `Conversation` state
 machine with a timestamp, and carries out the actions it returns: STT flushes, bot replies
-(LLM → TTS → paced audio), closes. Everything the client receives goes through one outbox,
-so events keep the order the core decided. A protocol adapter (the Unmute browser protocol
-in `backend.session`, OpenAI's Realtime API in `backend.openai_realtime`) subclasses it to
-read the client's messages and to say the core's events in its own words.
+(LLM → TTS → paced audio), closes. Everything the client receives goes through one
+`ClientOutbox`, so events keep the order the core decided: most are written at once
+(`send_text_now`, about 20 a second), and wait for the sender task while the socket does
+not keep up. A protocol adapter (the Unmute browser protocol in `backend.session`,
+OpenAI's Realtime API in `backend.openai_realtime`) subclasses it to read the client's
+messages and to say the core's events in its own words.
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ from backend.clients.stt import open_stt_stream
 from backend.conversation import signals as sig
 from backend.conversation.machine import Conversation, Phase
 from backend.log_context import conversation_logger, enter_conversation, new_session_id
-from backend.outbox import Outbox
+from backend.outbox import ClientOutbox
 from backend.realtime import events as ev
 from backend.realtime import public_errors
+from backend.realtime.browser_websocket import send_text_now_of
 from backend.realtime.public_errors import PublicError
 from backend.reply import Pcm, Reply, ReplyContext
 from backend.reply_options import ReplyOptions
@@ -40,6 +43,7 @@ logger = conversation_logger(__name__)
 
 MAX_OUTBOX_EVENTS = 2_000  # a client this far behind is gone: stop buffering for it
 TICK_S = 0.1  # how often, at least, the core notices time passing (silence, flush timeout)
+GONE_CLIENT_CLOSE_S = 1.0  # the wait for a close frame to a client that stopped reading
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,8 @@ class ConversationRunner(ABC):
         self._services = services
         self._metrics = services.metrics
         self._core = core
-        self._outbox: Outbox[BaseModel | _CloseRequest] = Outbox()
+        self._send_text_now = send_text_now_of(websocket)
+        self._outbox: ClientOutbox[BaseModel | _CloseRequest] = ClientOutbox(self._write_now)
         settings = services.settings
         self._stt = SttLink(
             lambda: open_stt_stream(
@@ -166,7 +171,11 @@ class ConversationRunner(ABC):
                 logger.warning("closing a session whose client stopped reading")
                 self._metrics.errors.labels("slow_client").inc()
                 tasks[1].cancel()  # the sender may be stuck on a full socket
-                await self._close(1008, "client is not reading its messages")
+                # The close frame waits behind what the client left unread: bounded, so
+                # the seat is freed (uvicorn then closes the connection).
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(GONE_CLIENT_CLOSE_S):
+                        await self._close(1008, "client is not reading its messages")
             for task in done:
                 if not task.cancelled() and (failure := task.exception()) is not None:
                     raise failure
@@ -188,7 +197,7 @@ class ConversationRunner(ABC):
 
     def go_away(self) -> None:
         """The server is shutting down: close with 1001 so the client reconnects elsewhere."""
-        self._outbox.put_nowait(_CloseRequest(1001, "server restarting, please reconnect"))
+        self._outbox.put_queued(_CloseRequest(1001, "server restarting, please reconnect"))
 
     # --- STT → core -------------------------------------------------------------------
 
@@ -234,7 +243,7 @@ class ConversationRunner(ABC):
                     if self._reply is not None and self._reply.response_id == rid:
                         self._reply.cancel()
                 case sig.Close(code, reason):
-                    self._outbox.put_nowait(_CloseRequest(code, reason))
+                    self._outbox.put_queued(_CloseRequest(code, reason))
                 case sig.UserTurnFinal() | sig.ToolCallMade() | sig.ToolCallProgress():
                     self._on_protocol_action(action)
                 case sig.AbandonToolCalls(rid):
@@ -271,22 +280,29 @@ class ConversationRunner(ABC):
 
     # --- backend → client -------------------------------------------------------------
 
+    def _write_now(self, item: BaseModel | _CloseRequest) -> bool:
+        send_now = self._send_text_now  # None under another server than ours (tests' own)
+        if send_now is None or not isinstance(item, BaseModel):
+            return False
+        return send_now(self._serialize(item))
+
     def _send(self, event: BaseModel) -> None:
         if len(self._outbox) >= MAX_OUTBOX_EVENTS:
             self._client_gone.set()  # stop buffering for a client that stopped reading
             return
-        self._outbox.put_nowait(event)
+        self._outbox.put(event)
 
     async def _send_to_client(self) -> None:
         while True:
-            item = await self._outbox.get()
+            item = await self._outbox.take()
             if isinstance(item, _CloseRequest):
                 await self._close(item.code, item.reason)
-                return
+                return  # without `written`: nothing more goes out
             try:
                 await self._ws.send_text(self._serialize(item))
             except (WebSocketDisconnect, RuntimeError):
                 return
+            self._outbox.written()
 
     async def _fatal(self, why: PublicError) -> None:
         with contextlib.suppress(WebSocketDisconnect, RuntimeError):

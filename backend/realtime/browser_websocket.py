@@ -14,13 +14,20 @@ closes, fragments and every protocol error are answered exactly as uvicorn answe
 - anything else (a close, a fragment, a reserved bit, an unmasked or oversized frame, a
   text frame that is not UTF-8) is handed to websockets with all that follows it, and
   the connection stays with websockets to its end.
+
+Sending works the same way: the app finds `send_text_now` in the ASGI scope's
+extensions (`SEND_TEXT_NOW`), which writes a text message as one unfragmented frame at
+once, with none of the ASGI send's awaits and dict, and says False whenever the ordinary
+way must be used instead (the socket is not keeping up, or the connection is closing).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
+from starlette.websockets import WebSocket
 from websockets.protocol import State
 
 from backend.realtime.coalescing_websocket import CoalescingWebSocketProtocol
@@ -30,7 +37,10 @@ try:  # websockets' C helper; its pure-Python twin where the extension is not bu
 except ImportError:  # pragma: no cover
     from websockets.utils import apply_mask
 
-__all__ = ["BrowserWebSocketProtocol"]
+__all__ = ["SEND_TEXT_NOW", "BrowserWebSocketProtocol", "send_text_now_of"]
+
+# The ASGI extension (scope["extensions"]) holding `BrowserWebSocketProtocol.send_text_now`.
+SEND_TEXT_NOW = "unmute.send_text_now"
 
 _FIN = 0x80
 _RESERVED_BITS = 0x70
@@ -38,6 +48,7 @@ _OPCODE = 0x0F
 _MASKED = 0x80
 _LENGTH = 0x7F
 _TEXT, _BINARY, _PING, _PONG = 0x1, 0x2, 0x9, 0xA
+_TEXT_FRAME = bytes([_FIN | _TEXT])
 _MASK_BYTES = 4
 _MAX_CONTROL_PAYLOAD = 125
 # Reading pauses once this much waits for the app, and resumes when it has taken most.
@@ -88,6 +99,31 @@ class BrowserWebSocketProtocol(CoalescingWebSocketProtocol):
             self._reads_frames = False
             data, self._partial = bytes(self._partial) + data, bytearray()
         super().data_received(data)
+
+    def handle_connect(self, event: Any) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)  # none for an upgrade that was refused
+        if scope is not None:
+            scope["extensions"][SEND_TEXT_NOW] = self.send_text_now
+
+    def send_text_now(self, text: str) -> bool:
+        """Write `text` as one message now; False, having written nothing, when it must go
+        the ordinary (ASGI) way: before the app accepted, once a close is under way, or
+        while the socket is not keeping up (uvicorn's send waits for it to drain)."""
+        if not (
+            self.writable.is_set()
+            and self.handshake_complete
+            and self.initial_response is None
+            and not self.close_sent
+            and not self.disconnected
+            and self.conn.state is State.OPEN
+            and not self.conn.extensions
+            and not self.transport.is_closing()
+        ):
+            return False
+        payload = text.encode()
+        self.transport.write(_TEXT_FRAME + _payload_length(len(payload)) + payload)
+        return True
 
     async def receive(self) -> Any:
         message = await self.queue.get()
@@ -204,6 +240,21 @@ def _header_at(data: bytes, position: int) -> tuple[int, int, int, int] | None:
     if available < header:
         return None
     return first, second, length, position + header
+
+
+def _payload_length(length: int) -> bytes:
+    """The second byte of an unmasked frame's header and the extended length, if any."""
+    if length < 126:
+        return bytes([length])
+    if length < 1 << 16:
+        return b"\x7e" + length.to_bytes(2)
+    return b"\x7f" + length.to_bytes(8)
+
+
+def send_text_now_of(websocket: WebSocket) -> Callable[[str], bool] | None:
+    """The connection's `send_text_now`, when `BrowserWebSocketProtocol` serves it."""
+    extension = websocket.scope.get("extensions", {}).get(SEND_TEXT_NOW)
+    return extension if callable(extension) else None
 
 
 def _message_size(message: Any) -> int:

@@ -43,16 +43,21 @@ async def backend_app_in_process(**settings: Any) -> AsyncIterator[tuple[str, Fa
 
 @asynccontextmanager
 async def serving(
-    app: FastAPI, *, ws_protocol: type[asyncio.Protocol] | None = None
+    app: FastAPI,
+    *,
+    ws_protocol: type[asyncio.Protocol] | None = None,
+    per_message_deflate: bool = False,
 ) -> AsyncIterator[str]:
     """Run any ASGI app with uvicorn on a free loopback port; yields `host:port`.
-    `ws_protocol`: uvicorn's WebSocket protocol, as `unmute-ops serve` gives that app."""
+    `ws_protocol`: uvicorn's WebSocket protocol, as `unmute-ops serve` gives that app;
+    like it, no permessage-deflate unless asked for."""
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
         port=0,
         log_level="warning",
         ws_max_size=16 * 1024 * 1024,
+        ws_per_message_deflate=per_message_deflate,
         ws=ws_protocol or "auto",
     )
     server = uvicorn.Server(config)
