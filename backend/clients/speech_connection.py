@@ -174,12 +174,7 @@ class SpeechConnection(WSListener):
                 raise self._ended
             if self._reader is not None:
                 raise RuntimeError("a SpeechConnection has one reader, already waiting")
-            self._reader = reader = asyncio.get_running_loop().create_future()
-            try:
-                await reader
-            finally:
-                if self._reader is reader:
-                    self._reader = None
+            await self._wait_for_wake()
         if self._reading_paused and len(self._messages) <= RESUME_AT:
             self._reading_paused = False
             self._underlying_resume_reading()
@@ -206,12 +201,7 @@ class SpeechConnection(WSListener):
                     self._underlying_resume_reading()
                 if self._ended is not None:
                     raise self._ended
-                self._reader = reader = asyncio.get_running_loop().create_future()
-                try:
-                    await reader
-                finally:
-                    if self._reader is reader:
-                        self._reader = None
+                await self._wait_for_wake()
                 failure, self._handler_failure = self._handler_failure, None
                 if failure is not None:
                     raise failure
@@ -295,6 +285,15 @@ class SpeechConnection(WSListener):
         transport = self._transport
         if transport is not None and not self._disconnected:
             transport.underlying_transport.resume_reading()
+
+    async def _wait_for_wake(self) -> None:
+        """Wait as the one reader until `_wake_reader`: a message, the end, or a failure."""
+        self._reader = reader = asyncio.get_running_loop().create_future()
+        try:
+            await reader
+        finally:
+            if self._reader is reader:
+                self._reader = None
 
     def _wake_reader(self) -> None:
         reader, self._reader = self._reader, None
