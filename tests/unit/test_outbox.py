@@ -98,11 +98,16 @@ async def test_once_one_must_wait_the_rest_queue_behind_it_until_the_sender_caug
     socket.wire.append("slow 2")
     outbox.written()
     assert await outbox.take() == "slow 3"
+    outbox.put("while held")  # nothing else is queued, but "slow 3" is not out yet
+    assert socket.wire == ["direct", "slow 1", "slow 2"]
     socket.wire.append("slow 3")
+    outbox.written()
+    assert await outbox.take() == "while held"
+    socket.wire.append("while held")
     outbox.written()
 
     outbox.put("direct again")
-    assert socket.wire == ["direct", "slow 1", "slow 2", "slow 3", "direct again"]
+    assert socket.wire == ["direct", "slow 1", "slow 2", "slow 3", "while held", "direct again"]
 
 
 async def test_a_queued_item_comes_before_anything_put_after_it() -> None:
