@@ -8,9 +8,16 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Browser } from "playwright-core";
 
 import { launchChromium, openPage } from "./browser";
+import { waitUntil } from "./pageHooks";
 import { FRONTEND_DIR, RESULTS_DIR } from "./paths";
 import { freePort, type RunningServer, startServer } from "./processes";
 import { writeRecording } from "./speech";
+
+interface Ready {
+  ready: boolean;
+  sessions: number;
+  capacity: number;
+}
 
 describe("when a conversation cannot start", () => {
   let browser: Browser;
@@ -78,5 +85,13 @@ describe("when a conversation cannot start", () => {
       second.errors.filter((error) => !error.includes("Unexpected response code: 503")),
     ).toEqual([]);
     expect(second.errors.length).toBeGreaterThan(0);
+    // The suite shares this one seat: the next test must find it free, not held by a
+    // conversation still ending (a browser that finds it taken waits seconds to retry).
+    await waitUntil(
+      "the seat to be free again",
+      async () => (await (await fetch(`${url}api/v1/ready`)).json()) as Ready,
+      (ready) => ready.sessions === 0,
+      30_000,
+    );
   });
 });
