@@ -56,6 +56,8 @@ logger = conversation_logger(__name__)
 DRAIN_AFTER_DONE_S = 0.5
 
 EVENT_STREAM_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
+# How a pooled keep-alive connection that the server closed while idle fails when reused.
+_CLOSED_AS_REUSED = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 
 
 @dataclass(frozen=True)
@@ -133,16 +135,27 @@ class LlmClient:
     async def is_up(self) -> bool:
         """True when `GET /v1/models` answers 200 within the probe timeout."""
         try:
-            response = await self._http.get(self._url("models"), timeout=self._timeouts.probe)
+            response = await self._get_models()
         except httpx.HTTPError:
             return False
         return response.status_code == 200
+
+    async def _get_models(self) -> httpx.Response:
+        """`GET /v1/models`, once more on a fresh connection when a pooled one was closed
+        by the server as it was reused (see `_open_stream`): a health probe must not say
+        the LLM is down because an idle connection timed out."""
+        url = self._url("models")
+        try:
+            return await self._http.get(url, timeout=self._timeouts.probe)
+        except _CLOSED_AS_REUSED as error:
+            logger.info("LLM connection closed as it was reused (%s); asking again", error)
+        return await self._http.get(url, timeout=self._timeouts.probe)
 
     async def list_models(self) -> list[str]:
         """Ids of the models the server serves, in its order."""
         url = self._url("models")
         with translate_errors(url, "GET", self._timeouts.connect):
-            response = await self._http.get(url, timeout=self._timeouts.probe)
+            response = await self._get_models()
         if response.status_code != 200:
             raise http_error("GET", url, response.status_code, response.text)
         try:
@@ -231,7 +244,7 @@ class LlmClient:
         )
         try:
             return await _open_stream_once(self._http, stack, url, body, extensions)
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as error:
+        except _CLOSED_AS_REUSED as error:
             logger.info("LLM connection closed as it was reused (%s); sending again", error)
         return await _open_stream_once(self._http, stack, url, body, extensions)
 

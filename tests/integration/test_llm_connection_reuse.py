@@ -100,3 +100,30 @@ async def test_a_reused_connection_the_server_closed_unanswered_is_retried_once(
             ]
             assert "".join(reply) == "".join(WORDS)
     assert connections == 2
+
+
+async def test_a_health_probe_on_a_connection_the_server_closed_asks_again() -> None:
+    """The same race on `GET /v1/models`: a probe must not call the LLM down because the
+    idle connection it reused had just been closed by the server."""
+    connections = 0
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        await reader.readuntil(b"\r\n\r\n")  # a GET: no body
+        body = '{"data": [{"id": "m"}]}'
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+            + f"content-length: {len(body)}\r\n\r\n{body}".encode()
+        )
+        await writer.drain()
+        await reader.readuntil(b"\r\n\r\n")  # the reuse: closed without an answer
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server, LlmClient(f"http://127.0.0.1:{port}") as llm:
+        assert await llm.is_up()
+        assert await llm.is_up()
+        assert await llm.list_models() == ["m"]
+    assert connections == 3
