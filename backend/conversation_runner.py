@@ -31,7 +31,7 @@ from backend.log_context import conversation_logger, enter_conversation, new_ses
 from backend.outbox import ClientOutbox
 from backend.realtime import events as ev
 from backend.realtime import public_errors
-from backend.realtime.browser_websocket import send_text_now_of
+from backend.realtime.browser_websocket import receive_each, send_text_now_of
 from backend.realtime.public_errors import PublicError
 from backend.reply import Pcm, Reply, ReplyContext
 from backend.reply_options import ReplyOptions
@@ -102,8 +102,8 @@ class ConversationRunner(ABC):
     # --- what a protocol adapter provides ----------------------------------------------
 
     @abstractmethod
-    async def _receive_from_client(self) -> None:
-        """Read the client's messages until it leaves."""
+    def _on_client_message(self, message: str | bytes) -> None:
+        """One of the client's messages: its text, or its bytes for a binary frame."""
 
     @abstractmethod
     def _emit(self, event: ev.ServerEvent) -> None:
@@ -158,7 +158,7 @@ class ConversationRunner(ABC):
             return
         self._on_started()
         tasks: list[asyncio.Task[object]] = [
-            asyncio.create_task(self._receive_from_client(), name="client-in"),
+            asyncio.create_task(receive_each(self._ws, self._on_client_message), name="client-in"),
             asyncio.create_task(self._send_to_client(), name="client-out"),
             asyncio.create_task(self._stt.run(), name="stt"),
             asyncio.create_task(self._ticker.run(), name="tick"),

@@ -18,7 +18,6 @@ from typing import Literal
 
 from fastapi import WebSocket
 from pydantic import ValidationError
-from starlette.websockets import WebSocketDisconnect
 
 from backend.audio.ogg import OggFormatError, OpusInputDecoder, OpusOutputEncoder
 from backend.characters.prompts import is_goodbye, system_prompt
@@ -67,39 +66,31 @@ class ConversationSession(ConversationRunner):
 
     # --- browser → backend ------------------------------------------------------------
 
-    async def _receive_from_client(self) -> None:
-        while True:
-            try:
-                message = await self._ws.receive()
-            except WebSocketDisconnect:
-                return
-            if message["type"] == "websocket.disconnect":
-                return
-            text = message.get("text")
-            if text is None:
-                self._invalid(
-                    InvalidRequest.BINARY_FRAME,
-                    "Binary frames are not supported: send JSON text frames.",
-                )
-                continue
-            if len(text) > MAX_MESSAGE_BYTES:
-                self._invalid(
-                    InvalidRequest.MESSAGE_TOO_LARGE,
-                    f"Message too large ({len(text)} bytes, at most {MAX_MESSAGE_BYTES}).",
-                )
-                continue
-            try:
-                event = ev.client_event_adapter.validate_json(text)
-            except ValidationError as error:
-                self._invalid(InvalidRequest.INVALID_MESSAGE, describe_invalid_message(error))
-                continue
-            match event:
-                case ev.SessionUpdate():
-                    self._update_session(event.session)
-                case ev.InputAudioBufferAppend():
-                    self._append_audio(event.audio)
-                case ev.InputAudioBufferAppendAnonymized():
-                    pass  # accepted and ignored, as the protocol says
+    def _on_client_message(self, message: str | bytes) -> None:
+        if not isinstance(message, str):
+            self._invalid(
+                InvalidRequest.BINARY_FRAME,
+                "Binary frames are not supported: send JSON text frames.",
+            )
+            return
+        if len(message) > MAX_MESSAGE_BYTES:
+            self._invalid(
+                InvalidRequest.MESSAGE_TOO_LARGE,
+                f"Message too large ({len(message)} bytes, at most {MAX_MESSAGE_BYTES}).",
+            )
+            return
+        try:
+            event = ev.client_event_adapter.validate_json(message)
+        except ValidationError as error:
+            self._invalid(InvalidRequest.INVALID_MESSAGE, describe_invalid_message(error))
+            return
+        match event:
+            case ev.SessionUpdate():
+                self._update_session(event.session)
+            case ev.InputAudioBufferAppend():
+                self._append_audio(event.audio)
+            case ev.InputAudioBufferAppendAnonymized():
+                pass  # accepted and ignored, as the protocol says
 
     def _update_session(self, requested: ev.SessionConfig) -> None:
         prior_turns: tuple[Message, ...] = ()

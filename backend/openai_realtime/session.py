@@ -32,7 +32,6 @@ from openai.types.realtime import (
 from openai.types.realtime.realtime_conversation_item_assistant_message import Content
 from openai.types.realtime.realtime_server_event import ConversationItemRetrieved
 from pydantic import BaseModel
-from starlette.websockets import WebSocketDisconnect
 
 from backend.characters.prompts import is_goodbye
 from backend.clients.llm import LlmUsage
@@ -87,24 +86,17 @@ class OpenAiRealtimeSession(ConversationRunner):
         )
         self._configure_core()
 
-    async def _receive_from_client(self) -> None:
-        while True:
+    def _on_client_message(self, message: str | bytes) -> None:
+        try:
+            event = wire.parse_client_frame(message if isinstance(message, str) else None)
             try:
-                message = await self._ws.receive()
-            except WebSocketDisconnect:
-                return
-            if message["type"] == "websocket.disconnect":
-                return
-            try:
-                event = wire.parse_client_frame(message.get("text"))
-                try:
-                    self._handle(event)
-                except wire.ClientEventError as error:
-                    error.event_id = error.event_id or event.event_id
-                    raise
+                self._handle(event)
             except wire.ClientEventError as error:
-                self._metrics.invalid_requests.inc()
-                self._send(error.event())
+                error.event_id = error.event_id or event.event_id
+                raise
+        except wire.ClientEventError as error:
+            self._metrics.invalid_requests.inc()
+            self._send(error.event())
 
     def _handle(self, event: wire.ClientEvent) -> None:
         match event.type:

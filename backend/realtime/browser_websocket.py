@@ -15,6 +15,10 @@ closes, fragments and every protocol error are answered exactly as uvicorn answe
   text frame that is not UTF-8) is handed to websockets with all that follows it, and
   the connection stays with websockets to its end.
 
+The app can take those messages without a task wake-up each: `receive_each` hands them
+to a callback in the loop turn that read them (the `DELIVER` extension), where the ASGI
+receive would queue each one and wake the app's task for it.
+
 Sending works the same way: the app finds `send_text_now` in the ASGI scope's
 extensions (`SEND_TEXT_NOW`), which writes a text message as one unfragmented frame at
 once, with none of the ASGI send's awaits and dict, and says False whenever the ordinary
@@ -23,11 +27,13 @@ way must be used instead (the socket is not keeping up, or the connection is clo
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from websockets.protocol import State
 
 from backend.realtime.coalescing_websocket import CoalescingWebSocketProtocol
@@ -37,10 +43,24 @@ try:  # websockets' C helper; its pure-Python twin where the extension is not bu
 except ImportError:  # pragma: no cover
     from websockets.utils import apply_mask
 
-__all__ = ["SEND_TEXT_NOW", "BrowserWebSocketProtocol", "send_text_now_of"]
+__all__ = [
+    "DELIVER",
+    "SEND_TEXT_NOW",
+    "BrowserWebSocketProtocol",
+    "ClientMessageHandler",
+    "receive_each",
+    "send_text_now_of",
+]
 
-# The ASGI extension (scope["extensions"]) holding `BrowserWebSocketProtocol.send_text_now`.
+# The ASGI extensions (scope["extensions"]) holding `BrowserWebSocketProtocol.send_text_now`
+# and `BrowserWebSocketProtocol.deliver`.
 SEND_TEXT_NOW = "unmute.send_text_now"
+DELIVER = "unmute.deliver"
+
+# A message's text, or its bytes for a binary frame.
+ClientMessageHandler = Callable[[str | bytes], None]
+# Queued to wake `deliver` when the handler failed inside the read callback.
+_HANDLER_FAILED: dict[str, Any] = {"type": "unmute.handler_failed"}
 
 _FIN = 0x80
 _RESERVED_BITS = 0x70
@@ -78,6 +98,10 @@ class BrowserWebSocketProtocol(CoalescingWebSocketProtocol):
         self._partial_needed = 0
         """How long `_partial` must grow before it is worth parsing again."""
         self._queued_bytes = 0
+        self._handler: ClientMessageHandler | None = None
+        self._handler_task: asyncio.Task[Any] | None = None
+        self._handler_context = contextvars.Context()
+        self._handler_failure: Exception | None = None
 
     def data_received(self, data: bytes) -> None:
         if self._reads_frames and self._open():
@@ -105,6 +129,7 @@ class BrowserWebSocketProtocol(CoalescingWebSocketProtocol):
         scope = getattr(self, "scope", None)  # none for an upgrade that was refused
         if scope is not None:
             scope["extensions"][SEND_TEXT_NOW] = self.send_text_now
+            scope["extensions"][DELIVER] = self.deliver
 
     def send_text_now(self, text: str) -> bool:
         """Write `text` as one message now; False, having written nothing, when it must go
@@ -124,6 +149,32 @@ class BrowserWebSocketProtocol(CoalescingWebSocketProtocol):
         payload = text.encode()
         self.transport.write(_TEXT_FRAME + _payload_length(len(payload)) + payload)
         return True
+
+    async def deliver(self, handler: ClientMessageHandler) -> None:
+        """Hand every message to `handler`, in order, until the client leaves; then return,
+        the ASGI disconnect taken.
+
+        While this waits, `handler` runs inside the read callback, in the loop turn that
+        read the message, in this task's context. What it raises ends the delivery:
+        `deliver` raises it, and the messages after it stay unread. Once this task is
+        cancelled, nothing more is handed over. Takes the place of the ASGI receive.
+        """
+        if self._handler is not None:
+            raise RuntimeError("a browser connection has one reader, already waiting")
+        self._handler, self._handler_task = handler, asyncio.current_task()
+        self._handler_context = contextvars.copy_context()
+        try:
+            while True:  # what websockets parsed, what came before, the end
+                message = await self.receive()
+                if message is _HANDLER_FAILED and self._handler_failure is not None:
+                    failure, self._handler_failure = self._handler_failure, None
+                    raise failure
+                if message["type"] != "websocket.receive":
+                    return
+                text = message.get("text")
+                handler(text if text is not None else message.get("bytes") or b"")
+        finally:
+            self._handler = self._handler_task = None
 
     async def receive(self) -> Any:
         message = await self.queue.get()
@@ -197,16 +248,21 @@ class BrowserWebSocketProtocol(CoalescingWebSocketProtocol):
         return _Kind.OTHER
 
     def _deliver(self, opcode: int, payload: bytes) -> bool:
-        """Queue one message for the app; False for text that is not UTF-8."""
-        message: dict[str, Any]
+        """Hand one message to the app; False for text that is not UTF-8."""
+        data: str | bytes = payload
         if opcode == _TEXT:
             try:
-                message = {"type": "websocket.receive", "text": payload.decode()}
+                data = payload.decode()
             except UnicodeDecodeError:
                 return False
+        task = self._handler_task
+        if task is not None and not self.queue.qsize() and not task.cancelling():
+            self._call_handler(data)  # `deliver` waits, with nothing queued before this
+            return True
+        if isinstance(data, str):
+            self.queue.put_nowait({"type": "websocket.receive", "text": data, "bytes": None})
         else:
-            message = {"type": "websocket.receive", "bytes": payload}
-        self.queue.put_nowait(message)  # type: ignore[arg-type]
+            self.queue.put_nowait({"type": "websocket.receive", "bytes": data, "text": None})
         self._queued_bytes += len(payload)
         if not self.read_paused and (
             self.queue.qsize() >= PAUSE_AT_MESSAGES or self._queued_bytes >= PAUSE_AT_BYTES
@@ -214,6 +270,16 @@ class BrowserWebSocketProtocol(CoalescingWebSocketProtocol):
             self.read_paused = True
             self.transport.pause_reading()
         return True
+
+    def _call_handler(self, data: str | bytes) -> None:
+        handler = self._handler
+        assert handler is not None
+        try:
+            self._handler_context.run(handler, data)
+        except Exception as failure:  # ends the delivery; `deliver` raises it
+            self._handler_failure = failure
+            # Queued, it wakes `deliver`; what is read after it queues behind it, unread.
+            self.queue.put_nowait(_HANDLER_FAILED)  # type: ignore[arg-type]
 
     def _hand_over(self, rest: bytes) -> None:
         """websockets parses this connection from here on, starting at a frame's first byte."""
@@ -255,6 +321,26 @@ def send_text_now_of(websocket: WebSocket) -> Callable[[str], bool] | None:
     """The connection's `send_text_now`, when `BrowserWebSocketProtocol` serves it."""
     extension = websocket.scope.get("extensions", {}).get(SEND_TEXT_NOW)
     return extension if callable(extension) else None
+
+
+async def receive_each(websocket: WebSocket, handler: ClientMessageHandler) -> None:
+    """Give `handler` each of the client's messages (text, or bytes for a binary frame),
+    in order, until the client leaves. Served by `BrowserWebSocketProtocol`, the handler
+    runs in the loop turn that read each one (see `deliver`)."""
+    deliver = websocket.scope.get("extensions", {}).get(DELIVER)
+    if callable(deliver):
+        await deliver(handler)
+        websocket.client_state = WebSocketState.DISCONNECTED  # as its receive would set
+        return
+    while True:
+        try:
+            message = await websocket.receive()
+        except WebSocketDisconnect:
+            return
+        if message["type"] == "websocket.disconnect":
+            return
+        text = message.get("text")
+        handler(text if text is not None else message.get("bytes") or b"")
 
 
 def _message_size(message: Any) -> int:

@@ -4,11 +4,13 @@ frames cut at any byte arrive whole, and reading pauses only when messages pile 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from typing import Any
 
 import pytest
 import uvicorn
 from fastapi import FastAPI, WebSocket
+from starlette.websockets import WebSocketState
 from uvicorn.server import ServerState
 from websockets.frames import Frame, Opcode
 
@@ -17,6 +19,7 @@ from backend.realtime.browser_websocket import (
     PAUSE_AT_MESSAGES,
     RESUME_AT_MESSAGES,
     BrowserWebSocketProtocol,
+    receive_each,
 )
 from backend.realtime.coalescing_websocket import CoalescingWebSocketProtocol
 
@@ -85,7 +88,7 @@ class Collector:
 
 
 async def connected(
-    collector: Collector,
+    collector: Collector | Deliverer,
     *,
     early: bytes = b"",
     protocol_class: type[Any] = BrowserWebSocketProtocol,
@@ -182,3 +185,135 @@ async def test_a_large_message_in_many_small_reads_arrives_whole() -> None:
         protocol.data_received(stream[start : start + 1_000])
     await collector.until_received(2)
     assert collector.received == [message, "next"]
+
+
+class Deliverer:
+    """An app that accepts, waits until released, then takes its messages through
+    `receive_each`; a handler that meets `fail_on` raises."""
+
+    def __init__(self, fail_on: str = "") -> None:
+        self.received: list[str | bytes] = []
+        self.contexts: list[str] = []
+        self.fail_on = fail_on
+        self.released = asyncio.Event()
+        self.released.set()
+        self.ended: asyncio.Future[BaseException | None] = asyncio.Future()
+        self.task: asyncio.Task[Any] | None = None
+        self.client_state: WebSocketState | None = None
+        self.app = FastAPI()
+        self.app.add_api_websocket_route("/collect", self._collect)
+
+    async def _collect(self, websocket: WebSocket) -> None:
+        self.task = asyncio.current_task()
+        await websocket.accept()
+        await self.released.wait()
+        CALLER.set("the app's task")
+        try:
+            await receive_each(websocket, self._take)
+        except BaseException as error:  # what the test looks at
+            self.ended.set_result(error)
+            raise
+        self.client_state = websocket.client_state
+        self.ended.set_result(None)
+
+    def _take(self, message: str | bytes) -> None:
+        self.received.append(message)
+        self.contexts.append(CALLER.get())
+        if message == self.fail_on:
+            raise ValueError(f"cannot take {message!r}")
+
+    async def waiting(self) -> None:
+        """Until the app waits for messages in `receive_each`."""
+        async with asyncio.timeout(5):
+            while self.task is None or not self.released.is_set():
+                await asyncio.sleep(0.001)
+            for _ in range(3):
+                await asyncio.sleep(0)
+
+
+CALLER: contextvars.ContextVar[str] = contextvars.ContextVar("caller", default="none")
+
+
+def binary_frame(data: bytes) -> bytes:
+    return Frame(Opcode.BINARY, data).serialize(mask=True, extensions=[])
+
+
+def close_frame() -> bytes:
+    return Frame(Opcode.CLOSE, b"\x03\xe8").serialize(mask=True, extensions=[])
+
+
+async def test_delivered_messages_are_handed_over_as_they_are_read() -> None:
+    deliverer = Deliverer()
+    protocol, _ = await connected(deliverer)
+    await deliverer.waiting()
+    c = text_frame("c")  # one mask for both halves
+    protocol.data_received(text_frame("a") + binary_frame(b"\x00\x01") + c[:3])
+    # No task ran between the read and this line: the handler took them in the read.
+    assert deliverer.received == ["a", b"\x00\x01"]
+    assert deliverer.contexts == ["the app's task"] * 2, "the handler runs in its task's context"
+    protocol.data_received(c[3:] + close_frame())
+    assert deliverer.received == ["a", b"\x00\x01", "c"]
+    async with asyncio.timeout(5):
+        assert await deliverer.ended is None, "the client's close ends the delivery"
+    assert deliverer.client_state is WebSocketState.DISCONNECTED
+
+
+@pytest.mark.parametrize("protocol_class", [BrowserWebSocketProtocol, CoalescingWebSocketProtocol])
+async def test_receive_each_takes_every_message_in_order_on_either_protocol(
+    protocol_class: type[Any],
+) -> None:
+    # Read before the app waits (queued), then as it waits (handed over), then a fragmented
+    # message, after which websockets parses the connection: one order throughout.
+    deliverer = Deliverer()
+    deliverer.released.clear()
+    protocol, _ = await connected(deliverer, protocol_class=protocol_class)
+    protocol.data_received(text_frame("early 1") + text_frame("early 2"))
+    deliverer.released.set()
+    protocol.data_received(text_frame("early 3"))  # before the app's task ran again
+    await deliverer.waiting()
+    fragments = Frame(Opcode.TEXT, b"frag", fin=False).serialize(mask=True, extensions=[]) + Frame(
+        Opcode.CONT, b"mented"
+    ).serialize(mask=True, extensions=[])
+    protocol.data_received(text_frame("now") + fragments + text_frame("after"))
+    protocol.data_received(close_frame())
+    async with asyncio.timeout(5):
+        assert await deliverer.ended is None
+    assert deliverer.received == ["early 1", "early 2", "early 3", "now", "fragmented", "after"]
+
+
+async def test_a_message_queued_while_the_app_waits_keeps_its_place() -> None:
+    deliverer = Deliverer()
+    protocol, _ = await connected(deliverer)
+    await deliverer.waiting()
+    protocol.queue.put_nowait({"type": "websocket.receive", "text": "queued"})
+    protocol.data_received(text_frame("read after it"))
+    assert deliverer.received == [], "nothing overtakes a queued message"
+    protocol.data_received(close_frame())
+    async with asyncio.timeout(5):
+        await deliverer.ended
+    assert deliverer.received == ["queued", "read after it"]
+
+
+async def test_what_the_handler_raises_ends_the_delivery_in_the_apps_task() -> None:
+    deliverer = Deliverer(fail_on="bad")
+    protocol, _ = await connected(deliverer)
+    await deliverer.waiting()
+    protocol.data_received(text_frame("ok") + text_frame("bad") + text_frame("unread"))
+    protocol.data_received(text_frame("unread too"))
+    async with asyncio.timeout(5):
+        failure = await deliverer.ended
+    assert isinstance(failure, ValueError)
+    assert deliverer.received == ["ok", "bad"]
+
+
+async def test_nothing_is_handed_over_once_the_apps_task_is_cancelled() -> None:
+    deliverer = Deliverer()
+    protocol, _ = await connected(deliverer)
+    await deliverer.waiting()
+    protocol.data_received(text_frame("before"))
+    assert deliverer.task is not None
+    deliverer.task.cancel()
+    protocol.data_received(text_frame("after the cancel"))
+    async with asyncio.timeout(5):
+        assert isinstance(await deliverer.ended, asyncio.CancelledError)
+    assert deliverer.received == ["before"]
