@@ -8,7 +8,8 @@ buffered beyond what the listener has heard, and releases each word when the voi
 reaches it. Once the listener hears audio, it tops that buffer up in batches of at least
 `refill_s` rather than a TTS frame at a time: half as many sends (and wake-ups, and
 events to the browser) while the buffer stays between `max_ahead_s - refill_s` and
-`max_ahead_s`.
+`max_ahead_s`. A word the listener is about to reach, within `WORD_LEAD_S`, goes out
+with the audio released before it, not on a wake-up of its own.
 
 It is pure: no sockets, no sleeps, no clock reads. Every method takes `now` in seconds
 (any monotonic clock), so timelines can be scripted in tests. The listener is modelled
@@ -27,12 +28,16 @@ import numpy.typing as npt
 
 from backend.speech_protocol.constants import SAMPLE_RATE
 
-__all__ = ["DEFAULT_MAX_AHEAD_S", "SAMPLE_RATE", "PlaybackPacer", "Release"]
+__all__ = ["DEFAULT_MAX_AHEAD_S", "SAMPLE_RATE", "WORD_LEAD_S", "PlaybackPacer", "Release"]
 
 # A few hundred ms absorbs network jitter, yet a barge-in silences the bot quickly.
 DEFAULT_MAX_AHEAD_S = 0.32
 # Refill in halves: the buffer never falls below 0.16 s while the TTS keeps up.
 DEFAULT_REFILL_FRACTION = 0.5
+# A word shown this much before its voice is heard, when the player is awake anyway, needs
+# no wake-up of its own; a subtitle that early is not noticed (a sound is noticed late
+# from about 125 ms behind its picture, ITU-R BT.1359).
+WORD_LEAD_S = 0.08
 # Float slack when comparing times, far below one sample (42 µs).
 _EPSILON_S = 1e-6
 
@@ -144,9 +149,11 @@ class PlaybackPacer:
 
         cursor = self.played_s(now)
         at_end = self._all_audio_released() and cursor >= self.released_s - _EPSILON_S
+        # Words ride on audio only: the player's other wake-ups depend on when input came.
+        reach = cursor + WORD_LEAD_S if audio else cursor
         words: list[str] = []
         while self._pending_words and (
-            at_end or self._word_reached(self._pending_words[0], cursor)
+            at_end or self._word_reached(self._pending_words[0], reach)
         ):
             words.append(self._pending_words.popleft().text)
 
@@ -185,9 +192,10 @@ class PlaybackPacer:
             self._cursor_s = self.played_s(now)
             self._cursor_at = now
 
-    def _word_reached(self, word: _Word, cursor: float) -> bool:
-        """The listener is at the word's start, and hears its audio (not a stall there)."""
-        return word.start_s <= cursor + _EPSILON_S and word.start_s < self.released_s - _EPSILON_S
+    def _word_reached(self, word: _Word, reach: float) -> bool:
+        """The word starts by `reach` (in TTS-audio seconds), and its audio is released
+        (not a stall there)."""
+        return word.start_s <= reach + _EPSILON_S and word.start_s < self.released_s - _EPSILON_S
 
     def _batch_head_samples(self) -> int:
         """Room a release must find before the queue's head may go: the head's own

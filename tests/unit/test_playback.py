@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 
-from backend.playback import PlaybackPacer
+from backend.playback import WORD_LEAD_S, PlaybackPacer
 
 SAMPLE_RATE = 24_000
 FRAME = 1920  # 80 ms, what the TTS sends
@@ -113,10 +113,15 @@ def test_the_buffer_is_topped_up_in_batches_not_a_frame_at_a_time() -> None:
     def sends(played: Played) -> int:
         return len({at for at, _ in played.audio})
 
-    # Half as many sends, the same audio, the same words at the same times.
+    # Half as many sends, the same audio, the same words, each shown as it is heard or
+    # just before, with the audio released then.
     assert sends(batched) <= sends(frame_by_frame) // 2 + 2
     assert sum(n for _, n in batched.audio) == sum(n for _, n in frame_by_frame.audio)
-    assert batched.words == frame_by_frame.words
+    for played in (batched, frame_by_frame):
+        assert [text for _, text in played.words] == [f"w{index}" for index in range(12)]
+        for index, (at, _) in enumerate(played.words):
+            heard_at = 1.0 + index * 3 * FRAME_S
+            assert heard_at - WORD_LEAD_S - 1e-9 <= at <= heard_at + 1e-9
     assert batched.finished_at == frame_by_frame.finished_at
     # The buffer stays between half full and full while the TTS keeps ahead.
     assert batched.most_ahead_s <= MAX_AHEAD_S + 1e-9
@@ -179,6 +184,25 @@ def test_words_are_released_when_the_listener_reaches_them() -> None:
     )
     assert played.word_times() == pytest.approx({"Hello": 3.0, "there": 3.25, "friend": 3.62})
     assert [text for _, text in played.words] == ["Hello", "there", "friend"]
+
+
+def test_a_word_about_to_be_heard_goes_out_with_the_audio_released_before_it() -> None:
+    # Refills at 0.16 s, 0.32 s, 0.48 s…: "soon" is heard 70 ms after one and goes with
+    # it; "later" is 130 ms from the last refill before it, so it waits for its own time.
+    pacer = PlaybackPacer(max_ahead_s=MAX_AHEAD_S)
+    played = drive(
+        pacer,
+        [
+            (0.0, word("now", 0.0)),
+            (0.0, word("soon", 0.16 + WORD_LEAD_S - 0.01)),
+            (0.0, word("later", 0.32 + WORD_LEAD_S + 0.05)),
+            (0.0, frames(10)),
+            (0.0, end()),
+        ],
+    )
+    assert played.word_times() == pytest.approx({"now": 0.0, "soon": 0.16, "later": 0.45})
+    audio_times = {round(at, 9) for at, _ in played.audio}
+    assert round(played.word_times()["soon"], 9) in audio_times, "no wake-up of its own"
 
 
 def test_a_word_waits_for_its_audio_when_the_tts_lags() -> None:
