@@ -70,7 +70,8 @@ class ConversationRunner(ABC):
         self._metrics = services.metrics
         self._core = core
         self._send_text_now = send_text_now_of(websocket)
-        self._outbox: ClientOutbox[BaseModel | _CloseRequest] = ClientOutbox(self._write_now)
+        # Events serialized once, as `_send` takes them: written now or queued as text.
+        self._outbox: ClientOutbox[str | _CloseRequest] = ClientOutbox(self._write_now)
         settings = services.settings
         self._stt = SttLink(
             lambda: open_stt_stream(
@@ -280,17 +281,17 @@ class ConversationRunner(ABC):
 
     # --- backend → client -------------------------------------------------------------
 
-    def _write_now(self, item: BaseModel | _CloseRequest) -> bool:
+    def _write_now(self, item: str | _CloseRequest) -> bool:
         send_now = self._send_text_now  # None under another server than ours (tests' own)
-        if send_now is None or not isinstance(item, BaseModel):
+        if send_now is None or not isinstance(item, str):
             return False
-        return send_now(self._serialize(item))
+        return send_now(item)
 
     def _send(self, event: BaseModel) -> None:
         if len(self._outbox) >= MAX_OUTBOX_EVENTS:
             self._client_gone.set()  # stop buffering for a client that stopped reading
             return
-        self._outbox.put(event)
+        self._outbox.put(self._serialize(event))
 
     async def _send_to_client(self) -> None:
         while True:
@@ -299,7 +300,7 @@ class ConversationRunner(ABC):
                 await self._close(item.code, item.reason)
                 return  # without `written`: nothing more goes out
             try:
-                await self._ws.send_text(self._serialize(item))
+                await self._ws.send_text(item)
             except (WebSocketDisconnect, RuntimeError):
                 return
             self._outbox.written()

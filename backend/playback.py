@@ -152,9 +152,7 @@ class PlaybackPacer:
         # Words ride on audio only: the player's other wake-ups depend on when input came.
         reach = cursor + WORD_LEAD_S if audio else cursor
         words: list[str] = []
-        while self._pending_words and (
-            at_end or self._word_reached(self._pending_words[0], reach)
-        ):
+        while self._pending_words and (at_end or self._word_reached(self._pending_words[0], reach)):
             words.append(self._pending_words.popleft().text)
 
         finished = at_end and not self._pending_words
