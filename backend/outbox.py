@@ -13,10 +13,11 @@ the sender, so the client sees the order the items were put in.
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
 from collections.abc import Callable
 from typing import Generic, TypeVar
+
+from backend.wakeup import Wakeup
 
 __all__ = ["ClientOutbox", "Outbox"]
 
@@ -26,28 +27,19 @@ T = TypeVar("T")
 class Outbox(Generic[T]):
     def __init__(self) -> None:
         self._items: deque[T] = deque()
-        self._reader: asyncio.Future[None] | None = None  # set while `get` waits
+        self._wakeup = Wakeup("an Outbox")
 
     def __len__(self) -> int:
         return len(self._items)
 
     def put_nowait(self, item: T) -> None:
         self._items.append(item)
-        reader, self._reader = self._reader, None
-        if reader is not None and not reader.done():
-            reader.set_result(None)
+        self._wakeup.wake()
 
     async def get(self) -> T:
         """The oldest item, waiting for one if there is none; one reader at a time."""
         while not self._items:
-            if self._reader is not None:
-                raise RuntimeError("an Outbox has one reader, and it is already waiting")
-            self._reader = reader = asyncio.get_running_loop().create_future()
-            try:
-                await reader
-            finally:
-                if self._reader is reader:
-                    self._reader = None
+            await self._wakeup.wait()
         return self._items.popleft()
 
 

@@ -42,6 +42,7 @@ from picows import (
 )
 
 from backend.log_context import conversation_logger
+from backend.wakeup import Wakeup
 
 __all__ = [
     "CLOSE_TIMEOUT_S",
@@ -95,7 +96,7 @@ class SpeechConnection(WSListener):
         self._fragments: list[bytes] = []
         self._fragments_text = False
         self._fragment_bytes = 0
-        self._reader: asyncio.Future[None] | None = None
+        self._reader = Wakeup("a SpeechConnection")  # the one reader, or `deliver`
         self._handler: Callable[[Message], None] | None = None  # set by `deliver`
         self._handler_failure: Exception | None = None
         self._reading_paused = False
@@ -139,7 +140,7 @@ class SpeechConnection(WSListener):
         self._disconnected = True
         if self._ended is None:
             self._ended = SpeechConnectionClosed("connection lost", normal=False)
-        self._wake_reader()
+        self._reader.wake()
 
     # --- what the speech socket uses --------------------------------------------------------
 
@@ -172,9 +173,7 @@ class SpeechConnection(WSListener):
         while not self._messages:
             if self._ended is not None:
                 raise self._ended
-            if self._reader is not None:
-                raise RuntimeError("a SpeechConnection has one reader, already waiting")
-            await self._wait_for_wake()
+            await self._reader.wait()
         if self._reading_paused and len(self._messages) <= RESUME_AT:
             self._reading_paused = False
             self._underlying_resume_reading()
@@ -189,7 +188,7 @@ class SpeechConnection(WSListener):
         messages after it stay unread. Once the waiting task is cancelled, nothing more is
         handed over. Takes the place of the one reader.
         """
-        if self._reader is not None or self._handler is not None:
+        if self._reader.has_waiter or self._handler is not None:
             raise RuntimeError("a SpeechConnection has one reader, already waiting")
         self._handler = handler
         try:
@@ -201,7 +200,7 @@ class SpeechConnection(WSListener):
                     self._underlying_resume_reading()
                 if self._ended is not None:
                     raise self._ended
-                await self._wait_for_wake()
+                await self._reader.wait()
                 failure, self._handler_failure = self._handler_failure, None
                 if failure is not None:
                     raise failure
@@ -244,7 +243,7 @@ class SpeechConnection(WSListener):
             transport.send_close(code if code is not WSCloseCode.NO_INFO else WSCloseCode.OK)
         # The server closes the TCP connection next; one that does not is dropped.
         asyncio.get_running_loop().call_later(CLOSE_TIMEOUT_S, transport.disconnect)
-        self._wake_reader()
+        self._reader.wake()
 
     def _take(self, payload: bytes) -> None:
         message: Message = payload
@@ -254,8 +253,7 @@ class SpeechConnection(WSListener):
             except UnicodeDecodeError:
                 self._refuse(WSCloseCode.INVALID_TEXT, "text that is not UTF-8")
                 return
-        reader = self._reader
-        if self._handler is not None and reader is not None and not reader.done():
+        if self._handler is not None and self._reader.waiting:
             self._hand_over(self._handler, message)
             return
         self._messages.append(message)
@@ -263,14 +261,14 @@ class SpeechConnection(WSListener):
             self._reading_paused = True
             if self._transport is not None:
                 self._transport.underlying_transport.pause_reading()
-        self._wake_reader()
+        self._reader.wake()
 
     def _hand_over(self, handler: Callable[[Message], None], message: Message) -> None:
         try:
             handler(message)
         except Exception as failure:  # ends the delivery; `deliver` raises it
             self._handler_failure = failure
-            self._wake_reader()
+            self._reader.wake()
 
     def _refuse(self, code: WSCloseCode, reason: str) -> None:
         """Close with `code`; what the connection held before stays readable."""
@@ -285,20 +283,6 @@ class SpeechConnection(WSListener):
         transport = self._transport
         if transport is not None and not self._disconnected:
             transport.underlying_transport.resume_reading()
-
-    async def _wait_for_wake(self) -> None:
-        """Wait as the one reader until `_wake_reader`: a message, the end, or a failure."""
-        self._reader = reader = asyncio.get_running_loop().create_future()
-        try:
-            await reader
-        finally:
-            if self._reader is reader:
-                self._reader = None
-
-    def _wake_reader(self) -> None:
-        reader, self._reader = self._reader, None
-        if reader is not None and not reader.done():
-            reader.set_result(None)
 
 
 class _OwnSocket:
