@@ -31,7 +31,11 @@ from backend.log_context import conversation_logger, enter_conversation, new_ses
 from backend.outbox import ClientOutbox
 from backend.realtime import events as ev
 from backend.realtime import public_errors
-from backend.realtime.browser_websocket import receive_each, send_text_now_of
+from backend.realtime.browser_websocket import (
+    connection_lost_of,
+    receive_each,
+    send_text_now_of,
+)
 from backend.realtime.public_errors import PublicError
 from backend.reply import Pcm, Reply, ReplyContext
 from backend.reply_options import ReplyOptions
@@ -151,11 +155,14 @@ class ConversationRunner(ABC):
 
     async def _serve(self) -> None:
         try:
-            await self._stt.open()
+            opened = await self._open_stt_unless_client_leaves()
         except SpeechServiceError as error:
             logger.warning("no STT stream: %s", error)
             self._metrics.errors.labels("stt_connect").inc()
             await self._fatal(public_errors.STT_UNAVAILABLE)
+            return
+        if not opened:
+            logger.info("the client left while its STT stream was opening")
             return
         self._on_started()
         tasks: list[asyncio.Task[object]] = [
@@ -191,6 +198,28 @@ class ConversationRunner(ABC):
                 self._reply.cancel()
                 await self._reply.wait_closed()
             await self._stt.aclose()
+
+    async def _open_stt_unless_client_leaves(self) -> bool:
+        """Open the STT stream; False, the open cancelled, when the client's connection is
+        lost first. An open can take seconds (every node busy, retried until
+        `STT_OPEN_WITHIN_S`), and meanwhile the seat would be held for a client gone."""
+        wait_lost = connection_lost_of(self._ws)
+        if wait_lost is None:  # another server than ours (tests' own)
+            await self._stt.open()
+            return True
+        opening = asyncio.create_task(self._stt.open(), name="stt-open")
+        lost = asyncio.create_task(wait_lost(), name="client-lost")
+        try:
+            await asyncio.wait((opening, lost), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            lost.cancel()
+            if not opening.done():
+                opening.cancel()
+                await asyncio.gather(opening, return_exceptions=True)
+        if opening.cancelled():
+            return False
+        opening.result()  # raises what the open raised
+        return True
 
     @abstractmethod
     def _on_started(self) -> None:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from enum import Enum
 from typing import Any
 
@@ -44,10 +44,12 @@ except ImportError:  # pragma: no cover
     from websockets.utils import apply_mask
 
 __all__ = [
+    "CONNECTION_LOST",
     "DELIVER",
     "SEND_TEXT_NOW",
     "BrowserWebSocketProtocol",
     "ClientMessageHandler",
+    "connection_lost_of",
     "receive_each",
     "send_text_now_of",
 ]
@@ -56,6 +58,8 @@ __all__ = [
 # and `BrowserWebSocketProtocol.deliver`.
 SEND_TEXT_NOW = "unmute.send_text_now"
 DELIVER = "unmute.deliver"
+# The extension holding `BrowserWebSocketProtocol.wait_connection_lost`.
+CONNECTION_LOST = "unmute.connection_lost"
 
 # A message's text, or its bytes for a binary frame.
 ClientMessageHandler = Callable[[str | bytes], None]
@@ -102,6 +106,22 @@ class BrowserWebSocketProtocol(CoalescingWebSocketProtocol):
         self._handler_task: asyncio.Task[Any] | None = None
         self._handler_context = contextvars.Context()
         self._handler_failure: Exception | None = None
+        self._is_lost = False
+        self._lost: asyncio.Future[None] | None = None  # made by the first wait for it
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        self._is_lost = True
+        if self._lost is not None and not self._lost.done():
+            self._lost.set_result(None)
+
+    async def wait_connection_lost(self) -> None:
+        """Until the TCP connection is gone (noticed while reading is not paused)."""
+        if self._is_lost:
+            return
+        if self._lost is None:
+            self._lost = asyncio.get_running_loop().create_future()
+        await asyncio.shield(self._lost)
 
     def data_received(self, data: bytes) -> None:
         if self._reads_frames and self._open():
@@ -130,6 +150,7 @@ class BrowserWebSocketProtocol(CoalescingWebSocketProtocol):
         if scope is not None:
             scope["extensions"][SEND_TEXT_NOW] = self.send_text_now
             scope["extensions"][DELIVER] = self.deliver
+            scope["extensions"][CONNECTION_LOST] = self.wait_connection_lost
 
     def send_text_now(self, text: str) -> bool:
         """Write `text` as one message now; False, having written nothing, when it must go
@@ -315,6 +336,12 @@ def _payload_length(length: int) -> bytes:
     if length < 1 << 16:
         return b"\x7e" + length.to_bytes(2)
     return b"\x7f" + length.to_bytes(8)
+
+
+def connection_lost_of(websocket: WebSocket) -> Callable[[], Coroutine[Any, Any, None]] | None:
+    """The connection's `wait_connection_lost`, when `BrowserWebSocketProtocol` serves it."""
+    extension = websocket.scope.get("extensions", {}).get(CONNECTION_LOST)
+    return extension if callable(extension) else None
 
 
 def send_text_now_of(websocket: WebSocket) -> Callable[[str], bool] | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from websockets.asyncio.client import connect
+from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from backend.conversation import rules
@@ -223,6 +224,41 @@ async def test_a_browser_that_stops_reading_is_let_go() -> None:
                     if sent % 1000 == 0:
                         await asyncio.sleep(0)
                 await until(lambda: seats.in_use == 0, "the session was let go, its seat is free")
+
+
+class SttHoldingReady(SttDouble):
+    """Takes each stream's connection, then holds its `Ready` until released: the open
+    of a node whose channels are all busy for a while."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.released = asyncio.Event()
+        self.connections_seen = 0
+
+    async def _handle(self, connection: ServerConnection) -> None:
+        self.connections_seen += 1
+        await self.released.wait()
+        await super()._handle(connection)
+
+
+async def test_a_client_that_leaves_while_its_stt_stream_opens_frees_its_seat() -> None:
+    # Without the watch on the connection, the seat stays taken until the open gives up
+    # (a `Ready` wait, a second try, STT_OPEN_WITHIN_S in all).
+    async with SttHoldingReady() as stt, TtsDouble() as tts, LlmDouble(lambda _: "Hi.") as llm:
+        async with backend_app_in_process(stt_url=stt.url, tts_url=tts.url, llm_url=llm.url) as (
+            address,
+            app,
+        ):
+            seats = app.state.services.seats
+            try:
+                async with connect(f"ws://{address}/v1/realtime"):
+                    await until(lambda: stt.connections_seen == 1, "the STT stream is opening")
+                    assert seats.in_use == 1
+                await until(lambda: seats.in_use == 0, "the seat is free again")
+                assert stt.connections_seen == 1, "the open was given up at once, not retried"
+                assert stt.streams_opened == 0
+            finally:
+                stt.released.set()  # the double's held handlers end, so it can stop
 
 
 async def test_idle_browsers_are_closed_and_a_waiting_one_gets_a_seat(
