@@ -187,13 +187,13 @@ class BrowserWebSocketProtocol(CoalescingWebSocketProtocol):
         try:
             while True:  # what websockets parsed, what came before, the end
                 message = await self.receive()
-                if message is _HANDLER_FAILED and self._handler_failure is not None:
+                if message is _HANDLER_FAILED:
                     failure, self._handler_failure = self._handler_failure, None
+                    assert failure is not None  # set with the marker
                     raise failure
                 if message["type"] != "websocket.receive":
                     return
-                text = message.get("text")
-                handler(text if text is not None else message.get("bytes") or b"")
+                handler(_data_of(message))
         finally:
             self._handler = self._handler_task = None
 
@@ -366,8 +366,13 @@ async def receive_each(websocket: WebSocket, handler: ClientMessageHandler) -> N
             return
         if message["type"] == "websocket.disconnect":
             return
-        text = message.get("text")
-        handler(text if text is not None else message.get("bytes") or b"")
+        handler(_data_of(message))
+
+
+def _data_of(message: Any) -> str | bytes:
+    """An ASGI `websocket.receive` message's text, or its bytes for a binary frame."""
+    text = message.get("text")
+    return text if text is not None else message.get("bytes") or b""
 
 
 def _message_size(message: Any) -> int:

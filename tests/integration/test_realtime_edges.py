@@ -15,6 +15,7 @@ from websockets.asyncio.client import connect
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from backend.capacity import Seats
 from backend.conversation import rules
 from backend.realtime import public_errors
 from tests.doubles.llm_double import LlmDouble
@@ -205,25 +206,31 @@ async def test_a_foreign_origin_is_refused() -> None:
             assert "access-control-allow-origin" not in foreign.headers
 
 
-async def test_a_browser_that_stops_reading_is_let_go() -> None:
-    async with SttDouble() as stt, TtsDouble() as tts, LlmDouble(lambda _: "Hi.") as llm:
+@asynccontextmanager
+async def backend_with_seats(stt: SttDouble) -> AsyncIterator[tuple[str, Seats]]:
+    """A backend in this process on `stt` (started here), and its seats to watch."""
+    async with stt, TtsDouble() as tts, LlmDouble(lambda _: "Hi.") as llm:
         async with backend_app_in_process(stt_url=stt.url, tts_url=tts.url, llm_url=llm.url) as (
             address,
             app,
         ):
-            seats = app.state.services.seats
-            # max_queue=1: once one message waits unread, the client stops reading the socket.
-            async with connect(f"ws://{address}/v1/realtime", max_queue=1) as ws:
-                sent = 0
-                while seats.in_use and sent < 200_000:
-                    try:
-                        await ws.send("{}")  # each answered by an error event nobody reads
-                    except ConnectionClosed:
-                        break
-                    sent += 1
-                    if sent % 1000 == 0:
-                        await asyncio.sleep(0)
-                await until(lambda: seats.in_use == 0, "the session was let go, its seat is free")
+            yield address, app.state.services.seats
+
+
+async def test_a_browser_that_stops_reading_is_let_go() -> None:
+    async with backend_with_seats(SttDouble()) as (address, seats):
+        # max_queue=1: once one message waits unread, the client stops reading the socket.
+        async with connect(f"ws://{address}/v1/realtime", max_queue=1) as ws:
+            sent = 0
+            while seats.in_use and sent < 200_000:
+                try:
+                    await ws.send("{}")  # each answered by an error event nobody reads
+                except ConnectionClosed:
+                    break
+                sent += 1
+                if sent % 1000 == 0:
+                    await asyncio.sleep(0)
+            await until(lambda: seats.in_use == 0, "the session was let go, its seat is free")
 
 
 class SttHoldingReady(SttDouble):
@@ -244,21 +251,17 @@ class SttHoldingReady(SttDouble):
 async def test_a_client_that_leaves_while_its_stt_stream_opens_frees_its_seat() -> None:
     # Without the watch on the connection, the seat stays taken until the open gives up
     # (a `Ready` wait, a second try, STT_OPEN_WITHIN_S in all).
-    async with SttHoldingReady() as stt, TtsDouble() as tts, LlmDouble(lambda _: "Hi.") as llm:
-        async with backend_app_in_process(stt_url=stt.url, tts_url=tts.url, llm_url=llm.url) as (
-            address,
-            app,
-        ):
-            seats = app.state.services.seats
-            try:
-                async with connect(f"ws://{address}/v1/realtime"):
-                    await until(lambda: stt.connections_seen == 1, "the STT stream is opening")
-                    assert seats.in_use == 1
-                await until(lambda: seats.in_use == 0, "the seat is free again")
-                assert stt.connections_seen == 1, "the open was given up at once, not retried"
-                assert stt.streams_opened == 0
-            finally:
-                stt.released.set()  # the double's held handlers end, so it can stop
+    stt = SttHoldingReady()
+    async with backend_with_seats(stt) as (address, seats):
+        try:
+            async with connect(f"ws://{address}/v1/realtime"):
+                await until(lambda: stt.connections_seen == 1, "the STT stream is opening")
+                assert seats.in_use == 1
+            await until(lambda: seats.in_use == 0, "the seat is free again")
+            assert stt.connections_seen == 1, "the open was given up at once, not retried"
+            assert stt.streams_opened == 0
+        finally:
+            stt.released.set()  # the double's held handlers end, so it can stop
 
 
 async def test_idle_browsers_are_closed_and_a_waiting_one_gets_a_seat(
