@@ -155,7 +155,7 @@ class ConversationSession(ConversationRunner):
                 f"`audio` is not a valid Ogg Opus stream: {error}",
                 param="audio",
             )
-            return
+            pcm = error.decoded  # the valid pages around the bad bytes are still heard
         if pcm.size:
             self._stt.send_audio(pcm)
             self._dispatch(sig.UserAudio(time.monotonic(), int(pcm.size)))

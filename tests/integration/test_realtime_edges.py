@@ -10,11 +10,13 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
+import numpy as np
 import pytest
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from backend.audio.ogg import ENCODER_FRAME_SAMPLES, OpusOutputEncoder
 from backend.capacity import Seats
 from backend.conversation import rules
 from backend.realtime import public_errors
@@ -23,7 +25,7 @@ from tests.doubles.stt_double import SttDouble
 from tests.doubles.tts_double import TtsDouble
 from tests.integration.backend_server import backend_app_in_process, backend_in_process
 from tests.integration.protocol_rules import check_event_ids, check_turn_order
-from tests.integration.realtime_client import RealtimeClient
+from tests.integration.realtime_client import RealtimeClient, tone
 
 # Far longer than a session takes to end or a seat to come back: only a leak reaches it.
 GUARD_S = 30.0
@@ -100,6 +102,31 @@ async def test_bad_input_is_refused_and_the_conversation_goes_on() -> None:
         await client.wait_count("response.audio.done", 1, timeout=10)
         check_event_ids(client.raw)
         check_turn_order([r.event for r in client.received])
+
+
+async def test_audio_around_bad_bytes_in_one_append_still_reaches_the_stt() -> None:
+    """The bad bytes are refused; the pages before and after them in the same append
+    are heard, so the user loses no words to them."""
+    encoder = OpusOutputEncoder()
+    headers_and_first_page = encoder.encode(np.zeros(ENCODER_FRAME_SAMPLES, np.float32))
+    pages = [encoder.encode(tone(ENCODER_FRAME_SAMPLES / 24_000)) for _ in range(3)]
+    # Four pages in all (3,840 samples): exactly two of the STT's 1,920-sample frames.
+    damaged_append = pages[0] + b"\x00not an ogg page\x00" + pages[1] + pages[2]
+
+    async def append(data: bytes) -> None:
+        audio = base64.b64encode(data).decode()
+        await client.send_json({"type": "input_audio_buffer.append", "audio": audio})
+
+    async with stack() as s, RealtimeClient(s.ws_url, audio=False) as client:
+        await append(headers_and_first_page)
+        await append(damaged_append)
+        await client.wait_for(lambda c: len(invalid_requests(c)) == 1, 10)
+        assert "Ogg" in invalid_requests(client)[0]
+        await until(
+            lambda: s.stt.audio_samples_received == 4 * ENCODER_FRAME_SAMPLES,
+            "every valid page reached the STT",
+            timeout=10,
+        )
 
 
 async def test_the_subprotocol_is_echoed_and_api_prefix_served() -> None:
