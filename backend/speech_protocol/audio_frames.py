@@ -3,9 +3,9 @@
 An `Audio` message is a msgpack map `{"type": "Audio", "pcm": [f32, f32, …]}` where each
 sample is the one-byte float32 marker 0xCA followed by the big-endian value. Going
 through Python lists costs about 50 µs to pack 40 ms of audio and 140 µs to parse an
-80 ms TTS frame; viewing the same bytes as a numpy record array costs about 5 µs. The
-bytes are identical to `msgpack.packb(..., use_single_float=True)`, so servers cannot
-tell the difference; anything not in exactly this shape is left to the msgpack parser.
+80 ms TTS frame; numpy views of the same bytes cost a few µs. The bytes are identical
+to `msgpack.packb(..., use_single_float=True)`, so servers cannot tell the difference;
+anything not in exactly this shape is left to the msgpack parser.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import numpy.typing as npt
 
 _FLOAT32_MARKER = 0xCA
 _TAGGED_FLOAT32 = np.dtype([("marker", "u1"), ("value", ">f4")])
+_MARKER_BYTE = bytes([_FLOAT32_MARKER])
+_TAGGED_BYTES = _TAGGED_FLOAT32.itemsize  # marker and value
 # fixmap of 2 · "type" · "Audio" · "pcm", as msgpack writes them.
 AUDIO_PREFIX = b"\x82\xa4type\xa5Audio\xa3pcm"
 _FIXARRAY, _ARRAY16, _ARRAY32 = 0x90, 0xDC, 0xDD
@@ -62,9 +64,11 @@ def parse_audio_frame(frame: bytes | Any) -> npt.NDArray[np.float32] | None:
     if header is None:
         return None
     length, start = header
-    if len(frame) - start != length * _TAGGED_FLOAT32.itemsize:
+    if len(frame) - start != length * _TAGGED_BYTES:
+        return None
+    # Every fifth byte from `start` is a sample's type marker: one strided slice checks
+    # them all (a third of numpy's comparison and reduction).
+    if frame[start::_TAGGED_BYTES] != _MARKER_BYTE * length:
         return None
     tagged = np.frombuffer(frame, dtype=_TAGGED_FLOAT32, offset=start)
-    if not np.all(tagged["marker"] == _FLOAT32_MARKER):
-        return None
     return tagged["value"].astype(np.float32)

@@ -45,6 +45,7 @@ def test_parsing_returns_the_samples_msgpack_would(length: int) -> None:
     [
         reference([0.5, 0.25], single_float=False),  # float64 samples
         reference([0.5, 1]),  # an integer among the samples
+        reference([0.5, 2**31]),  # a uint32: as many bytes as a float32, another marker
         msgpack.packb({"pcm": [0.5], "type": "Audio"}, use_single_float=True),  # key order
         msgpack.packb({"type": "Audio", "pcm": [0.5], "x": 1}, use_single_float=True),
         reference([0.5, 0.25]) + b"\x00",  # trailing bytes
