@@ -8,8 +8,9 @@ function's trampoline `py::function:file`), record it, and feed `perf script` he
 
 Each sample goes to the innermost Python function on its stack, native code below it
 (libopus, system calls, the interpreter) folded in; samples with no Python frame go to
-the library they were in. Unlike py-spy's native mode, perf does not stop the process
-to sample it, so system calls are not over-counted.
+the library they were in (`--by-library`: every sample to the library it ran in, the
+interpreter's own code included). Unlike py-spy's native mode, perf does not stop the
+process to sample it, so system calls are not over-counted.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 # `   7f3a2b1c4d5e py::Reply._play:/wt/backend/reply.py+0x9 (/tmp/perf-123.map)`
 _FRAME = re.compile(r"^\s+[0-9a-f]+ (?P<symbol>.*) \((?P<dso>.*)\)$")
 _PYTHON = "py::"
+_INLINED = "inlined"
 
 
 @dataclass(frozen=True)
@@ -42,14 +44,27 @@ def _owner(frames: list[tuple[str, str]]) -> str:
     return f"(native) {frames[0][1].rsplit('/', 1)[-1]}"
 
 
-def summarise(lines: Iterable[str], top: int = 30) -> tuple[int, list[Share]]:
-    """(samples, the `top` owners by share of the samples) of `perf script` output."""
+def _library(frames: list[tuple[str, str]]) -> str:
+    """The library the sample's innermost frame ran in (the interpreter, libopus, …)."""
+    # perf lists a function inlined into another as a frame of its own, "(inlined)".
+    symbol, dso = next(((s, d) for s, d in frames if d != _INLINED), frames[0])
+    if symbol.startswith(_PYTHON):
+        return "(Python function trampolines)"
+    return dso.rsplit("/", 1)[-1]
+
+
+def summarise(
+    lines: Iterable[str], top: int = 30, *, by_library: bool = False
+) -> tuple[int, list[Share]]:
+    """(samples, the `top` owners by share of the samples) of `perf script` output;
+    owners are Python functions, or with `by_library` the libraries samples ran in."""
+    owner_of = _library if by_library else _owner
     owners: Counter[str] = Counter()
     frames: list[tuple[str, str]] = []
     for line in [*lines, ""]:
         if not line.strip():
             if frames:
-                owners[_owner(frames)] += 1
+                owners[owner_of(frames)] += 1
             frames = []
         elif (match := _FRAME.match(line.rstrip())) is not None:
             frames.append((match["symbol"], match["dso"]))
@@ -61,8 +76,11 @@ def summarise(lines: Iterable[str], top: int = 30) -> tuple[int, list[Share]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument(
+        "--by-library", action="store_true", help="share by the library a sample ran in"
+    )
     args = parser.parse_args()
-    total, shares = summarise(sys.stdin, args.top)
+    total, shares = summarise(sys.stdin, args.top, by_library=args.by_library)
     print(f"{total} samples\n\n| where | share |\n|---|---:|")
     for share in shares:
         print(f"| `{share.where}` | {share.share:.1%} |")
