@@ -16,7 +16,7 @@ from websockets.asyncio.client import connect
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from backend.audio.ogg import ENCODER_FRAME_SAMPLES, OpusOutputEncoder
+from backend.audio.ogg import ENCODER_FRAME_SAMPLES, SAMPLE_RATE, OpusOutputEncoder
 from backend.capacity import Seats
 from backend.conversation import rules
 from backend.realtime import public_errors
@@ -109,7 +109,7 @@ async def test_audio_around_bad_bytes_in_one_append_still_reaches_the_stt() -> N
     are heard, so the user loses no words to them."""
     encoder = OpusOutputEncoder()
     headers_and_first_page = encoder.encode(np.zeros(ENCODER_FRAME_SAMPLES, np.float32))
-    pages = [encoder.encode(tone(ENCODER_FRAME_SAMPLES / 24_000)) for _ in range(3)]
+    pages = [encoder.encode(tone(ENCODER_FRAME_SAMPLES / SAMPLE_RATE)) for _ in range(3)]
     # Four pages in all (3,840 samples): exactly two of the STT's 1,920-sample frames.
     damaged_append = pages[0] + b"\x00not an ogg page\x00" + pages[1] + pages[2]
 
