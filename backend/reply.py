@@ -218,9 +218,11 @@ class Reply:
             # and the player wakes again straight after, for nothing.
             pacer_now = now if timer_due is None else max(now, timer_due)
             released = self._pacer.release(pacer_now)
-            for chunk in released.audio:
+            if released.audio:
                 self._audio_played = True
-                self._ctx.play_audio(chunk)
+                # One send for the whole release (a refill is several TTS frames): the
+                # browser gets the same audio in fewer, larger deltas.
+                self._ctx.play_audio(_joined(released.audio))
             for word in released.words:
                 dispatch(BotWordSpoken(now, rid, word))
             if released.audio or released.words:
@@ -250,6 +252,10 @@ class Reply:
             synthesize.cancel()  # its stream closes; the turn ends with what was spoken
             self._pacer.end_of_audio()
             self._ctx.dispatch(TtsFailed(now, self.response_id))
+
+
+def _joined(chunks: list[Pcm]) -> Pcm:
+    return chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
 
 
 def _sooner(a: float | None, b: float | None) -> float | None:
