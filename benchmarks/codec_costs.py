@@ -23,11 +23,14 @@ from pathlib import Path
 import msgpack
 import numpy as np
 import numpy.typing as npt
+import sphn
 
+from backend.audio.libopus import load_libopus
 from backend.audio.ogg import OpusInputDecoder, OpusOutputEncoder
-from backend.audio.ogg_pages import OggPageSplitter
+from backend.audio.ogg_pages import OggPage, OggPageSplitter
 from backend.realtime import events as ev
 from backend.speech_protocol.audio_frames import pack_audio_frame, parse_audio_frame
+from benchmarks.encoder_complexity import LibopusDecoder
 from loadtest.clips import load_clips
 from loadtest.ogg_opus import PACKET_SAMPLES, encode_silence, stream_writer
 from loadtest.protocol_check import parse_server_message
@@ -98,6 +101,43 @@ def libopus_costs(frames: list[npt.NDArray[np.float32]]) -> list[Cost]:
             step = f"{version} alone, application {name}, complexity {complexity}"
             costs.append(Cost(step, "40 ms", frames[0].size, seconds))
     return costs
+
+
+def decoder_costs(pages: list[bytes], samples_per_page: int) -> list[Cost]:
+    """The user's pages decoded by sphn (as the backend does) against the same packets
+    decoded by the system's libopus through ctypes: what a second decoder would save."""
+    lib = load_libopus()
+    if lib is None:
+        return []
+    splitter = OggPageSplitter()
+    for data in pages:
+        splitter.feed(data)
+    split: list[OggPage] = []
+    while (next_page := splitter.next_page()) is not None:
+        split.append(next_page)
+    headers, audio = split[:2], split[2:]  # OpusHead, OpusTags; then one packet a page
+
+    def sphn_all() -> None:
+        reader = sphn.OpusStreamReader(SAMPLE_RATE)
+        for page in (*headers, *audio):
+            reader.append_bytes(page.data)
+
+    def libopus_all() -> None:
+        decoder = LibopusDecoder(lib)
+        for page in audio:
+            decoder.decode(page.body)
+        decoder.close()
+
+    n = len(audio)
+    return [
+        Cost("sphn decode alone", "40 ms", samples_per_page, best_seconds(sphn_all, 1) / n),
+        Cost(
+            "libopus decode alone (ctypes), the same packets",
+            "40 ms",
+            samples_per_page,
+            best_seconds(libopus_all, 1) / n,
+        ),
+    ]
 
 
 def _speech() -> npt.NDArray[np.float32]:
@@ -244,7 +284,7 @@ def measure() -> list[Cost]:
             best_seconds(lambda: muxer.page(packet, PACKET_SAMPLES), 5000),
         )
     )
-    return costs + libopus_costs(frames)
+    return costs + decoder_costs(pages, page) + libopus_costs(frames)
 
 
 def costs_markdown(costs: list[Cost]) -> str:

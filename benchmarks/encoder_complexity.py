@@ -42,8 +42,9 @@ SCORING_RATE = 16_000  # wideband PESQ's rate
 _MAX_FRAME_SAMPLES = 5760  # 120 ms at 48 kHz: no Opus packet decodes to more
 
 
-class _Decoder:
-    """One libopus decoder (the benchmark's own: the backend never decodes its voice)."""
+class LibopusDecoder:
+    """One libopus decoder at 24 kHz, for the benchmarks (the backend decodes the user's
+    voice with sphn, and never decodes its own)."""
 
     def __init__(self, lib: Any) -> None:
         lib.opus_decoder_create.restype = ctypes.c_void_p
@@ -84,7 +85,7 @@ def _whole_frames(pcm: Pcm) -> Pcm:
 def round_trip(pcm: Pcm, complexity: int) -> Pcm:
     """`pcm` through the encoder and back, aligned with it (the look-ahead removed)."""
     encoder = LibopusEncoder(SAMPLE_RATE, complexity=complexity)
-    decoder = _Decoder(load_libopus())
+    decoder = LibopusDecoder(load_libopus())
     padded = _whole_frames(pcm)
     try:
         decoded = [
