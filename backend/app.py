@@ -197,6 +197,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     await session.run()
                 finally:
                     services.sessions.discard(session)
+                    services.cycles.conversation_ended()
                     metrics.session_duration.observe(time.monotonic() - started)
         except NoSeat as refusal:
             metrics.sessions_refused.labels(refusal.reason).inc()

@@ -10,6 +10,7 @@ from backend.capacity import Seats
 from backend.characters.catalog import BUNDLED_VOICES_FILE, VoiceCatalog
 from backend.clients.llm import LlmClient, LlmTimeouts
 from backend.clients.node_view import RecentNodeView
+from backend.cycle_collector import CycleCollector
 from backend.health import HealthChecker
 from backend.metrics import BackendMetrics
 from backend.settings import Settings
@@ -32,6 +33,7 @@ class Services:
     stt_nodes: RecentNodeView
     tts_nodes: RecentNodeView
     sessions: set[ConversationRunner] = field(default_factory=set)
+    cycles: CycleCollector = field(default_factory=CycleCollector)
     # The operator's MCP tools, connected by the app's lifespan; None: no tools configured.
     toolbox: McpToolbox | None = None
 
@@ -61,4 +63,5 @@ class Services:
         )
 
     async def aclose(self) -> None:
+        self.cycles.close()
         await self.llm.aclose()

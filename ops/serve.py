@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from pathlib import Path
@@ -24,7 +25,9 @@ from embedded.llm.settings import (
 from embedded.stt.engines import EngineName as SttEngineName
 from ops.draining_server import DrainingServer
 
-app = typer.Typer(help="Run one Unmute server in the foreground.", no_args_is_help=True)
+app = typer.Typer(
+    help="Run one Unmute server in the foreground.", no_args_is_help=True, add_completion=False
+)
 
 Host = Annotated[str, typer.Option(help="Address to listen on.")]
 Slots = Annotated[int, typer.Option(min=1, help="Concurrent streams before 'no free channels'.")]
@@ -39,6 +42,14 @@ MAX_WS_MESSAGE_BYTES = 16 * 1024 * 1024
 # Speech streams are short (one utterance or reply): let them finish before stopping.
 SPEECH_DRAIN_GRACE_S = 20.0
 SPEECH_PING_INTERVAL_S = 10.0  # moshi-server's housekeeping ping
+
+
+def configure_logging(*, verbose: bool) -> None:
+    """`unmute-ops`'s log lines, for its servers and its other verbs alike."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
 
 
 def _run(
@@ -294,8 +305,6 @@ def llm(
     ] = DEFAULT_CACHE_DIR,
 ) -> None:
     """A GGUF language model on the CPU (llama.cpp), served over the OpenAI API."""
-    import logging
-
     from embedded.llm.model_files import InvalidModel, model_path
     from embedded.llm.model_loading import load_engine
     from embedded.llm.server import create_app
@@ -303,9 +312,7 @@ def llm(
 
     # One line per reply (prompt tokens reused, tokens written), also where the rest of the
     # command line tool did not set logging up (the images).
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(verbose=False)
     settings = EngineSettings(
         threads, context_tokens, max_reply_tokens, prompt_cache_mb, prompt_threads
     )

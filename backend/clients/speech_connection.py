@@ -78,6 +78,12 @@ class SpeechConnectionClosed(Exception):
         super().__init__(reason)
         self.normal = normal
 
+    def anew(self) -> SpeechConnectionClosed:
+        """The same end as a new exception, to raise. Raising a kept one would hang the
+        raiser's frame on it, and through that frame its connection: a cycle per stream
+        that only the collector's rare full pass frees."""
+        return SpeechConnectionClosed(str(self), normal=self.normal)
+
 
 class SpeechUpgradeRefused(Exception):
     """The server answered the WebSocket upgrade with an HTTP error status."""
@@ -165,14 +171,16 @@ class SpeechConnection(WSListener):
     def send(self, data: bytes) -> None:
         """Write one binary message now; raises `SpeechConnectionClosed` once closed."""
         if not self.is_open or self._transport is None:
-            raise self._ended or SpeechConnectionClosed("closing", normal=False)
+            if self._ended is not None:
+                raise self._ended.anew()
+            raise SpeechConnectionClosed("closing", normal=False)
         self._transport.send(WSMsgType.BINARY, data)
 
     async def next_message(self) -> Message:
         """The next whole message; raises `SpeechConnectionClosed` once none are left."""
         while not self._messages:
             if self._ended is not None:
-                raise self._ended
+                raise self._ended.anew()
             await self._reader.wait()
         if self._reading_paused and len(self._messages) <= RESUME_AT:
             self._reading_paused = False
@@ -199,11 +207,14 @@ class SpeechConnection(WSListener):
                     self._reading_paused = False
                     self._underlying_resume_reading()
                 if self._ended is not None:
-                    raise self._ended
+                    raise self._ended.anew()
                 await self._reader.wait()
                 failure, self._handler_failure = self._handler_failure, None
                 if failure is not None:
-                    raise failure
+                    try:
+                        raise failure
+                    finally:
+                        failure = None  # the raised error's frame would hold it: a cycle
         finally:
             self._handler = None
 
