@@ -13,7 +13,7 @@ import typer
 from rich.status import Status
 
 from ops.swarm.cli_options import Json, Timeout, console, fail, print_json
-from ops.swarm.engine import SwarmError, connect, node_tasks
+from ops.swarm.engine import SwarmError, connect, node_tasks, update_node_spec
 
 if TYPE_CHECKING:
     import docker
@@ -34,10 +34,8 @@ def find_node(client: docker.DockerClient, wanted: str) -> Node:
     raise SwarmError(f"no node {wanted!r} in this swarm (nodes: {names})")
 
 
-def set_availability(node: Node, availability: str) -> None:
-    spec = dict(node.attrs["Spec"])
-    spec["Availability"] = availability
-    node.update(spec)
+def set_availability(client: docker.DockerClient, node: Node, availability: str) -> None:
+    update_node_spec(client, str(node.id), lambda spec: spec.update(Availability=availability))
 
 
 def live_tasks(client: docker.DockerClient, node: Node) -> int:
@@ -58,7 +56,7 @@ def drain(
         client = connect()
         target = find_node(client, node)
         hostname = str(target.attrs["Description"]["Hostname"])
-        set_availability(target, "active" if activate else "drain")
+        set_availability(client, target, "active" if activate else "drain")
         remaining = 0
         if wait and not activate:
             remaining = _wait_until_empty(client, target, timeout, quiet=as_json)

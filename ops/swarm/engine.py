@@ -7,7 +7,9 @@ place that calls them, so the rest of `ops.swarm` stays fully typed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import copy
+import time
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
@@ -17,6 +19,8 @@ if TYPE_CHECKING:
 DEFAULT_STACK = "unmute"
 STACK_LABEL = "com.docker.stack.namespace"
 API_TIMEOUT_S = 60  # long enough for a busy manager, short enough to report a dead one
+UPDATE_ATTEMPTS = 5
+UPDATE_BACKOFF_S = 0.2  # a node's or service's status settles within a heartbeat or two
 
 ServiceInfo = dict[str, Any]
 TaskInfo = dict[str, Any]
@@ -101,8 +105,12 @@ def desired_replicas(service: ServiceInfo) -> int | None:
 def scale_service(client: docker.DockerClient, service: ServiceInfo, replicas: int) -> None:
     if desired_replicas(service) is None:
         raise SwarmError(f"{name_of(service)} runs one task per node (global): it has no scale")
-    model = client.services.get(service["ID"])  # type: ignore[no-untyped-call]
-    model.scale(replicas)
+
+    def scale_from_fresh_read() -> None:
+        model = client.services.get(service["ID"])  # type: ignore[no-untyped-call]
+        model.scale(replicas)
+
+    retry_stale_updates(scale_from_fresh_read, f"refused to scale {name_of(service)}")
 
 
 def service_logs(
@@ -131,3 +139,41 @@ def service_logs(
 def node_tasks(client: docker.DockerClient, node_id: str) -> list[TaskInfo]:
     tasks = client.api.tasks(filters={"node": node_id})  # type: ignore[no-untyped-call]
     return cast(list[TaskInfo], tasks)
+
+
+def retry_stale_updates(update: Callable[[], None], refused: str) -> None:
+    """Run `update`, which reads an object and writes it back naming the version it read.
+    The manager refuses a write from a stale read ("update out of sequence") whenever the
+    object changed in between: a node's status as nodes join, leave or come back, a
+    service's update status during a rolling update. Such a write is tried again from a
+    fresh read; any other refusal is the operator's to see."""
+    from docker.errors import APIError
+
+    for attempt in range(1, UPDATE_ATTEMPTS + 1):
+        try:
+            update()
+            return
+        except APIError as error:
+            reason = str(error.explanation or error)
+            if "out of sequence" in reason and attempt < UPDATE_ATTEMPTS:
+                time.sleep(UPDATE_BACKOFF_S * attempt)
+                continue
+            raise SwarmError(f"the swarm manager {refused}: {reason}") from error
+
+
+def update_node_spec(
+    client: docker.DockerClient, node_id: str, change: Callable[[dict[str, Any]], None]
+) -> dict[str, Any]:
+    """Apply `change` to a node's spec, from a fresh read; the spec written."""
+    written: dict[str, Any] = {}
+
+    def update_from_fresh_read() -> None:
+        node: dict[str, Any] = client.api.inspect_node(node_id)
+        spec: dict[str, Any] = copy.deepcopy(node["Spec"])
+        change(spec)
+        # The stubs type the spec as a TypedDict of a few keys; the engine takes them all.
+        client.api.update_node(node_id, node["Version"]["Index"], spec)  # type: ignore[arg-type]
+        written.update(spec)
+
+    retry_stale_updates(update_from_fresh_read, "refused to update the node")
+    return written

@@ -16,7 +16,14 @@ from ops.swarm.capacity import ServiceLoad, read_load
 from ops.swarm.cli_options import Json, Stack, Timeout, console, errors, fail, print_json
 from ops.swarm.cluster_view import slot_uses
 from ops.swarm.drain import DRAIN_TIMEOUT_S, find_node
-from ops.swarm.engine import DEFAULT_STACK, SwarmError, connect, short_name, stack_services
+from ops.swarm.engine import (
+    DEFAULT_STACK,
+    SwarmError,
+    connect,
+    short_name,
+    stack_services,
+    update_node_spec,
+)
 from ops.swarm.node_roles import (
     ROLES,
     TaskPlace,
@@ -64,14 +71,16 @@ def set_roles(
 ) -> list[str]:
     """Add and remove role labels; the node's roles afterwards."""
     target = find_node(client, node)
-    spec = dict(target.attrs["Spec"])
-    labels = dict(spec.get("Labels") or {})
-    for role in remove:
-        labels.pop(label(role), None)
-    for role in add:
-        labels[label(role)] = "true"
-    spec["Labels"] = labels
-    target.update(spec)
+
+    def relabel(spec: dict[str, Any]) -> None:
+        labels = dict(spec.get("Labels") or {})
+        for role in remove:
+            labels.pop(label(role), None)
+        for role in add:
+            labels[label(role)] = "true"
+        spec["Labels"] = labels
+
+    labels = update_node_spec(client, str(target.id), relabel)["Labels"]
     return [role for role in ROLES if labels.get(label(role)) == "true"]
 
 
