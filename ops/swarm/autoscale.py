@@ -16,7 +16,7 @@ import typer
 
 from ops.swarm.autoscale_policy import Bounds, Decision, Policy, Reading, decide
 from ops.swarm.capacity import read_load
-from ops.swarm.cli_options import Json, Stack, console, fail
+from ops.swarm.cli_options import Json, Stack, console, errors, fail
 from ops.swarm.engine import (
     DEFAULT_STACK,
     SwarmError,
@@ -30,6 +30,16 @@ from ops.swarm.engine import (
 
 if TYPE_CHECKING:
     import docker
+
+
+def _reading_errors() -> tuple[type[Exception], ...]:
+    """What a reading may fail with: ours, the SDK's, and its transport's (a manager that
+    went away mid-request)."""
+    from docker.errors import DockerException
+    from requests import RequestException
+
+    return (SwarmError, DockerException, RequestException)
+
 
 DEFAULT_INTERVAL_S = 15.0  # Prometheus-like cadence: fast enough for arrivals, cheap to read
 
@@ -118,8 +128,16 @@ def autoscale(
         fail(str(error))
     try:
         client = connect()
+        reading_errors = _reading_errors()
         while True:
-            for line in evaluate(client, stack, managed, policy, dry_run):
+            try:
+                lines = evaluate(client, stack, managed, policy, dry_run)
+            except reading_errors as error:
+                if once:
+                    raise SwarmError(failed_reading(error)) from error
+                _show_failure(failed_reading(error), as_json)
+                lines = []
+            for line in lines:
                 _show(line, as_json)
             if once:
                 return
@@ -128,6 +146,23 @@ def autoscale(
         fail(str(error))
     except KeyboardInterrupt:
         return
+
+
+def failed_reading(error: Exception) -> str:
+    """What went wrong with one reading, for the operator."""
+    if isinstance(error, SwarmError):
+        return str(error)
+    return f"a request to the swarm manager failed: {error}"
+
+
+def _show_failure(reason: str, as_json: bool) -> None:
+    """A reading that failed: said, and the next one follows at the interval. The engine or
+    a task may be restarting (a manager's engine, a backend being replaced), and the
+    autoscaler is what must outlive such moments."""
+    if as_json:
+        print(json.dumps({"error": reason}), flush=True)
+    else:
+        errors.print(f"[yellow]reading failed, the next follows:[/] {reason}")
 
 
 def _show(line: dict[str, object], as_json: bool) -> None:
