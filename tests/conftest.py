@@ -71,3 +71,14 @@ def _unfrozen_heap() -> Iterator[None]:
     yield
     if gc.get_freeze_count():
         gc.unfreeze()
+
+
+@pytest.fixture
+def automatic_collection_off() -> Iterator[None]:
+    """Only reference counting (and explicit `gc.collect` calls) frees objects during the
+    test: what a cycle keeps stays kept, however many objects the test makes."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()

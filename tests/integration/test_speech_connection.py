@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import gc
 import socket
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -152,6 +151,7 @@ async def test_a_dropped_connection_wakes_a_waiting_reader_with_an_error() -> No
             client.send(b"too late")
 
 
+@pytest.mark.usefixtures("automatic_collection_off")
 async def test_a_connection_read_to_its_end_is_freed_without_the_cyclic_collector() -> None:
     # A conversation opens one per reply; the collector's full pass may be dozens of
     # conversations away, so what it holds must go with its last reference.
@@ -169,20 +169,17 @@ async def test_a_connection_read_to_its_end_is_freed_without_the_cyclic_collecto
             return closed.normal
         return False
 
-    gc.disable()
-    try:
-        async with server_then_client(handler) as client:
-            assert await read(client, 1) == [b"last words"]
-            assert await ends_normally(client.next_message)
-            assert await ends_normally(client.next_message), "every reader after the end"
-            assert await ends_normally(functools.partial(client.deliver, lambda message: None))
-            freed = weakref.ref(client)
-        del client
-        assert freed() is None, "a cycle keeps the connection"
-    finally:
-        gc.enable()
+    async with server_then_client(handler) as client:
+        assert await read(client, 1) == [b"last words"]
+        assert await ends_normally(client.next_message)
+        assert await ends_normally(client.next_message), "every reader after the end"
+        assert await ends_normally(functools.partial(client.deliver, lambda message: None))
+        freed = weakref.ref(client)
+    del client
+    assert freed() is None, "a cycle keeps the connection"
 
 
+@pytest.mark.usefixtures("automatic_collection_off")
 async def test_a_delivery_its_handler_ended_leaves_the_connection_free_of_cycles() -> None:
     async def handler(connection: ServerConnection) -> None:
         await asyncio.sleep(0.05)  # the delivery waits: the handler runs in picows' callback
@@ -192,19 +189,15 @@ async def test_a_delivery_its_handler_ended_leaves_the_connection_free_of_cycles
     def refuse(message: bytes | str) -> None:
         raise ValueError(f"cannot read {message!r}")
 
-    gc.disable()
-    try:
-        async with server_then_client(handler) as client:
-            try:
-                async with asyncio.timeout(GUARD_S):
-                    await client.deliver(refuse)
-            except ValueError as error:
-                assert "unreadable" in str(error)
-            freed = weakref.ref(client)
-        del client
-        assert freed() is None, "a cycle keeps the connection"
-    finally:
-        gc.enable()
+    async with server_then_client(handler) as client:
+        try:
+            async with asyncio.timeout(GUARD_S):
+                await client.deliver(refuse)
+        except ValueError as error:
+            assert "unreadable" in str(error)
+        freed = weakref.ref(client)
+    del client
+    assert freed() is None, "a cycle keeps the connection"
 
 
 async def test_a_message_too_big_in_pieces_is_refused_and_nothing_after_it_is_read() -> None:
