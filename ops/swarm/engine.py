@@ -20,6 +20,7 @@ DEFAULT_STACK = "unmute"
 STACK_LABEL = "com.docker.stack.namespace"
 API_TIMEOUT_S = 60  # long enough for a busy manager, short enough to report a dead one
 UPDATE_ATTEMPTS = 5
+OUT_OF_SEQUENCE = "update out of sequence"  # the manager's words for a stale write
 UPDATE_BACKOFF_S = 0.2  # a node's or service's status settles within a heartbeat or two
 
 ServiceInfo = dict[str, Any]
@@ -145,19 +146,23 @@ def retry_stale_updates(update: Callable[[], None], refused: str) -> None:
     """Run `update`, which reads an object and writes it back naming the version it read.
     The manager refuses a write from a stale read ("update out of sequence") whenever the
     object changed in between: a node's status as nodes join, leave or come back, a
-    service's update status during a rolling update. Such a write is tried again from a
-    fresh read; any other refusal is the operator's to see."""
+    service's update status during a rolling update (moby/swarmkit#1379). Such a write is
+    tried again from a fresh read; any other refusal is the operator's to see. `update`
+    may also be a docker command that fails with a `SwarmError` carrying its output."""
     from docker.errors import APIError
 
     for attempt in range(1, UPDATE_ATTEMPTS + 1):
         try:
             update()
             return
-        except APIError as error:
-            reason = str(error.explanation or error)
-            if "out of sequence" in reason and attempt < UPDATE_ATTEMPTS:
+        except (APIError, SwarmError) as error:
+            reason = str(error.explanation or error) if isinstance(error, APIError) else ""
+            stale = OUT_OF_SEQUENCE in (reason or str(error))
+            if stale and attempt < UPDATE_ATTEMPTS:
                 time.sleep(UPDATE_BACKOFF_S * attempt)
                 continue
+            if isinstance(error, SwarmError):
+                raise
             raise SwarmError(f"the swarm manager {refused}: {reason}") from error
 
 

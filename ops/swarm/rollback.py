@@ -5,18 +5,38 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ops.swarm.cli_options import Json, Stack, Timeout, console, fail, print_json
 from ops.swarm.convergence import Outcome, wait_for_convergence
-from ops.swarm.engine import DEFAULT_STACK, SwarmError, connect, find_service, name_of
+from ops.swarm.engine import (
+    DEFAULT_STACK,
+    SwarmError,
+    connect,
+    find_service,
+    name_of,
+    retry_stale_updates,
+)
 
 if TYPE_CHECKING:
     import docker
 
 ROLLBACK_TIMEOUT_S = 600.0  # a backend may drain conversations for minutes
+
+
+def _start_rollback(name: str) -> None:
+    # The SDK has no rollback call; the CLI's is the engine's own rollback.
+    result = subprocess.run(
+        ["docker", "service", "rollback", "--detach", name],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SwarmError(f"rollback of {name} failed: {result.stderr.strip()}")
 
 
 def roll_back_services(
@@ -35,16 +55,7 @@ def roll_back_services(
             continue
         if "PreviousSpec" not in service:
             continue
-        # The SDK has no rollback call; the CLI's is the engine's own rollback.
-        result = subprocess.run(
-            ["docker", "service", "rollback", "--detach", name_of(service)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            detail = result.stderr.strip()
-            raise SwarmError(f"rollback of {name_of(service)} failed: {detail}")
+        retry_stale_updates(partial(_start_rollback, name_of(service)), "refused the rollback")
         started.append(name_of(service))
     if started:
         wait_for_convergence(client, stack, timeout_s=timeout_s, names=started, rolling_back=True)

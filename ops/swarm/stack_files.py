@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from ops.swarm.engine import SwarmError
+from ops.swarm.engine import SwarmError, retry_stale_updates
 
 SWARM_DIR = Path(__file__).resolve().parents[2] / "swarm"
 STACK_DEPLOY_TIMEOUT_S = 300  # creating a few dozen objects on a busy manager
@@ -108,8 +108,15 @@ def render(plan: StackPlan) -> str:
 def deploy(plan: StackPlan, resolve_image: ResolveImage = ResolveImage.always) -> str:
     """`docker stack deploy`; returns its output. Services are updated, never removed."""
     arguments = ["stack", "deploy", "--resolve-image", resolve_image.value]
-    result = _docker([*arguments, *plan.compose_arguments(), plan.stack], plan)
-    return result.stdout + result.stderr
+    outputs: list[str] = []
+
+    def deploy_once() -> None:
+        result = _docker([*arguments, *plan.compose_arguments(), plan.stack], plan)
+        outputs.append(result.stdout + result.stderr)
+
+    # A service in a rolling update may refuse the write as stale; deploying is idempotent.
+    retry_stale_updates(deploy_once, "refused the deploy")
+    return outputs[-1]
 
 
 def remove(stack: str) -> None:

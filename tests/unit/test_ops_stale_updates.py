@@ -3,6 +3,9 @@ update made from a stale read ("update out of sequence"), and unmute-ops reads a
 
 from __future__ import annotations
 
+import os
+import textwrap
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -10,11 +13,18 @@ import pytest
 from docker.errors import APIError
 
 from ops.swarm import engine
-from ops.swarm.engine import UPDATE_ATTEMPTS, SwarmError, scale_service, update_node_spec
+from ops.swarm.engine import (
+    OUT_OF_SEQUENCE,
+    UPDATE_ATTEMPTS,
+    SwarmError,
+    scale_service,
+    update_node_spec,
+)
 from ops.swarm.nodes import set_roles
+from ops.swarm.stack_files import StackPlan, deploy
 
 NODE_ID = "yl0koce4l19nzz6rshqklj00o"
-OUT_OF_SEQUENCE = "rpc error: code = Unknown desc = update out of sequence"
+STALE_WRITE = "rpc error: code = Unknown desc = update out of sequence"
 
 
 class NodeStore:
@@ -27,6 +37,7 @@ class NodeStore:
         self.status_changes = status_changes  # how many reads a status change follows
         self.refusal = refusal
         self.updates: list[dict[str, Any]] = []
+        self.attempts = 0
 
     def inspect_node(self, node_id: str) -> dict[str, Any]:
         assert node_id == NODE_ID
@@ -37,6 +48,7 @@ class NodeStore:
         return read
 
     def update_node(self, node_id: str, version: int, spec: dict[str, Any]) -> None:
+        self.attempts += 1
         if self.refusal:
             raise APIError("500 Server Error", explanation=self.refusal)
         if version != self.version:
@@ -83,7 +95,7 @@ def test_another_refusal_is_reported_at_once() -> None:
     store = NodeStore(status_changes=0, refusal="invalid availability")
     with pytest.raises(SwarmError, match="invalid availability"):
         update_node_spec(client_of(store), NODE_ID, lambda spec: spec.update(Availability="x"))
-    assert store.status_changes == 0 and store.version == 1111
+    assert store.attempts == 1 and store.version == 1111
 
 
 def test_the_read_spec_is_not_changed_in_place_by_a_refused_update() -> None:
@@ -112,7 +124,7 @@ class RollingService:
 
     def scale(self, version: int, replicas: int) -> None:
         if version != self.version:
-            raise APIError("500 Server Error", explanation=OUT_OF_SEQUENCE)
+            raise APIError("500 Server Error", explanation=STALE_WRITE)
         self.replicas = replicas
         self.version += 1
 
@@ -131,3 +143,44 @@ def test_scaling_a_service_that_never_settles_names_it() -> None:
     with pytest.raises(SwarmError, match=r"refused to scale unmute_backend: .*out of sequence"):
         scale_service(SimpleNamespace(services=service), SERVICE, 4)  # type: ignore[arg-type]
     assert service.replicas == 2
+
+
+def docker_command(directory: Path, failures: list[str]) -> Path:
+    """A `docker` on PATH that fails its first calls with the given messages, then
+    deploys; it counts its calls in `calls`."""
+    (directory / "failures").write_text("\n".join(failures) + ("\n" if failures else ""))
+    script = directory / "docker"
+    script.write_text(
+        textwrap.dedent(
+            f"""\
+            #!/bin/sh
+            echo call >> {directory}/calls
+            failure=$(sed -n "$(wc -l < {directory}/calls)p" {directory}/failures)
+            if [ -n "$failure" ]; then echo "$failure" >&2; exit 1; fi
+            echo "Updating service unmute_backend (id: s1)"
+            """
+        )
+    )
+    script.chmod(0o755)
+    return directory / "calls"
+
+
+def test_a_deploy_refused_as_stale_during_a_rolling_update_is_run_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stale = f"Error response from daemon: rpc error: code = Unknown desc = {OUT_OF_SEQUENCE}"
+    calls = docker_command(tmp_path, [stale, stale])
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    output = deploy(StackPlan("unmute", ()))
+    assert "Updating service unmute_backend" in output
+    assert len(calls.read_text().splitlines()) == 3
+
+
+def test_a_deploy_that_fails_otherwise_is_not_run_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = docker_command(tmp_path, ["network unmute_default not found"])
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    with pytest.raises(SwarmError, match="docker stack deploy failed: network unmute_default"):
+        deploy(StackPlan("unmute", ()))
+    assert len(calls.read_text().splitlines()) == 1
