@@ -9,9 +9,14 @@
 2. `codec`: the CPU the backend spends per minute of audio on each route's audio path:
    Opus in Ogg (decode the browser's pages, encode the bot's voice) against PCM16 (and
    G.711 u-law), base64 and the JSON event included, best of several repeats.
+3. `memory`: the backend process's resident memory idle, after Unmute turns, after
+   OpenAI turns (each configuring its session with instructions and a tool first), and
+   after Unmute turns again: what serving the OpenAI route costs a backend that also
+   serves the Unmute route.
 
     python -m benchmarks.openai_route latency [--turns 10]
     python -m benchmarks.openai_route codec
+    python -m benchmarks.openai_route memory [--turns 3]
 """
 
 from __future__ import annotations
@@ -77,12 +82,33 @@ async def _unmute_turn(address: str) -> float:
         return answered - stopped
 
 
-async def _openai_turn(address: str) -> float:
+SESSION_UPDATE = {
+    "type": "session.update",
+    "session": {
+        "type": "realtime",
+        "instructions": "Be brief.",
+        "audio": {"output": {"voice": "voice-a"}},
+        "tools": [
+            {
+                "type": "function",
+                "name": "get_time",
+                "description": "The time now.",
+                "parameters": {"type": "object", "properties": {}},
+            }
+        ],
+    },
+}
+
+
+async def _openai_turn(address: str, *, configure: bool = False) -> float:
     """A PCM16 client as light as the Unmute one (plain websockets and JSON): the SDK's
     own client, validating every event in this process, would add its cost to the figure
-    and to the scripted servers sharing this process's event loop."""
+    and to the scripted servers sharing this process's event loop. With `configure`, a
+    `session.update` (instructions, a voice, a tool) comes first."""
     url = f"ws://{address}/openai/v1/realtime?model=benchmark"
     async with connect(url, max_size=None) as ws:
+        if configure:
+            await ws.send(json.dumps(SESSION_UPDATE))
         received: list[tuple[float, str]] = []
 
         async def receive() -> None:
@@ -123,6 +149,43 @@ async def measure_latency(turns: int) -> dict[str, list[float]]:
                 results["unmute"].append(await _unmute_turn(address))
                 results["openai"].append(await _openai_turn(address))
     return results
+
+
+# --- 3. memory ----------------------------------------------------------------------------
+
+
+def _rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        line = next(line for line in status if line.startswith("VmRSS:"))
+    return int(line.split()[1]) / 1024
+
+
+async def measure_memory(turns: int) -> list[tuple[str, float]]:
+    """The backend's RSS at each stage, a couple of seconds after it (so that ended
+    sessions have been collected)."""
+    stt = SttDouble([["what", "time", "is", "it"]] * (3 * turns), slots=8)
+    tts = TtsDouble(word_duration_s=0.15, slots=8)
+    llm = LlmDouble(lambda _: "It is nine o'clock.")
+    stages: list[tuple[str, float]] = []
+    async with stt, tts, llm:
+        env = {"UNMUTE_STT_URL": stt.url, "UNMUTE_TTS_URL": tts.url, "UNMUTE_LLM_URL": llm.url}
+        async with backend_subprocess(env) as (address, process):
+
+            async def stage(name: str) -> None:
+                await asyncio.sleep(2.0)
+                stages.append((name, _rss_mib(process.pid)))
+
+            await stage("idle")
+            for _ in range(turns):
+                await _unmute_turn(address)
+            await stage(f"after {turns} Unmute turns")
+            for _ in range(turns):
+                await _openai_turn(address, configure=True)
+            await stage(f"after {turns} OpenAI turns")
+            for _ in range(turns):
+                await _unmute_turn(address)
+            await stage(f"after {turns} more Unmute turns")
+    return stages
 
 
 # --- 2. codec cost ------------------------------------------------------------------------
@@ -241,6 +304,8 @@ def main() -> None:
     latency = sub.add_parser("latency")
     latency.add_argument("--turns", type=int, default=10)
     sub.add_parser("codec")
+    memory = sub.add_parser("memory")
+    memory.add_argument("--turns", type=int, default=3)
     args = parser.parse_args()
     if args.what == "latency":
         results = asyncio.run(measure_latency(args.turns))
@@ -252,6 +317,11 @@ def main() -> None:
                 f"| {route} | {len(ms)} | {statistics.median(ms):.0f} | {min(ms):.0f} "
                 f"| {max(ms):.0f} |"
             )
+    elif args.what == "memory":
+        print("| backend | RSS (MiB) |")
+        print("|---|---:|")
+        for name, mib in asyncio.run(measure_memory(args.turns)):
+            print(f"| {name} | {mib:.1f} |")
     else:
         print("| route | CPU in, ms per audio minute | CPU out | kB in | kB out |")
         print("|---|---:|---:|---:|---:|")

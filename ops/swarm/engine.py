@@ -156,9 +156,8 @@ def retry_stale_updates(update: Callable[[], None], refused: str) -> None:
             update()
             return
         except (APIError, SwarmError) as error:
-            reason = str(error.explanation or error) if isinstance(error, APIError) else ""
-            stale = OUT_OF_SEQUENCE in (reason or str(error))
-            if stale and attempt < UPDATE_ATTEMPTS:
+            reason = str(error.explanation or error) if isinstance(error, APIError) else str(error)
+            if OUT_OF_SEQUENCE in reason and attempt < UPDATE_ATTEMPTS:
                 time.sleep(UPDATE_BACKOFF_S * attempt)
                 continue
             if isinstance(error, SwarmError):
